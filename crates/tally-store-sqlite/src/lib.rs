@@ -1,0 +1,402 @@
+//! Tally on one SQLite file.
+//!
+//! Writes go through a pool of exactly one connection, each transaction opened
+//! with `BEGIN IMMEDIATE`: SQLite admits one writer at a time anyway, and
+//! queueing writers in process avoids `SQLITE_BUSY` storms and read-to-write
+//! upgrade failures. Reads use a separate pool and never wait for writers (WAL).
+//!
+//! The in-flight lock of an idempotency key is an in-process set: one SQLite
+//! file is served by one process, so the process is the whole world, and a crash
+//! takes its locks with it. Exactly-once itself is still decided by the
+//! database: the record's primary key and the resources' unique key columns.
+
+mod rows;
+mod tx;
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use tally_core::ids::IdKind;
+use tally_core::model::{
+    Balance, Customer, IdempotencyRecord, LedgerEntry, Program, ProgramSettings, Redemption, Reward, Transaction,
+};
+use tally_store::{CustomerFilter, KeyLock, Page, Store, StoreError, StoreResult, StoreTx, Violation};
+
+use rows::*;
+
+/// SQL for "now" in integer milliseconds, by SQLite's clock.
+macro_rules! now_ms {
+    () => {
+        "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+    };
+}
+pub(crate) use now_ms;
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+    in_flight: Arc<Mutex<HashSet<KeyLock>>>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and runs migrations.
+    pub async fn open(path: impl AsRef<Path>) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: a committed redemption survives a power cut, not just a
+            // process crash. NORMAL would be faster and is the usual WAL choice;
+            // for a ledger we pay the fsync.
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        Self::connect(options).await
+    }
+
+    /// Opens a `sqlite:` URL (e.g. `sqlite://tally.db`).
+    pub async fn open_url(url: &str) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str(url).map_err(map_err)?;
+        Self::connect(
+            options
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5)),
+        )
+        .await
+    }
+
+    async fn connect(options: SqliteConnectOptions) -> StoreResult<Self> {
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.clone())
+            .await
+            .map_err(map_err)?;
+        sqlx::migrate!("./migrations").run(&writer).await.map_err(|e| StoreError::Other(e.to_string()))?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(map_err)?;
+        Ok(Self { writer, reader, in_flight: Arc::default() })
+    }
+
+    /// Runs a statement on the writer, outside the domain's transactions: for
+    /// tests that need to move time (e.g. expire a record) without waiting.
+    pub async fn execute_raw(&self, sql: &str) -> StoreResult<u64> {
+        Ok(sqlx::query(sql).execute(&self.writer).await.map_err(map_err)?.rows_affected())
+    }
+}
+
+/// Translates sqlx errors into the store's vocabulary. Connection trouble is
+/// `Unavailable` (retry-safe: nothing was committed), never a generic error.
+pub(crate) fn map_err(err: sqlx::Error) -> StoreError {
+    match &err {
+        sqlx::Error::Database(db) => {
+            if db.is_unique_violation() {
+                return StoreError::Conflict("unique");
+            }
+            // SQLITE_BUSY (5) and SQLITE_LOCKED (6): another process holds the file.
+            if matches!(db.code().as_deref(), Some("5" | "6" | "517" | "262")) {
+                return StoreError::Unavailable(db.message().to_owned());
+            }
+            StoreError::Other(db.message().to_owned())
+        }
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::WorkerCrashed => {
+            StoreError::Unavailable(err.to_string())
+        }
+        _ => StoreError::Other(err.to_string()),
+    }
+}
+
+/// Releases a key's in-flight mark when its transaction ends, however it ends.
+pub(crate) struct InFlightGuard {
+    set: Arc<Mutex<HashSet<KeyLock>>>,
+    lock: KeyLock,
+}
+
+impl Drop for InFlightGuard {
+    fn drop(&mut self) {
+        self.set.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&self.lock);
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.reader).await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn begin(&self, key: Option<&KeyLock>) -> StoreResult<Box<dyn StoreTx>> {
+        let guard = match key {
+            Some(lock) => {
+                let mut set = self.in_flight.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                if !set.insert(lock.clone()) {
+                    return Err(StoreError::KeyInUse);
+                }
+                Some(InFlightGuard { set: self.in_flight.clone(), lock: lock.clone() })
+            }
+            None => None,
+        };
+        let tx = self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
+        Ok(Box::new(tx::SqliteTx::new(tx, guard)))
+    }
+
+    async fn create_program(&self, name: &str, settings: &ProgramSettings) -> StoreResult<Program> {
+        let sql = format!(
+            "INSERT INTO programs (id, name, points_per_currency_unit, void_policy, points_expire_after_days, \
+             idempotency_retention_hours, require_idempotency_key, rate_limit_per_minute, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, {}) RETURNING {PROGRAM_COLUMNS}",
+            now_ms!()
+        );
+        let row: ProgramRow = sqlx::query_as(&sql)
+            .bind(IdKind::Program.generate())
+            .bind(name)
+            .bind(settings.points_per_currency_unit)
+            .bind(settings.void_policy.as_str())
+            .bind(settings.points_expire_after_days)
+            .bind(settings.idempotency_retention_hours)
+            .bind(settings.require_idempotency_key)
+            .bind(settings.rate_limit_per_minute)
+            .fetch_one(&self.writer)
+            .await
+            .map_err(map_err)?;
+        row.try_into()
+    }
+
+    async fn program(&self, id: &str) -> StoreResult<Option<Program>> {
+        let sql = format!("SELECT {PROGRAM_COLUMNS} FROM programs WHERE id = ?1");
+        let row: Option<ProgramRow> =
+            sqlx::query_as(&sql).bind(id).fetch_optional(&self.reader).await.map_err(map_err)?;
+        row.map(Program::try_from).transpose()
+    }
+
+    async fn programs(&self) -> StoreResult<Vec<Program>> {
+        let sql = format!("SELECT {PROGRAM_COLUMNS} FROM programs ORDER BY id");
+        let rows: Vec<ProgramRow> = sqlx::query_as(&sql).fetch_all(&self.reader).await.map_err(map_err)?;
+        convert_all(rows)
+    }
+
+    async fn create_token(&self, program_id: &str, token_hash: &str) -> StoreResult<String> {
+        let id = IdKind::Token.generate();
+        let sql = format!(
+            "INSERT INTO api_tokens (id, program_id, token_hash, created_at) VALUES (?1, ?2, ?3, {})",
+            now_ms!()
+        );
+        sqlx::query(&sql).bind(&id).bind(program_id).bind(token_hash).execute(&self.writer).await.map_err(map_err)?;
+        Ok(id)
+    }
+
+    async fn program_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<Program>> {
+        let row: Option<ProgramRow> = sqlx::query_as(
+            "SELECT p.* FROM programs p JOIN api_tokens t ON t.program_id = p.id WHERE t.token_hash = ?1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(map_err)?;
+        row.map(Program::try_from).transpose()
+    }
+
+    async fn customer(&self, program_id: &str, id: &str) -> StoreResult<Option<Customer>> {
+        let sql = format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE program_id = ?1 AND id = ?2");
+        let row: Option<CustomerRow> =
+            sqlx::query_as(&sql).bind(program_id).bind(id).fetch_optional(&self.reader).await.map_err(map_err)?;
+        Ok(row.map(Customer::from))
+    }
+
+    async fn customers(&self, program_id: &str, filter: &CustomerFilter, page: &Page) -> StoreResult<Vec<Customer>> {
+        let sql = format!(
+            "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE program_id = ?1 \
+             AND (?2 IS NULL OR email = ?2) AND (?3 IS NULL OR phone = ?3) AND (?4 IS NULL OR id < ?4) \
+             ORDER BY id DESC LIMIT ?5"
+        );
+        let rows: Vec<CustomerRow> = sqlx::query_as(&sql)
+            .bind(program_id)
+            .bind(&filter.email)
+            .bind(&filter.phone)
+            .bind(&page.starting_after)
+            .bind(i64::from(page.limit) + 1)
+            .fetch_all(&self.reader)
+            .await
+            .map_err(map_err)?;
+        Ok(rows.into_iter().map(Customer::from).collect())
+    }
+
+    async fn balance(&self, program_id: &str, customer_id: &str) -> StoreResult<Option<Balance>> {
+        let row: Option<(i64, i64, i64, i64)> = sqlx::query_as(
+            "SELECT c.balance, c.lifetime_earned, c.lifetime_spent, \
+               (SELECT COALESCE(SUM(r.points_spent), 0) FROM redemptions r \
+                 WHERE r.program_id = c.program_id AND r.customer_id = c.id AND r.status = 'pending') \
+             FROM customers c WHERE c.program_id = ?1 AND c.id = ?2",
+        )
+        .bind(program_id)
+        .bind(customer_id)
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(map_err)?;
+        Ok(row.map(|(available, lifetime_earned, lifetime_spent, pending)| Balance {
+            customer_id: customer_id.to_owned(),
+            available,
+            pending,
+            lifetime_earned,
+            lifetime_spent,
+            // Points expiry arrives with expiring lots; until then nothing expires.
+            expiring_soon: 0,
+        }))
+    }
+
+    async fn ledger(&self, program_id: &str, customer_id: &str, page: &Page) -> StoreResult<Vec<LedgerEntry>> {
+        let sql = format!(
+            "SELECT {LEDGER_COLUMNS} FROM ledger_entries WHERE program_id = ?1 AND customer_id = ?2 \
+             AND (?3 IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?4"
+        );
+        let rows: Vec<LedgerRow> = sqlx::query_as(&sql)
+            .bind(program_id)
+            .bind(customer_id)
+            .bind(&page.starting_after)
+            .bind(i64::from(page.limit) + 1)
+            .fetch_all(&self.reader)
+            .await
+            .map_err(map_err)?;
+        convert_all(rows)
+    }
+
+    async fn transaction(&self, program_id: &str, id: &str) -> StoreResult<Option<Transaction>> {
+        let sql = format!("SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE program_id = ?1 AND id = ?2");
+        let row: Option<TransactionRow> =
+            sqlx::query_as(&sql).bind(program_id).bind(id).fetch_optional(&self.reader).await.map_err(map_err)?;
+        Ok(row.map(Transaction::from))
+    }
+
+    async fn reward(&self, program_id: &str, id: &str) -> StoreResult<Option<Reward>> {
+        let sql = format!("SELECT {REWARD_COLUMNS} FROM rewards WHERE program_id = ?1 AND id = ?2");
+        let row: Option<RewardRow> =
+            sqlx::query_as(&sql).bind(program_id).bind(id).fetch_optional(&self.reader).await.map_err(map_err)?;
+        row.map(Reward::try_from).transpose()
+    }
+
+    async fn rewards(&self, program_id: &str, page: &Page) -> StoreResult<Vec<Reward>> {
+        let sql = format!(
+            "SELECT {REWARD_COLUMNS} FROM rewards WHERE program_id = ?1 AND (?2 IS NULL OR id < ?2) \
+             ORDER BY id DESC LIMIT ?3"
+        );
+        let rows: Vec<RewardRow> = sqlx::query_as(&sql)
+            .bind(program_id)
+            .bind(&page.starting_after)
+            .bind(i64::from(page.limit) + 1)
+            .fetch_all(&self.reader)
+            .await
+            .map_err(map_err)?;
+        convert_all(rows)
+    }
+
+    async fn redemption(&self, program_id: &str, id: &str) -> StoreResult<Option<Redemption>> {
+        let sql = format!("SELECT {REDEMPTION_COLUMNS} FROM redemptions WHERE program_id = ?1 AND id = ?2");
+        let row: Option<RedemptionRow> =
+            sqlx::query_as(&sql).bind(program_id).bind(id).fetch_optional(&self.reader).await.map_err(map_err)?;
+        row.map(Redemption::try_from).transpose()
+    }
+
+    async fn redemptions(&self, program_id: &str, customer_id: &str, page: &Page) -> StoreResult<Vec<Redemption>> {
+        let sql = format!(
+            "SELECT {REDEMPTION_COLUMNS} FROM redemptions WHERE program_id = ?1 AND customer_id = ?2 \
+             AND (?3 IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?4"
+        );
+        let rows: Vec<RedemptionRow> = sqlx::query_as(&sql)
+            .bind(program_id)
+            .bind(customer_id)
+            .bind(&page.starting_after)
+            .bind(i64::from(page.limit) + 1)
+            .fetch_all(&self.reader)
+            .await
+            .map_err(map_err)?;
+        convert_all(rows)
+    }
+
+    async fn idempotency_record(&self, program_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>> {
+        let sql = format!(
+            "SELECT {RECORD_COLUMNS} FROM idempotency_records WHERE program_id = ?1 AND key = ?2 AND expires_at > {}",
+            now_ms!()
+        );
+        let row: Option<RecordRow> =
+            sqlx::query_as(&sql).bind(program_id).bind(key).fetch_optional(&self.reader).await.map_err(map_err)?;
+        row.map(IdempotencyRecord::try_from).transpose()
+    }
+
+    async fn key_in_flight(&self, lock: &KeyLock) -> StoreResult<bool> {
+        Ok(self.in_flight.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).contains(lock))
+    }
+
+    async fn sweep_expired_keys(&self, batch: u32) -> StoreResult<u64> {
+        let sql = format!(
+            "DELETE FROM idempotency_records WHERE rowid IN \
+             (SELECT rowid FROM idempotency_records WHERE expires_at <= {} LIMIT ?1)",
+            now_ms!()
+        );
+        let done = sqlx::query(&sql).bind(i64::from(batch)).execute(&self.writer).await.map_err(map_err)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn verify(&self, program_id: Option<&str>) -> StoreResult<Vec<Violation>> {
+        let checks: [(&str, &str); 5] = [
+            (
+                "balance differs from the sum of its ledger",
+                "SELECT c.program_id, c.id, 'balance ' || c.balance || ' but ledger sums to ' || \
+                   COALESCE((SELECT SUM(l.points) FROM ledger_entries l WHERE l.customer_id = c.id), 0) \
+                 FROM customers c WHERE (?1 IS NULL OR c.program_id = ?1) AND c.balance <> \
+                   COALESCE((SELECT SUM(l.points) FROM ledger_entries l WHERE l.customer_id = c.id), 0)",
+            ),
+            (
+                "negative balance",
+                "SELECT program_id, id, 'balance ' || balance FROM customers \
+                 WHERE (?1 IS NULL OR program_id = ?1) AND balance < 0",
+            ),
+            (
+                "negative stock",
+                "SELECT program_id, id, 'stock ' || stock FROM rewards \
+                 WHERE (?1 IS NULL OR program_id = ?1) AND stock < 0",
+            ),
+            (
+                "idempotency key produced two redemptions",
+                "SELECT k.program_id, k.key, 'record names ' || k.resource_id || ' but the key made ' || r.id \
+                 FROM idempotency_records k JOIN redemptions r \
+                   ON r.program_id = k.program_id AND r.idempotency_key = k.key \
+                 WHERE (?1 IS NULL OR k.program_id = ?1) AND k.resource_id LIKE 'rdm_%' AND k.resource_id <> r.id",
+            ),
+            (
+                "idempotency key produced two purchases",
+                "SELECT k.program_id, k.key, 'record names ' || k.resource_id || ' but the key made ' || t.id \
+                 FROM idempotency_records k JOIN transactions t \
+                   ON t.program_id = k.program_id AND t.idempotency_key = k.key \
+                 WHERE (?1 IS NULL OR k.program_id = ?1) AND k.resource_id LIKE 'txn_%' AND k.resource_id <> t.id",
+            ),
+        ];
+        let mut violations = Vec::new();
+        for (problem, sql) in checks {
+            let rows: Vec<(String, String, String)> =
+                sqlx::query_as(sql).bind(program_id).fetch_all(&self.reader).await.map_err(map_err)?;
+            violations.extend(rows.into_iter().map(|(program_id, subject, detail)| Violation {
+                program_id,
+                subject,
+                problem: format!("{problem}: {detail}"),
+            }));
+        }
+        Ok(violations)
+    }
+}

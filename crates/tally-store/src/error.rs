@@ -1,0 +1,22 @@
+use thiserror::Error;
+
+pub type StoreResult<T, E = StoreError> = Result<T, E>;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// Another transaction holds this idempotency key right now.
+    #[error("the idempotency key is held by a request still executing")]
+    KeyInUse,
+    /// A unique constraint refused the write; the string names what collided.
+    #[error("conflict on {0}")]
+    Conflict(&'static str),
+    /// An arithmetic bound the database enforces (e.g. a bigint overflow).
+    #[error("a value is out of range")]
+    OutOfRange,
+    /// Storage could not be reached or gave up (connection refused, pool timed
+    /// out, serialization failure). Nothing was committed; retrying is safe.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    #[error("storage error: {0}")]
+    Other(String),
+}

@@ -1,0 +1,142 @@
+//! The storage contract of Tally.
+//!
+//! A [`Store`] hands out write transactions ([`StoreTx`]) made of small,
+//! race-safe primitives: conditional updates and inserts that let a unique
+//! constraint decide. Domain operations compose them; the idempotency record is
+//! written through the same transaction as the effect, so the two commit or
+//! vanish together.
+//!
+//! Every backend runs the one [`conformance`] suite.
+
+pub mod conformance;
+mod error;
+mod types;
+
+use async_trait::async_trait;
+use tally_core::model::{
+    Balance, Customer, IdempotencyRecord, LedgerEntry, Program, ProgramSettings, Redemption, Reward, Transaction,
+};
+
+pub use error::{StoreError, StoreResult};
+pub use types::*;
+
+/// A storage backend. Reads outside a transaction go straight to the store;
+/// every write goes through [`Store::begin`].
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `"sqlite"` or `"postgres"`, for logs and `/readyz`.
+    fn backend(&self) -> &'static str;
+
+    /// Cheap round trip proving storage answers.
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// Starts a write transaction. With `key`, the transaction also holds the
+    /// key's in-flight lock for exactly its own lifetime: a second `begin` with
+    /// the same key, from any node, fails with [`StoreError::KeyInUse`] until
+    /// this transaction commits or rolls back (or its process dies).
+    async fn begin(&self, key: Option<&KeyLock>) -> StoreResult<Box<dyn StoreTx>>;
+
+    // --- programs and tokens (administration) ---
+    async fn create_program(&self, name: &str, settings: &ProgramSettings) -> StoreResult<Program>;
+    async fn program(&self, id: &str) -> StoreResult<Option<Program>>;
+    async fn programs(&self) -> StoreResult<Vec<Program>>;
+    /// Stores a token's hash (never the token) for a program.
+    async fn create_token(&self, program_id: &str, token_hash: &str) -> StoreResult<String>;
+    async fn program_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<Program>>;
+
+    // --- reads ---
+    async fn customer(&self, program_id: &str, id: &str) -> StoreResult<Option<Customer>>;
+    async fn customers(&self, program_id: &str, filter: &CustomerFilter, page: &Page) -> StoreResult<Vec<Customer>>;
+    async fn balance(&self, program_id: &str, customer_id: &str) -> StoreResult<Option<Balance>>;
+    async fn ledger(&self, program_id: &str, customer_id: &str, page: &Page) -> StoreResult<Vec<LedgerEntry>>;
+    async fn transaction(&self, program_id: &str, id: &str) -> StoreResult<Option<Transaction>>;
+    async fn reward(&self, program_id: &str, id: &str) -> StoreResult<Option<Reward>>;
+    async fn rewards(&self, program_id: &str, page: &Page) -> StoreResult<Vec<Reward>>;
+    async fn redemption(&self, program_id: &str, id: &str) -> StoreResult<Option<Redemption>>;
+    async fn redemptions(&self, program_id: &str, customer_id: &str, page: &Page) -> StoreResult<Vec<Redemption>>;
+
+    // --- idempotency ---
+    /// The unexpired record of a key (expiry judged by the database clock).
+    async fn idempotency_record(&self, program_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>>;
+    /// Whether a transaction holding the key's lock is running right now.
+    async fn key_in_flight(&self, lock: &KeyLock) -> StoreResult<bool>;
+    /// Deletes up to `batch` expired records; returns how many went.
+    async fn sweep_expired_keys(&self, batch: u32) -> StoreResult<u64>;
+
+    // --- audit ---
+    /// Every invariant violation found (balance ≠ ledger sum, negative balance or
+    /// stock, a key that produced two resources). Empty means healthy.
+    async fn verify(&self, program_id: Option<&str>) -> StoreResult<Vec<Violation>>;
+}
+
+/// One write transaction. Dropping it without [`StoreTx::commit`] rolls it back.
+#[async_trait]
+pub trait StoreTx: Send {
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
+
+    // --- idempotency ---
+    async fn idempotency_record(&mut self, program_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>>;
+    /// Saves the response of a key whose effect this transaction wrote; expires
+    /// `retention_hours` from now by the database clock. Replaces an expired
+    /// record of the same key that the sweeper has not removed yet.
+    async fn save_idempotency_record(
+        &mut self,
+        program_id: &str,
+        record: &NewIdempotencyRecord,
+        retention_hours: i32,
+    ) -> StoreResult<()>;
+
+    // --- programs ---
+    async fn update_program_settings(&mut self, program_id: &str, settings: &ProgramSettings) -> StoreResult<Program>;
+
+    // --- customers ---
+    async fn customer(&mut self, program_id: &str, id: &str) -> StoreResult<Option<Customer>>;
+    /// Finds a customer by e-mail, else by phone.
+    async fn find_customer(
+        &mut self,
+        program_id: &str,
+        email: Option<&str>,
+        phone: Option<&str>,
+    ) -> StoreResult<Option<Customer>>;
+    /// Inserts unless a customer with the same e-mail or phone exists (then `None`).
+    async fn insert_customer(&mut self, program_id: &str, customer: &NewCustomer) -> StoreResult<Option<Customer>>;
+    /// Sets the name, and the e-mail / phone where they were empty.
+    async fn update_customer(&mut self, program_id: &str, id: &str, customer: &NewCustomer) -> StoreResult<Customer>;
+
+    // --- points ---
+    /// Adds points; `None` when the balance or lifetime total would overflow.
+    async fn credit(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<Option<i64>>;
+    /// Takes points only if the balance covers them; `None` when it does not.
+    async fn debit(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<Option<i64>>;
+    async fn insert_ledger_entry(&mut self, program_id: &str, entry: &NewLedgerEntry) -> StoreResult<LedgerEntry>;
+
+    // --- purchases ---
+    /// Inserts unless the program already has a purchase with this `external_id`
+    /// (then `None`: the caller answers with the first one).
+    async fn insert_transaction(&mut self, program_id: &str, txn: &NewTransaction) -> StoreResult<Option<Transaction>>;
+    async fn transaction_by_external_id(
+        &mut self,
+        program_id: &str,
+        external_id: &str,
+    ) -> StoreResult<Option<Transaction>>;
+    async fn transaction_by_key(
+        &mut self,
+        program_id: &str,
+        key: &str,
+    ) -> StoreResult<Option<KeyedResource<Transaction>>>;
+
+    // --- rewards ---
+    async fn insert_reward(&mut self, program_id: &str, reward: &NewReward) -> StoreResult<Reward>;
+    async fn update_reward(&mut self, program_id: &str, id: &str, patch: &RewardPatch) -> StoreResult<Option<Reward>>;
+    async fn reward(&mut self, program_id: &str, id: &str) -> StoreResult<Option<Reward>>;
+    /// Takes `quantity` units if the reward has them (or is unlimited); `false` when it does not.
+    async fn take_stock(&mut self, program_id: &str, reward_id: &str, quantity: i64) -> StoreResult<bool>;
+
+    // --- redemptions ---
+    async fn insert_redemption(&mut self, program_id: &str, redemption: &NewRedemption) -> StoreResult<Redemption>;
+    async fn redemption_by_key(
+        &mut self,
+        program_id: &str,
+        key: &str,
+    ) -> StoreResult<Option<KeyedResource<Redemption>>>;
+}

@@ -1,0 +1,131 @@
+//! Inputs to the store, already validated by the domain layer.
+
+use tally_core::model::{LedgerOperation, RewardKind};
+
+/// The lock of one idempotency key within one program.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct KeyLock {
+    pub program_id: String,
+    pub key: String,
+}
+
+impl KeyLock {
+    /// A 64-bit name for the lock (PostgreSQL advisory locks take a bigint).
+    /// Two different keys colliding here would only make one of them wait or
+    /// answer 409 spuriously, never execute twice: the record's primary key
+    /// still decides.
+    pub fn lock_id(&self) -> i64 {
+        // std's DefaultHasher may change between Rust releases, and nodes built
+        // by different compilers must agree on the lock, so this is a fixed FNV-1a.
+        let mut h: u64 = 0xcbf29ce484222325;
+        for b in self.program_id.bytes().chain([0u8]).chain(self.key.bytes()) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x100000001b3);
+        }
+        h as i64
+    }
+}
+
+/// Cursor pagination, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    /// Page size; the store returns up to `limit + 1` rows so the caller can tell `has_more`.
+    pub limit: u32,
+    /// Return only items older than the one with this id.
+    pub starting_after: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CustomerFilter {
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewCustomer {
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewTransaction {
+    pub customer_id: String,
+    pub spend_amount_cents: i64,
+    pub currency: String,
+    pub points: i64,
+    pub external_id: Option<String>,
+    pub idempotency: Option<ResourceKey>,
+}
+
+/// The key and fingerprint kept on a points-moving resource, so a retry that
+/// arrives after the stored response expired still finds what it made.
+#[derive(Debug, Clone)]
+pub struct ResourceKey {
+    pub key: String,
+    pub fingerprint: String,
+}
+
+/// A resource found by the idempotency key that created it.
+#[derive(Debug, Clone)]
+pub struct KeyedResource<T> {
+    pub resource: T,
+    pub fingerprint: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewReward {
+    pub name: String,
+    pub cost_points: i64,
+    pub kind: RewardKind,
+    pub stock: Option<i64>,
+    pub active: bool,
+}
+
+/// A partial update; `stock: Some(None)` makes a reward unlimited.
+#[derive(Debug, Clone, Default)]
+pub struct RewardPatch {
+    pub name: Option<String>,
+    pub cost_points: Option<i64>,
+    pub stock: Option<Option<i64>>,
+    pub active: Option<bool>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewRedemption {
+    pub customer_id: String,
+    pub reward_id: String,
+    pub quantity: i64,
+    pub points_spent: i64,
+    pub idempotency: Option<ResourceKey>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewLedgerEntry {
+    pub customer_id: String,
+    pub points: i64,
+    pub balance_after: i64,
+    pub operation: LedgerOperation,
+    pub transaction_id: Option<String>,
+    pub redemption_id: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewIdempotencyRecord {
+    pub key: String,
+    pub method: String,
+    pub path: String,
+    pub fingerprint: String,
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub resource_id: Option<String>,
+}
+
+/// One broken invariant, as `tally verify` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub program_id: String,
+    pub subject: String,
+    pub problem: String,
+}
