@@ -1,1 +1,18 @@
-//! pending
+//! Tally's HTTP API.
+//!
+//! Data flows one way: HTTP → handler (`routes`) → domain operation
+//! (`operations`) → one store transaction → response, with the idempotency
+//! record written by `idempotency` inside that same transaction.
+
+pub mod app;
+pub mod auth;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod idempotency;
+pub mod openapi;
+pub mod operations;
+pub mod routes;
+pub mod sweeper;
+
+pub use app::{AppState, Application, Database, Settings};

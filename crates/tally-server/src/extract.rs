@@ -1,0 +1,149 @@
+//! Request extractors whose rejections are problem+json with stable codes.
+
+use axum::body::Body;
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode, header};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use tally_core::IdempotencyKey;
+use tally_core::fingerprint::fingerprint;
+use tally_store::Page;
+
+use crate::app::AppState;
+use crate::error::ApiError;
+
+/// Request bodies above this are refused (413) before anything is stored.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// What the idempotency executor needs to know about a write.
+#[derive(Debug, Clone)]
+pub struct WriteMeta {
+    pub key: Option<IdempotencyKey>,
+    pub method: Method,
+    pub path: String,
+    pub fingerprint: String,
+}
+
+/// A write: its validated JSON body and its idempotency facts.
+pub struct Write<T> {
+    pub body: T,
+    pub meta: WriteMeta,
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for Write<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _state: &AppState) -> Result<Self, ApiError> {
+        let (parts, body) = req.into_parts();
+        let key = IdempotencyKey::from_headers(
+            parts.headers.get("idempotency-key").map(|v| v.as_bytes()),
+            parts.headers.get("x-idempotency-key").map(|v| v.as_bytes()),
+        )
+        .map_err(|e| {
+            ApiError::new(StatusCode::BAD_REQUEST, "idempotency_key_invalid", e.to_string())
+                .with_docs_link(crate::error::IDEMPOTENCY_DOCS)
+        })?;
+        let bytes = read_body(&parts, body).await?;
+        let body = parse_json(&bytes)?;
+        let meta = WriteMeta {
+            fingerprint: fingerprint(parts.method.as_str(), parts.uri.path(), parts.uri.query(), &bytes),
+            key,
+            method: parts.method,
+            path: parts.uri.path().to_owned(),
+        };
+        Ok(Self { body, meta })
+    }
+}
+
+async fn read_body(parts: &Parts, body: Body) -> Result<bytes::Bytes, ApiError> {
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("request bodies are limited to {MAX_BODY_BYTES} bytes"),
+        )
+    };
+    let declared =
+        parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+        return Err(too_large());
+    }
+    if let Some(content_type) = parts.headers.get(header::CONTENT_TYPE) {
+        let mime = content_type.to_str().unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        if !(mime == "application/json" || mime.ends_with("+json")) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as JSON with 'Content-Type: application/json'",
+            ));
+        }
+    }
+    axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| too_large())
+}
+
+fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // An empty body reads as `{}`, so routes whose fields are all optional
+    // accept a bare POST.
+    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { bytes };
+    serde_json::from_slice(bytes).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => ApiError::unprocessable("invalid_body", e.to_string()),
+        _ => ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not valid JSON: {e}")),
+    })
+}
+
+/// `?limit=&starting_after=` of every list route.
+pub struct Pagination(pub Page);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PaginationQuery {
+    limit: Option<u32>,
+    starting_after: Option<String>,
+    // Filters of specific routes travel in the same query string.
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    phone: Option<String>,
+}
+
+pub const DEFAULT_PAGE: u32 = 20;
+pub const MAX_PAGE: u32 = 100;
+
+impl<S: Send + Sync> FromRequestParts<S> for Pagination {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let query = parse_query(parts)?;
+        let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+                format!("limit must be between 1 and {MAX_PAGE}"),
+            ));
+        }
+        Ok(Self(Page { limit, starting_after: query.starting_after }))
+    }
+}
+
+/// `?email=&phone=` of the customer list.
+pub struct ContactQuery {
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ContactQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let query = parse_query(parts)?;
+        Ok(Self { email: query.email, phone: query.phone })
+    }
+}
+
+fn parse_query(parts: &Parts) -> Result<PaginationQuery, ApiError> {
+    Query::<PaginationQuery>::try_from_uri(&parts.uri)
+        .map(|Query(q)| q)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))
+}

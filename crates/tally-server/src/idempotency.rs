@@ -1,0 +1,231 @@
+//! The idempotency executor: claim the key, replay or refuse, run the effect,
+//! store the response — all inside the one store transaction of the effect.
+//!
+//! It is not a tower layer on purpose: a layer wraps the handler from outside
+//! and cannot share its transaction, and "record exists if and only if the
+//! effect committed" needs exactly that sharing.
+
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use serde::Serialize;
+use tally_core::model::{IdempotencyRecord, Program};
+use tally_store::{KeyLock, KeyedResource, NewIdempotencyRecord, ResourceKey, Store, StoreTx};
+
+use crate::error::{ApiError, ApiResult, IDEMPOTENCY_DOCS};
+use crate::extract::WriteMeta;
+
+pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+pub const LOOKUP: HeaderName = HeaderName::from_static("x-idempotency-lookup");
+
+/// Response headers worth replaying. Anything else (cookies, hop-by-hop,
+/// per-attempt ids) belongs to one attempt, not to the stored answer.
+const STORED_HEADERS: [HeaderName; 2] = [header::CONTENT_TYPE, header::LOCATION];
+
+/// Whether a route moves points or stock, and so requires a key.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum KeyPolicy {
+    Required,
+    Optional,
+}
+
+/// A response about to be returned and, for a keyed 2xx, stored.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: Vec<(HeaderName, String)>,
+    pub body: Bytes,
+    /// The id of what the request made, shown by `GET /idempotency-keys/{key}`.
+    pub resource_id: Option<String>,
+}
+
+impl Reply {
+    pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Self {
+        Self {
+            status,
+            headers: vec![(header::CONTENT_TYPE, "application/json".to_owned())],
+            body: serde_json::to_vec(value).unwrap_or_default().into(),
+            resource_id: None,
+        }
+    }
+
+    pub fn created_at<T: Serialize>(value: &T, location: String, resource_id: &str) -> Self {
+        let mut reply = Self::json(StatusCode::CREATED, value);
+        reply.headers.push((header::LOCATION, location));
+        reply.resource_id = Some(resource_id.to_owned());
+        reply
+    }
+
+    pub fn with_resource(mut self, id: &str) -> Self {
+        self.resource_id = Some(id.to_owned());
+        self
+    }
+
+    fn into_response_with(self, lookup: Option<Lookup>) -> Response {
+        let mut response = (self.status, self.body).into_response();
+        let headers = response.headers_mut();
+        for (name, value) in self.headers {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                headers.insert(name, value);
+            }
+        }
+        if let Some(lookup) = lookup {
+            let replayed = matches!(lookup, Lookup::Hit);
+            headers.insert(REPLAYED, HeaderValue::from_static(if replayed { "true" } else { "false" }));
+            headers.insert(LOOKUP, HeaderValue::from_static(lookup.as_str()));
+        }
+        response
+    }
+
+    fn from_record(record: IdempotencyRecord) -> Self {
+        Self {
+            status: StatusCode::from_u16(record.status).unwrap_or(StatusCode::OK),
+            headers: record
+                .headers
+                .into_iter()
+                .filter_map(|(name, value)| HeaderName::from_bytes(name.as_bytes()).ok().map(|n| (n, value)))
+                .collect(),
+            body: record.body.into(),
+            resource_id: record.resource_id,
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Lookup {
+    Miss,
+    Hit,
+}
+
+impl Lookup {
+    fn as_str(self) -> &'static str {
+        match self {
+            Lookup::Miss => "miss",
+            Lookup::Hit => "hit",
+        }
+    }
+}
+
+/// The outcome of claiming a key.
+pub enum Begun {
+    /// The key already has a stored response: return it, execute nothing.
+    Replay(Response),
+    /// First time: run the effect through `Execution::tx`, then `finish`.
+    Fresh(Execution),
+}
+
+pub struct Execution {
+    tx: Box<dyn StoreTx>,
+    program_id: String,
+    retention_hours: i32,
+    meta: WriteMeta,
+}
+
+/// Claims the request's key (if any) and opens the transaction of its effect.
+pub async fn begin(store: &dyn Store, program: &Program, meta: WriteMeta, policy: KeyPolicy) -> ApiResult<Begun> {
+    let Some(key) = &meta.key else {
+        if policy == KeyPolicy::Required && program.settings.require_idempotency_key {
+            return Err(missing_key());
+        }
+        let tx = store.begin(None).await?;
+        return Ok(Begun::Fresh(Execution::new(tx, program, meta)));
+    };
+    let lock = KeyLock { program_id: program.id.clone(), key: key.as_str().to_owned() };
+    let mut tx = store.begin(Some(&lock)).await.map_err(ApiError::from_keyed_store_error)?;
+    match tx.idempotency_record(&program.id, key.as_str()).await.map_err(ApiError::from_keyed_store_error)? {
+        Some(record) => {
+            check_same_request(&meta, &record)?;
+            // Dropping `tx` rolls back the read-only transaction and frees the key.
+            Ok(Begun::Replay(Reply::from_record(record).into_response_with(Some(Lookup::Hit))))
+        }
+        None => Ok(Begun::Fresh(Execution::new(tx, program, meta))),
+    }
+}
+
+fn missing_key() -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "idempotency_key_missing",
+        "this operation moves points or stock and needs an 'Idempotency-Key' header: \
+         a unique value per intent (a UUID v4 is ideal), reused unchanged on every retry of that intent",
+    )
+    .with_docs_link(IDEMPOTENCY_DOCS)
+}
+
+fn check_same_request(meta: &WriteMeta, record: &IdempotencyRecord) -> ApiResult<()> {
+    if record.method == meta.method.as_str() && record.path == meta.path && record.fingerprint == meta.fingerprint {
+        return Ok(());
+    }
+    Err(ApiError::unprocessable(
+        "idempotency_key_reused",
+        format!(
+            "this Idempotency-Key was first used for a different request ({} {} at {}); use a new key for a new intent",
+            record.method,
+            record.path,
+            record.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ),
+    ))
+}
+
+impl Execution {
+    fn new(tx: Box<dyn StoreTx>, program: &Program, meta: WriteMeta) -> Self {
+        Self { tx, program_id: program.id.clone(), retention_hours: program.settings.idempotency_retention_hours, meta }
+    }
+
+    pub fn tx(&mut self) -> &mut dyn StoreTx {
+        self.tx.as_mut()
+    }
+
+    /// Key and fingerprint to keep on a points-moving resource.
+    pub fn resource_key(&self) -> Option<ResourceKey> {
+        self.meta
+            .key
+            .as_ref()
+            .map(|k| ResourceKey { key: k.as_str().to_owned(), fingerprint: self.meta.fingerprint.clone() })
+    }
+
+    pub fn key(&self) -> Option<&str> {
+        self.meta.key.as_ref().map(|k| k.as_str())
+    }
+
+    /// Answers a retry whose stored response has expired but whose resource
+    /// still carries the key: the guarantee outlives the retention window.
+    pub fn replay_resource<T: Serialize>(self, found: KeyedResource<T>, id: &str) -> ApiResult<Response> {
+        if found.fingerprint != self.meta.fingerprint {
+            return Err(ApiError::unprocessable(
+                "idempotency_key_reused",
+                format!(
+                    "this Idempotency-Key already made {id} with a different request; use a new key for a new intent"
+                ),
+            ));
+        }
+        Ok(Reply::json(StatusCode::OK, &found.resource).with_resource(id).into_response_with(Some(Lookup::Hit)))
+    }
+
+    /// Stores the reply under the key (for a 2xx) and commits it with the effect.
+    pub async fn finish(mut self, reply: Reply) -> ApiResult<Response> {
+        let lookup = self.meta.key.as_ref().map(|_| Lookup::Miss);
+        if let Some(key) = &self.meta.key
+            && reply.status.is_success()
+        {
+            let record = NewIdempotencyRecord {
+                key: key.as_str().to_owned(),
+                method: self.meta.method.as_str().to_owned(),
+                path: self.meta.path.clone(),
+                fingerprint: self.meta.fingerprint.clone(),
+                status: reply.status.as_u16(),
+                headers: reply
+                    .headers
+                    .iter()
+                    .filter(|(name, _)| STORED_HEADERS.contains(name))
+                    .map(|(name, value)| (name.as_str().to_owned(), value.clone()))
+                    .collect(),
+                body: reply.body.to_vec(),
+                resource_id: reply.resource_id.clone(),
+            };
+            self.tx.save_idempotency_record(&self.program_id, &record, self.retention_hours).await?;
+        }
+        let keyed = self.meta.key.is_some();
+        self.tx.commit().await.map_err(|e| if keyed { ApiError::from_keyed_store_error(e) } else { e.into() })?;
+        Ok(reply.into_response_with(lookup))
+    }
+}

@@ -1,0 +1,33 @@
+//! Domain operations: each composes store primitives inside the caller's
+//! transaction, so the effect and its idempotency record commit together.
+//! Races are decided by the store's conditional statements, never by a read
+//! followed by a write here.
+
+pub mod customers;
+pub mod purchases;
+pub mod redemptions;
+
+use tally_store::KeyedResource;
+
+/// What a write found or did.
+pub enum Outcome<T> {
+    /// Made now.
+    Created(T),
+    /// Already existed under a natural key (e-mail, phone, `external_id`).
+    Existing(T),
+    /// Already made by this idempotency key, whose stored response expired.
+    Replayed(KeyedResource<T>),
+}
+
+impl<T> Outcome<T> {
+    /// Changes the shape of what was found or made (e.g. for the v2 routes).
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Outcome<U> {
+        match self {
+            Outcome::Created(t) => Outcome::Created(f(t)),
+            Outcome::Existing(t) => Outcome::Existing(f(t)),
+            Outcome::Replayed(k) => {
+                Outcome::Replayed(KeyedResource { resource: f(k.resource), fingerprint: k.fingerprint })
+            }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+use tally_core::model::{LedgerOperation, Transaction};
+use tally_core::points::earned_for_spend;
+use tally_store::{NewLedgerEntry, NewTransaction, ResourceKey, StoreTx};
+
+use super::Outcome;
+use crate::error::{ApiError, ApiResult};
+
+/// A purchase, validated.
+pub struct Purchase {
+    pub customer_id: String,
+    pub spend_amount_cents: i64,
+    pub currency: String,
+    pub external_id: Option<String>,
+    /// Overrides the earning rule (e.g. a promotion computed by the POS).
+    pub points: Option<i64>,
+}
+
+pub const MAX_EXTERNAL_ID_LEN: usize = 255;
+
+impl Purchase {
+    pub fn validate(self) -> ApiResult<Self> {
+        if self.spend_amount_cents < 0 {
+            return Err(ApiError::invalid_field("spend_amount_cents", "must be zero or more"));
+        }
+        let currency = self.currency.trim().to_ascii_uppercase();
+        if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(ApiError::invalid_field("currency", "must be a three-letter ISO 4217 code, e.g. EUR"));
+        }
+        if let Some(ext) = &self.external_id
+            && (ext.is_empty() || ext.len() > MAX_EXTERNAL_ID_LEN || ext.chars().any(char::is_control))
+        {
+            return Err(ApiError::invalid_field("external_id", "1 to 255 printable characters"));
+        }
+        if self.points.is_some_and(|p| p < 0) {
+            return Err(ApiError::invalid_field("points", "must be zero or more; take points back with a void"));
+        }
+        Ok(Self { currency, ..self })
+    }
+}
+
+/// Records a purchase and credits its points, once per `external_id` and once
+/// per idempotency key.
+pub async fn record(
+    tx: &mut dyn StoreTx,
+    program_id: &str,
+    points_per_currency_unit: i64,
+    purchase: Purchase,
+    key: Option<ResourceKey>,
+) -> ApiResult<Outcome<Transaction>> {
+    if let Some(key) = &key
+        && let Some(found) = tx.transaction_by_key(program_id, &key.key).await?
+    {
+        return Ok(Outcome::Replayed(found));
+    }
+    if tx.customer(program_id, &purchase.customer_id).await?.is_none() {
+        return Err(ApiError::not_found("customer_not_found", "customer"));
+    }
+    let points = match purchase.points {
+        Some(points) => points,
+        None => earned_for_spend(purchase.spend_amount_cents, points_per_currency_unit)
+            .map_err(|e| ApiError::unprocessable("points_overflow", e.to_string()))?,
+    };
+    let new = NewTransaction {
+        customer_id: purchase.customer_id,
+        spend_amount_cents: purchase.spend_amount_cents,
+        currency: purchase.currency,
+        points,
+        external_id: purchase.external_id,
+        idempotency: key,
+    };
+    let Some(txn) = tx.insert_transaction(program_id, &new).await? else {
+        // The receipt was recorded before: answer with the first purchase.
+        let external_id = new.external_id.as_deref().unwrap_or_default();
+        let first = tx.transaction_by_external_id(program_id, external_id).await?.ok_or_else(ApiError::internal)?;
+        return Ok(Outcome::Existing(first));
+    };
+    let balance_after = tx
+        .credit(program_id, &txn.customer_id, points)
+        .await?
+        .ok_or_else(|| ApiError::unprocessable("points_overflow", "the balance would exceed the points range"))?;
+    tx.insert_ledger_entry(
+        program_id,
+        &NewLedgerEntry {
+            customer_id: txn.customer_id.clone(),
+            points,
+            balance_after,
+            operation: LedgerOperation::Earn,
+            transaction_id: Some(txn.id.clone()),
+            redemption_id: None,
+        },
+    )
+    .await?;
+    Ok(Outcome::Created(txn))
+}

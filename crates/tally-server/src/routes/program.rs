@@ -1,0 +1,88 @@
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::{Deserialize, Deserializer};
+use tally_core::model::{MAX_RETENTION_HOURS, MIN_RETENTION_HOURS, Program, ProgramSettings, VoidPolicy};
+use utoipa::ToSchema;
+
+use crate::app::AppState;
+use crate::auth::Authenticated;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Write;
+use crate::idempotency::{Begun, KeyPolicy, Reply, begin};
+
+#[utoipa::path(get, path = "/api/v1/program", tag = "program",
+    responses((status = 200, body = Program)), security(("bearer" = [])))]
+pub async fn get(Authenticated(program): Authenticated) -> Json<Program> {
+    Json(program)
+}
+
+/// Fields to change; absent fields stay as they are.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProgramPatchIn {
+    pub points_per_currency_unit: Option<i64>,
+    pub void_policy: Option<VoidPolicy>,
+    /// Days after which earned points expire; `null` turns expiry off.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i32>)]
+    pub points_expire_after_days: Option<Option<i32>>,
+    pub idempotency_retention_hours: Option<i32>,
+    pub require_idempotency_key: Option<bool>,
+    pub rate_limit_per_minute: Option<i32>,
+}
+
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i32>>, D::Error> {
+    Option::<i32>::deserialize(d).map(Some)
+}
+
+fn in_range<T: PartialOrd + std::fmt::Display + Copy>(field: &str, value: Option<T>, min: T, max: T) -> ApiResult<()> {
+    match value {
+        Some(v) if v < min || v > max => {
+            Err(ApiError::invalid_field(field, format!("must be between {min} and {max}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+impl ProgramPatchIn {
+    fn apply(self, current: &ProgramSettings) -> ApiResult<ProgramSettings> {
+        in_range("points_per_currency_unit", self.points_per_currency_unit, 0, 1_000_000)?;
+        in_range("points_expire_after_days", self.points_expire_after_days.flatten(), 1, 3650)?;
+        in_range(
+            "idempotency_retention_hours",
+            self.idempotency_retention_hours,
+            MIN_RETENTION_HOURS,
+            MAX_RETENTION_HOURS,
+        )?;
+        in_range("rate_limit_per_minute", self.rate_limit_per_minute, 1, 1_000_000)?;
+        Ok(ProgramSettings {
+            points_per_currency_unit: self.points_per_currency_unit.unwrap_or(current.points_per_currency_unit),
+            void_policy: self.void_policy.unwrap_or(current.void_policy),
+            points_expire_after_days: self.points_expire_after_days.unwrap_or(current.points_expire_after_days),
+            idempotency_retention_hours: self
+                .idempotency_retention_hours
+                .unwrap_or(current.idempotency_retention_hours),
+            require_idempotency_key: self.require_idempotency_key.unwrap_or(current.require_idempotency_key),
+            rate_limit_per_minute: self.rate_limit_per_minute.unwrap_or(current.rate_limit_per_minute),
+        })
+    }
+}
+
+#[utoipa::path(patch, path = "/api/v1/program", tag = "program", request_body = ProgramPatchIn,
+    responses((status = 200, body = Program), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn patch(
+    State(state): State<AppState>,
+    Authenticated(program): Authenticated,
+    Write { body, meta }: Write<ProgramPatchIn>,
+) -> ApiResult<Response> {
+    let settings = body.apply(&program.settings)?;
+    match begin(state.store.as_ref(), &program, meta, KeyPolicy::Optional).await? {
+        Begun::Replay(response) => Ok(response),
+        Begun::Fresh(mut exec) => {
+            let updated = exec.tx().update_program_settings(&program.id, &settings).await?;
+            exec.finish(Reply::json(StatusCode::OK, &updated).with_resource(&updated.id)).await
+        }
+    }
+}
