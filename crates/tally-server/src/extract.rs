@@ -1,7 +1,7 @@
 //! Request extractors whose rejections are problem+json with stable codes.
 
 use axum::body::Body;
-use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, header};
 use serde::Deserialize;
@@ -46,11 +46,14 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Write<T> {
         })?;
         let bytes = read_body(&parts, body).await?;
         let body = parse_json(&bytes)?;
+        // Nested routers strip their prefix from `parts.uri`; the key must
+        // remember the route the client actually called.
+        let uri = parts.extensions.get::<OriginalUri>().map_or(&parts.uri, |original| &original.0);
         let meta = WriteMeta {
-            fingerprint: fingerprint(parts.method.as_str(), parts.uri.path(), parts.uri.query(), &bytes),
+            fingerprint: fingerprint(parts.method.as_str(), uri.path(), uri.query(), &bytes),
+            path: uri.path().to_owned(),
             key,
             method: parts.method,
-            path: parts.uri.path().to_owned(),
         };
         Ok(Self { body, meta })
     }

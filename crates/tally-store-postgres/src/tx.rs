@@ -1,0 +1,395 @@
+//! The write transaction of the PostgreSQL backend.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use sqlx::{PgConnection, Postgres, Transaction as SqlxTransaction};
+use tally_core::ids::IdKind;
+use tally_core::model::{
+    Customer, IdempotencyRecord, LedgerEntry, Program, ProgramSettings, Redemption, Reward, Transaction,
+};
+use tally_store::{
+    KeyedResource, NewCustomer, NewIdempotencyRecord, NewLedgerEntry, NewRedemption, NewReward, NewTransaction,
+    RewardPatch, StoreError, StoreResult, StoreTx,
+};
+
+use crate::map_err;
+use crate::release::Releases;
+use crate::rows::*;
+
+/// The key's advisory lock, if any, belongs to this transaction and ends with
+/// it: PostgreSQL releases it only once the commit is visible, so a retry never
+/// sees "not in flight" before it can see the stored response.
+pub(crate) struct PgTx {
+    /// `None` only once committed or dropped.
+    tx: Option<SqlxTransaction<'static, Postgres>>,
+    /// The lock id held, and the node's registry to report its release to.
+    key: Option<(i64, Arc<Releases>)>,
+}
+
+impl PgTx {
+    pub(crate) fn new(tx: SqlxTransaction<'static, Postgres>, key: Option<(i64, Arc<Releases>)>) -> Self {
+        Self { tx: Some(tx), key }
+    }
+
+    fn conn(&mut self) -> &mut PgConnection {
+        self.tx.as_mut().expect("a transaction is open until commit or drop")
+    }
+}
+
+impl Drop for PgTx {
+    fn drop(&mut self) {
+        let (Some(tx), Some((lock_id, releases))) = (self.tx.take(), self.key.take()) else {
+            // Committed, or no key: sqlx's own queued rollback is soon enough.
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            // Outside a runtime nothing can await; the queued rollback, or the
+            // closed connection, still releases the lock.
+            return;
+        };
+        let guard = releases.start(lock_id);
+        runtime.spawn(async move {
+            if let Err(e) = tx.rollback().await {
+                // The connection is closed on failure, which ends the session and its lock.
+                tracing::warn!(error = %e, "rollback of a dropped transaction failed");
+            }
+            drop(guard);
+        });
+    }
+}
+
+#[async_trait]
+impl StoreTx for PgTx {
+    async fn commit(self: Box<Self>) -> StoreResult<()> {
+        let mut this = self;
+        let tx = this.tx.take().expect("a transaction is open until commit or drop");
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn idempotency_record(&mut self, program_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>> {
+        let sql = format!(
+            "SELECT {RECORD_COLUMNS} FROM idempotency_records WHERE program_id = $1 AND key = $2 AND expires_at > now()"
+        );
+        let row: Option<RecordRow> =
+            sqlx::query_as(&sql).bind(program_id).bind(key).fetch_optional(self.conn()).await.map_err(map_err)?;
+        row.map(IdempotencyRecord::try_from).transpose()
+    }
+
+    async fn save_idempotency_record(
+        &mut self,
+        program_id: &str,
+        record: &NewIdempotencyRecord,
+        retention_hours: i32,
+    ) -> StoreResult<()> {
+        let headers = serde_json::to_string(&record.headers).map_err(|e| StoreError::Other(e.to_string()))?;
+        let done = sqlx::query(
+            "INSERT INTO idempotency_records \
+               (program_id, key, method, path, fingerprint, status, headers, body, resource_id, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, now(), now() + make_interval(hours => $10)) \
+             ON CONFLICT (program_id, key) DO UPDATE SET method = excluded.method, path = excluded.path, \
+               fingerprint = excluded.fingerprint, status = excluded.status, headers = excluded.headers, \
+               body = excluded.body, resource_id = excluded.resource_id, created_at = excluded.created_at, \
+               expires_at = excluded.expires_at \
+             WHERE idempotency_records.expires_at <= now()",
+        )
+            .bind(program_id)
+            .bind(&record.key)
+            .bind(&record.method)
+            .bind(&record.path)
+            .bind(&record.fingerprint)
+            .bind(i32::from(record.status))
+            .bind(headers)
+            .bind(&record.body)
+            .bind(&record.resource_id)
+            .bind(retention_hours)
+            .execute(self.conn())
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            // A live record already holds the key: only possible if the lock was bypassed.
+            return Err(StoreError::Conflict("idempotency_key"));
+        }
+        Ok(())
+    }
+
+    async fn update_program_settings(&mut self, program_id: &str, s: &ProgramSettings) -> StoreResult<Program> {
+        let sql = format!(
+            "UPDATE programs SET points_per_currency_unit = $2, void_policy = $3, points_expire_after_days = $4, \
+               idempotency_retention_hours = $5, require_idempotency_key = $6, rate_limit_per_minute = $7 \
+             WHERE id = $1 RETURNING {PROGRAM_COLUMNS}"
+        );
+        let row: ProgramRow = sqlx::query_as(&sql)
+            .bind(program_id)
+            .bind(s.points_per_currency_unit)
+            .bind(s.void_policy.as_str())
+            .bind(s.points_expire_after_days)
+            .bind(s.idempotency_retention_hours)
+            .bind(s.require_idempotency_key)
+            .bind(s.rate_limit_per_minute)
+            .fetch_one(self.conn())
+            .await
+            .map_err(map_err)?;
+        row.try_into()
+    }
+
+    async fn customer(&mut self, program_id: &str, id: &str) -> StoreResult<Option<Customer>> {
+        let sql = format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE program_id = $1 AND id = $2");
+        let row: Option<CustomerRow> =
+            sqlx::query_as(&sql).bind(program_id).bind(id).fetch_optional(self.conn()).await.map_err(map_err)?;
+        Ok(row.map(Customer::from))
+    }
+
+    async fn find_customer(
+        &mut self,
+        program_id: &str,
+        email: Option<&str>,
+        phone: Option<&str>,
+    ) -> StoreResult<Option<Customer>> {
+        let sql = format!(
+            "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE program_id = $1 AND (email = $2 OR phone = $3) \
+             ORDER BY (email = $2) DESC NULLS LAST LIMIT 1"
+        );
+        let row: Option<CustomerRow> = sqlx::query_as(&sql)
+            .bind(program_id)
+            .bind(email)
+            .bind(phone)
+            .fetch_optional(self.conn())
+            .await
+            .map_err(map_err)?;
+        Ok(row.map(Customer::from))
+    }
+
+    async fn insert_customer(&mut self, program_id: &str, c: &NewCustomer) -> StoreResult<Option<Customer>> {
+        // No conflict target: a clash on the e-mail or on the phone both mean
+        // "this customer exists", which the caller resolves with `find_customer`.
+        let sql = format!(
+            "INSERT INTO customers (id, program_id, email, phone, name) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT DO NOTHING RETURNING {CUSTOMER_COLUMNS}"
+        );
+        let row: Option<CustomerRow> = sqlx::query_as(&sql)
+            .bind(IdKind::Customer.generate())
+            .bind(program_id)
+            .bind(&c.email)
+            .bind(&c.phone)
+            .bind(&c.name)
+            .fetch_optional(self.conn())
+            .await
+            .map_err(map_err)?;
+        Ok(row.map(Customer::from))
+    }
+
+    async fn update_customer(&mut self, program_id: &str, id: &str, c: &NewCustomer) -> StoreResult<Customer> {
+        let sql = format!(
+            "UPDATE customers SET name = COALESCE($3, name), email = COALESCE(email, $4), phone = COALESCE(phone, $5) \
+             WHERE program_id = $1 AND id = $2 RETURNING {CUSTOMER_COLUMNS}"
+        );
+        let row: CustomerRow = sqlx::query_as(&sql)
+            .bind(program_id)
+            .bind(id)
+            .bind(&c.name)
+            .bind(&c.email)
+            .bind(&c.phone)
+            .fetch_one(self.conn())
+            .await
+            .map_err(map_err)?;
+        Ok(row.into())
+    }
+
+    async fn credit(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<Option<i64>> {
+        // PostgreSQL would raise on overflow and poison the transaction; the
+        // bounds in the WHERE clause answer `None` instead and leave it usable.
+        sqlx::query_scalar(
+            "UPDATE customers SET balance = balance + $3, lifetime_earned = lifetime_earned + $3 \
+             WHERE program_id = $1 AND id = $2 \
+               AND balance <= 9223372036854775807 - $3 AND lifetime_earned <= 9223372036854775807 - $3 \
+             RETURNING balance",
+        )
+        .bind(program_id)
+        .bind(customer_id)
+        .bind(points)
+        .fetch_optional(self.conn())
+        .await
+        .map_err(map_err)
+    }
+
+    async fn debit(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<Option<i64>> {
+        sqlx::query_scalar(
+            "UPDATE customers SET balance = balance - $3, lifetime_spent = lifetime_spent + $3 \
+             WHERE program_id = $1 AND id = $2 AND balance >= $3 AND lifetime_spent <= 9223372036854775807 - $3 \
+             RETURNING balance",
+        )
+        .bind(program_id)
+        .bind(customer_id)
+        .bind(points)
+        .fetch_optional(self.conn())
+        .await
+        .map_err(map_err)
+    }
+
+    async fn insert_ledger_entry(&mut self, program_id: &str, e: &NewLedgerEntry) -> StoreResult<LedgerEntry> {
+        let sql = format!(
+            "INSERT INTO ledger_entries \
+               (id, program_id, customer_id, points, balance_after, operation, transaction_id, redemption_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {LEDGER_COLUMNS}"
+        );
+        let row: LedgerRow = sqlx::query_as(&sql)
+            .bind(IdKind::LedgerEntry.generate())
+            .bind(program_id)
+            .bind(&e.customer_id)
+            .bind(e.points)
+            .bind(e.balance_after)
+            .bind(e.operation.as_str())
+            .bind(&e.transaction_id)
+            .bind(&e.redemption_id)
+            .fetch_one(self.conn())
+            .await
+            .map_err(map_err)?;
+        row.try_into()
+    }
+
+    async fn insert_transaction(&mut self, program_id: &str, t: &NewTransaction) -> StoreResult<Option<Transaction>> {
+        // Only the external id is a conflict target: a clash on the idempotency
+        // key means the lock was bypassed, and must fail loudly rather than vanish.
+        let sql = format!(
+            "INSERT INTO transactions (id, program_id, customer_id, spend_amount_cents, currency, points, external_id, \
+               idempotency_key, idempotency_fingerprint) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (program_id, external_id) DO NOTHING RETURNING {TRANSACTION_COLUMNS}"
+        );
+        let row: Option<TransactionRow> = sqlx::query_as(&sql)
+            .bind(IdKind::Transaction.generate())
+            .bind(program_id)
+            .bind(&t.customer_id)
+            .bind(t.spend_amount_cents)
+            .bind(&t.currency)
+            .bind(t.points)
+            .bind(&t.external_id)
+            .bind(t.idempotency.as_ref().map(|k| &k.key))
+            .bind(t.idempotency.as_ref().map(|k| &k.fingerprint))
+            .fetch_optional(self.conn())
+            .await
+            .map_err(map_err)?;
+        Ok(row.map(Transaction::from))
+    }
+
+    async fn transaction_by_external_id(
+        &mut self,
+        program_id: &str,
+        external_id: &str,
+    ) -> StoreResult<Option<Transaction>> {
+        let sql = format!("SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE program_id = $1 AND external_id = $2");
+        let row: Option<TransactionRow> = sqlx::query_as(&sql)
+            .bind(program_id)
+            .bind(external_id)
+            .fetch_optional(self.conn())
+            .await
+            .map_err(map_err)?;
+        Ok(row.map(Transaction::from))
+    }
+
+    async fn transaction_by_key(
+        &mut self,
+        program_id: &str,
+        key: &str,
+    ) -> StoreResult<Option<KeyedResource<Transaction>>> {
+        let sql =
+            format!("SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE program_id = $1 AND idempotency_key = $2");
+        let row: Option<TransactionRow> =
+            sqlx::query_as(&sql).bind(program_id).bind(key).fetch_optional(self.conn()).await.map_err(map_err)?;
+        Ok(row.map(TransactionRow::keyed))
+    }
+
+    async fn insert_reward(&mut self, program_id: &str, r: &NewReward) -> StoreResult<Reward> {
+        let sql = format!(
+            "INSERT INTO rewards (id, program_id, name, cost_points, kind, stock, active) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {REWARD_COLUMNS}"
+        );
+        let row: RewardRow = sqlx::query_as(&sql)
+            .bind(IdKind::Reward.generate())
+            .bind(program_id)
+            .bind(&r.name)
+            .bind(r.cost_points)
+            .bind(r.kind.as_str())
+            .bind(r.stock)
+            .bind(r.active)
+            .fetch_one(self.conn())
+            .await
+            .map_err(map_err)?;
+        row.try_into()
+    }
+
+    async fn update_reward(&mut self, program_id: &str, id: &str, p: &RewardPatch) -> StoreResult<Option<Reward>> {
+        let sql = format!(
+            "UPDATE rewards SET name = COALESCE($3, name), cost_points = COALESCE($4, cost_points), \
+               stock = CASE WHEN $5 THEN $6 ELSE stock END, active = COALESCE($7, active), updated_at = now() \
+             WHERE program_id = $1 AND id = $2 RETURNING {REWARD_COLUMNS}"
+        );
+        let row: Option<RewardRow> = sqlx::query_as(&sql)
+            .bind(program_id)
+            .bind(id)
+            .bind(&p.name)
+            .bind(p.cost_points)
+            .bind(p.stock.is_some())
+            .bind(p.stock.flatten())
+            .bind(p.active)
+            .fetch_optional(self.conn())
+            .await
+            .map_err(map_err)?;
+        row.map(Reward::try_from).transpose()
+    }
+
+    async fn reward(&mut self, program_id: &str, id: &str) -> StoreResult<Option<Reward>> {
+        let sql = format!("SELECT {REWARD_COLUMNS} FROM rewards WHERE program_id = $1 AND id = $2");
+        let row: Option<RewardRow> =
+            sqlx::query_as(&sql).bind(program_id).bind(id).fetch_optional(self.conn()).await.map_err(map_err)?;
+        row.map(Reward::try_from).transpose()
+    }
+
+    async fn take_stock(&mut self, program_id: &str, reward_id: &str, quantity: i64) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE rewards SET stock = stock - $3 \
+             WHERE program_id = $1 AND id = $2 AND (stock IS NULL OR stock >= $3)",
+        )
+        .bind(program_id)
+        .bind(reward_id)
+        .bind(quantity)
+        .execute(self.conn())
+        .await
+        .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn insert_redemption(&mut self, program_id: &str, r: &NewRedemption) -> StoreResult<Redemption> {
+        let sql = format!(
+            "INSERT INTO redemptions (id, program_id, customer_id, reward_id, quantity, points_spent, status, \
+               idempotency_key, idempotency_fingerprint) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8) RETURNING {REDEMPTION_COLUMNS}"
+        );
+        let row: RedemptionRow = sqlx::query_as(&sql)
+            .bind(IdKind::Redemption.generate())
+            .bind(program_id)
+            .bind(&r.customer_id)
+            .bind(&r.reward_id)
+            .bind(r.quantity)
+            .bind(r.points_spent)
+            .bind(r.idempotency.as_ref().map(|k| &k.key))
+            .bind(r.idempotency.as_ref().map(|k| &k.fingerprint))
+            .fetch_one(self.conn())
+            .await
+            .map_err(map_err)?;
+        row.try_into()
+    }
+
+    async fn redemption_by_key(
+        &mut self,
+        program_id: &str,
+        key: &str,
+    ) -> StoreResult<Option<KeyedResource<Redemption>>> {
+        let sql =
+            format!("SELECT {REDEMPTION_COLUMNS} FROM redemptions WHERE program_id = $1 AND idempotency_key = $2");
+        let row: Option<RedemptionRow> =
+            sqlx::query_as(&sql).bind(program_id).bind(key).fetch_optional(self.conn()).await.map_err(map_err)?;
+        row.map(RedemptionRow::keyed).transpose()
+    }
+}
