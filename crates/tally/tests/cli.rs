@@ -1,0 +1,134 @@
+//! The `tally` binary end to end: administration commands, real server
+//! processes on one PostgreSQL database, the demo, and `tally verify`.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use futures::future::join_all;
+use serde_json::{Value, json};
+
+const TALLY: &str = env!("CARGO_BIN_EXE_tally");
+
+fn tally(args: &[&str], database_url: &str) -> String {
+    let output = Command::new(TALLY).args(args).env("TALLY_DATABASE_URL", database_url).output().unwrap();
+    assert!(output.status.success(), "tally {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A `tally serve` process, killed when dropped.
+struct Node {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start_node(database_url: &str, extra: &[&str]) -> Node {
+    let port = free_port();
+    let child = Command::new(TALLY)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args(extra)
+        .env("TALLY_DATABASE_URL", database_url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let node = Node { child, base: format!("http://127.0.0.1:{port}") };
+    let client = reqwest::Client::new();
+    for _ in 0..100 {
+        if client.get(format!("{}/readyz", node.base)).send().await.is_ok_and(|r| r.status().is_success()) {
+            return node;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("tally serve did not become ready on {}", node.base);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_server_processes_on_one_postgres_redeem_once_and_verify_clean() {
+    let url = tally_store_postgres::scratch::scratch_database_url().await;
+    let program = tally(&["program", "create", "CLI test"], &url).trim().to_owned();
+    assert!(program.starts_with("prg_"), "{program}");
+    let token = tally(&["token", "create", "--program", &program], &url).trim().to_owned();
+    assert!(token.starts_with("tly_"));
+
+    let nodes = [start_node(&url, &[]).await, start_node(&url, &[]).await];
+    let client = reqwest::Client::new();
+    let post = |node: &Node, path: &str, key: &str, body: Value| {
+        client.post(format!("{}{path}", node.base)).bearer_auth(&token).header("Idempotency-Key", key).json(&body).send()
+    };
+    let customer: Value =
+        post(&nodes[0], "/api/v1/customers", "c1", json!({ "email": "cli@example.com" })).await.unwrap().json().await.unwrap();
+    let customer = customer["id"].as_str().unwrap().to_owned();
+    let earned = post(&nodes[1], "/api/v1/transactions", "t1", json!({ "customer_id": customer, "spend_amount_cents": 100_000, "currency": "EUR" }));
+    assert_eq!(earned.await.unwrap().status(), 201);
+    let reward: Value = post(&nodes[0], "/api/v1/rewards", "r1", json!({ "name": "Mug", "cost_points": 100 }))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let reward = reward["id"].as_str().unwrap().to_owned();
+
+    let attempts = (0..40).map(|i| {
+        post(&nodes[i % 2], "/api/v1/redemptions", "one-intent", json!({ "customer_id": customer, "reward_id": reward }))
+    });
+    let statuses: Vec<u16> = join_all(attempts).await.into_iter().map(|r| r.unwrap().status().as_u16()).collect();
+    assert!(statuses.iter().all(|s| [201, 409].contains(s)), "{statuses:?}");
+    assert!(statuses.contains(&201));
+
+    let balance: Value = client
+        .get(format!("{}/api/v1/customers/{customer}/balance", nodes[1].base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(balance["available"], 900, "one redemption across both processes");
+
+    let report = tally(&["verify"], &url);
+    assert!(report.contains("0 violation(s)"), "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_prints_a_working_token_and_curl() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let db = db.to_str().unwrap();
+    let mut node = start_node(db, &["--demo"]).await;
+    let mut stdout = node.child.stdout.take().unwrap();
+    // The banner is printed before the server reports ready; the node is killed
+    // below, which closes the pipe, so reading to the end terminates.
+    let client = reqwest::Client::new();
+    let ready = client.get(format!("{}/healthz", node.base)).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    let _ = node.child.kill();
+    let mut banner = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut banner).unwrap();
+    let token = banner.lines().find_map(|l| l.trim().strip_prefix("token:")).unwrap().trim().to_owned();
+    assert!(banner.contains("curl -i -X POST"), "{banner}");
+    assert!(banner.contains("Idempotency-Key"), "{banner}");
+
+    // A second run reuses the demo data and still serves it.
+    let node = start_node(db, &["--demo"]).await;
+    let program: Value =
+        client.get(format!("{}/api/v1/program", node.base)).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(program["name"], "Demo Coffee");
+    let customers: Value =
+        client.get(format!("{}/api/v1/customers", node.base)).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(customers["data"].as_array().unwrap().len(), 1, "the demo data is not doubled");
+    let report = tally(&["verify"], db);
+    assert!(report.contains("0 violation(s)"), "{report}");
+}
