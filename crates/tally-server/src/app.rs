@@ -12,8 +12,10 @@ use tally_store::Store;
 use tally_store_postgres::PgStore;
 use tally_store_sqlite::SqliteStore;
 use tokio::net::TcpListener;
+use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 use crate::error::ApiError;
 use crate::routes::{customers, health, keys, program, redemptions, rewards, transactions, v2};
@@ -152,6 +154,24 @@ pub fn router(state: AppState) -> Router {
             ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not take that method")
         })
         .with_state(state)
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_response(DefaultOnResponse::new().level(Level::INFO).latency_unit(LatencyUnit::Micros)),
+        )
         .layer(CatchPanicLayer::custom(|_| axum::response::IntoResponse::into_response(ApiError::internal())))
+}
+
+/// One span per request; the idempotency executor fills in the key and what
+/// became of it, so every request's log line says both. Tokens and bodies are
+/// never logged.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        program = tracing::field::Empty,
+        idempotency_key = tracing::field::Empty,
+        idempotency_lookup = tracing::field::Empty,
+    )
 }

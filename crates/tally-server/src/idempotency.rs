@@ -122,22 +122,37 @@ pub struct Execution {
 
 /// Claims the request's key (if any) and opens the transaction of its effect.
 pub async fn begin(store: &dyn Store, program: &Program, meta: WriteMeta, policy: KeyPolicy) -> ApiResult<Begun> {
+    let span = tracing::Span::current();
+    span.record("program", program.id.as_str());
     let Some(key) = &meta.key else {
         if policy == KeyPolicy::Required && program.settings.require_idempotency_key {
+            span.record("idempotency_lookup", "missing");
             return Err(missing_key());
         }
         let tx = store.begin(None).await?;
         return Ok(Begun::Fresh(Execution::new(tx, program, meta)));
     };
+    span.record("idempotency_key", key.as_str());
     let lock = KeyLock { program_id: program.id.clone(), key: key.as_str().to_owned() };
-    let mut tx = store.begin(Some(&lock)).await.map_err(ApiError::from_keyed_store_error)?;
+    let mut tx = store.begin(Some(&lock)).await.map_err(|e| {
+        if matches!(e, tally_store::StoreError::KeyInUse) {
+            span.record("idempotency_lookup", "in_use");
+        }
+        ApiError::from_keyed_store_error(e)
+    })?;
     match tx.idempotency_record(&program.id, key.as_str()).await.map_err(ApiError::from_keyed_store_error)? {
         Some(record) => {
-            check_same_request(&meta, &record)?;
+            check_same_request(&meta, &record).inspect_err(|_| {
+                span.record("idempotency_lookup", "reused");
+            })?;
+            span.record("idempotency_lookup", Lookup::Hit.as_str());
             // Dropping `tx` rolls back the read-only transaction and frees the key.
             Ok(Begun::Replay(Reply::from_record(record).into_response_with(Some(Lookup::Hit))))
         }
-        None => Ok(Begun::Fresh(Execution::new(tx, program, meta))),
+        None => {
+            span.record("idempotency_lookup", Lookup::Miss.as_str());
+            Ok(Begun::Fresh(Execution::new(tx, program, meta)))
+        }
     }
 }
 
@@ -198,6 +213,7 @@ impl Execution {
                 ),
             ));
         }
+        tracing::Span::current().record("idempotency_lookup", Lookup::Hit.as_str());
         Ok(Reply::json(StatusCode::OK, &found.resource).with_resource(id).into_response_with(Some(Lookup::Hit)))
     }
 

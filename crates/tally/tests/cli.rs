@@ -65,12 +65,26 @@ async fn two_server_processes_on_one_postgres_redeem_once_and_verify_clean() {
     let nodes = [start_node(&url, &[]).await, start_node(&url, &[]).await];
     let client = reqwest::Client::new();
     let post = |node: &Node, path: &str, key: &str, body: Value| {
-        client.post(format!("{}{path}", node.base)).bearer_auth(&token).header("Idempotency-Key", key).json(&body).send()
+        client
+            .post(format!("{}{path}", node.base))
+            .bearer_auth(&token)
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
     };
-    let customer: Value =
-        post(&nodes[0], "/api/v1/customers", "c1", json!({ "email": "cli@example.com" })).await.unwrap().json().await.unwrap();
+    let customer: Value = post(&nodes[0], "/api/v1/customers", "c1", json!({ "email": "cli@example.com" }))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let customer = customer["id"].as_str().unwrap().to_owned();
-    let earned = post(&nodes[1], "/api/v1/transactions", "t1", json!({ "customer_id": customer, "spend_amount_cents": 100_000, "currency": "EUR" }));
+    let earned = post(
+        &nodes[1],
+        "/api/v1/transactions",
+        "t1",
+        json!({ "customer_id": customer, "spend_amount_cents": 100_000, "currency": "EUR" }),
+    );
     assert_eq!(earned.await.unwrap().status(), 201);
     let reward: Value = post(&nodes[0], "/api/v1/rewards", "r1", json!({ "name": "Mug", "cost_points": 100 }))
         .await
@@ -81,7 +95,12 @@ async fn two_server_processes_on_one_postgres_redeem_once_and_verify_clean() {
     let reward = reward["id"].as_str().unwrap().to_owned();
 
     let attempts = (0..40).map(|i| {
-        post(&nodes[i % 2], "/api/v1/redemptions", "one-intent", json!({ "customer_id": customer, "reward_id": reward }))
+        post(
+            &nodes[i % 2],
+            "/api/v1/redemptions",
+            "one-intent",
+            json!({ "customer_id": customer, "reward_id": reward }),
+        )
     });
     let statuses: Vec<u16> = join_all(attempts).await.into_iter().map(|r| r.unwrap().status().as_u16()).collect();
     assert!(statuses.iter().all(|s| [201, 409].contains(s)), "{statuses:?}");
@@ -123,11 +142,25 @@ async fn the_demo_prints_a_working_token_and_curl() {
 
     // A second run reuses the demo data and still serves it.
     let node = start_node(db, &["--demo"]).await;
-    let program: Value =
-        client.get(format!("{}/api/v1/program", node.base)).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let program: Value = client
+        .get(format!("{}/api/v1/program", node.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(program["name"], "Demo Coffee");
-    let customers: Value =
-        client.get(format!("{}/api/v1/customers", node.base)).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let customers: Value = client
+        .get(format!("{}/api/v1/customers", node.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(customers["data"].as_array().unwrap().len(), 1, "the demo data is not doubled");
     let report = tally(&["verify"], db);
     assert!(report.contains("0 violation(s)"), "{report}");
