@@ -1,0 +1,246 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::{Client, RequestBuilder, Response, StatusCode};
+use serde_json::{Value, json};
+use tally_core::model::ProgramSettings;
+use tally_server::Application;
+use tally_server::auth::issue_token;
+use tally_store::Store;
+use tally_store_postgres::PgStore;
+use tally_store_sqlite::SqliteStore;
+
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates, for each listed `async fn(Backend)`, one test on SQLite and one
+/// on PostgreSQL: the same suite for both backends.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($case:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    super::$case($crate::helpers::Backend::Sqlite).await
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    super::$case($crate::helpers::Backend::Postgres).await
+                }
+            )+
+        }
+    };
+}
+
+/// The concrete store, for what only tests may do (move time).
+#[derive(Clone)]
+enum Raw {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+/// A running server with one program and its token.
+pub struct TestApp {
+    pub address: String,
+    pub client: Client,
+    pub token: String,
+    pub program_id: String,
+    pub store: Arc<dyn Store>,
+    pub backend: Backend,
+    raw: Raw,
+    /// The PostgreSQL URL, so a second node can share the database.
+    pub database_url: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let (raw, database_url, dir) = match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let store = SqliteStore::open(dir.path().join("tally.db")).await.expect("open sqlite");
+            (Raw::Sqlite(store), None, Some(dir))
+        }
+        Backend::Postgres => {
+            let url = tally_store_postgres::scratch::scratch_database_url().await;
+            let store = PgStore::connect(&url, 8).await.expect("connect postgres");
+            (Raw::Postgres(store), Some(url), None)
+        }
+    };
+    let store: Arc<dyn Store> = match &raw {
+        Raw::Sqlite(s) => Arc::new(s.clone()),
+        Raw::Postgres(s) => Arc::new(s.clone()),
+    };
+    let address = serve(store.clone()).await;
+    let program =
+        store.create_program(&format!("test-{}", uuid::Uuid::new_v4()), &ProgramSettings::default()).await.unwrap();
+    let token = issue_token(store.as_ref(), &program.id).await.unwrap();
+    TestApp {
+        address,
+        client: Client::builder().timeout(Duration::from_secs(60)).build().unwrap(),
+        token,
+        program_id: program.id,
+        store,
+        backend,
+        raw,
+        database_url,
+        _dir: dir,
+    }
+}
+
+/// Starts a server over `store` on a free port and returns its base URL.
+pub async fn serve(store: Arc<dyn Store>) -> String {
+    let app = Application::with_store(store, "127.0.0.1:0".parse().unwrap(), Duration::from_secs(3600)).await.unwrap();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    address
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub fn post(&self, path: &str) -> RequestBuilder {
+        self.client.post(self.url(path)).bearer_auth(&self.token)
+    }
+
+    pub fn get(&self, path: &str) -> RequestBuilder {
+        self.client.get(self.url(path)).bearer_auth(&self.token)
+    }
+
+    pub fn patch(&self, path: &str) -> RequestBuilder {
+        self.client.patch(self.url(path)).bearer_auth(&self.token)
+    }
+
+    /// A second program with its own token, on the same server.
+    pub async fn other_program(&self) -> TestApp {
+        let program = self.store.create_program("other", &ProgramSettings::default()).await.unwrap();
+        let token = issue_token(self.store.as_ref(), &program.id).await.unwrap();
+        TestApp {
+            address: self.address.clone(),
+            client: self.client.clone(),
+            token,
+            program_id: program.id,
+            store: self.store.clone(),
+            backend: self.backend,
+            raw: self.raw.clone(),
+            database_url: self.database_url.clone(),
+            _dir: None,
+        }
+    }
+
+    /// Moves every stored response past its retention, by the database clock.
+    pub async fn expire_idempotency_records(&self) {
+        let sql = match self.raw {
+            Raw::Sqlite(_) => {
+                "UPDATE idempotency_records SET expires_at = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) - 1000"
+            }
+            Raw::Postgres(_) => "UPDATE idempotency_records SET expires_at = now() - interval '1 second'",
+        };
+        match &self.raw {
+            Raw::Sqlite(s) => s.execute_raw(sql).await.unwrap(),
+            Raw::Postgres(s) => s.execute_raw(sql).await.unwrap(),
+        };
+    }
+
+    pub async fn create_customer(&self, email: &str) -> String {
+        let response = self.post("/api/v1/customers").json(&json!({ "email": email })).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        body(response).await["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Credits `points` through a purchase (the default earning rule is 1 point per unit = 100 cents).
+    pub async fn earn(&self, customer_id: &str, points: i64) {
+        let response = self
+            .post("/api/v1/transactions")
+            .header("Idempotency-Key", uuid::Uuid::new_v4().to_string())
+            .json(&json!({ "customer_id": customer_id, "spend_amount_cents": points * 100, "currency": "EUR" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED, "{:?}", body(response).await);
+    }
+
+    pub async fn create_reward(&self, cost_points: i64, stock: Option<i64>) -> String {
+        let response = self
+            .post("/api/v1/rewards")
+            .json(&json!({ "name": "Coffee", "cost_points": cost_points, "stock": stock }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        body(response).await["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn balance(&self, customer_id: &str) -> i64 {
+        let response = self.get(&format!("/api/v1/customers/{customer_id}/balance")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        body(response).await["available"].as_i64().unwrap()
+    }
+
+    pub async fn ledger(&self, customer_id: &str) -> Vec<Value> {
+        let response = self.get(&format!("/api/v1/customers/{customer_id}/ledger?limit=100")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        body(response).await["data"].as_array().unwrap().clone()
+    }
+
+    pub async fn reward(&self, reward_id: &str) -> Value {
+        body(self.get(&format!("/api/v1/rewards/{reward_id}")).send().await.unwrap()).await
+    }
+
+    /// POSTs a redemption with the given key.
+    pub async fn redeem(&self, key: &str, customer_id: &str, reward_id: &str) -> Response {
+        self.post("/api/v1/redemptions")
+            .header("Idempotency-Key", key)
+            .json(&json!({ "customer_id": customer_id, "reward_id": reward_id }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Asserts every ledger invariant holds (what `tally verify` checks).
+    pub async fn assert_verified(&self) {
+        let violations = self.store.verify(None).await.unwrap();
+        assert!(violations.is_empty(), "ledger violations: {violations:?}");
+    }
+}
+
+pub async fn body(response: Response) -> Value {
+    let bytes = response.bytes().await.unwrap();
+    serde_json::from_slice(&bytes).unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&bytes)))
+}
+
+/// Asserts a problem+json response with the given status and code.
+pub async fn assert_problem(response: Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(response.status(), status, "expected {status} {code}");
+    let content_type = response.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let problem = body(response).await;
+    assert_eq!(problem["code"], code, "{problem}");
+    assert_eq!(problem["status"], status.as_u16());
+    assert!(problem["detail"].as_str().is_some_and(|d| !d.is_empty()));
+    assert!(problem["title"].is_string() && problem["type"].is_string());
+    problem
+}
+
+pub fn header(response: &Response, name: &str) -> Option<String> {
+    response.headers().get(name).map(|v| v.to_str().unwrap().to_owned())
+}
+
+impl TestApp {
+    /// Makes storage unreachable for this app's server.
+    pub async fn close_storage(&self) {
+        match &self.raw {
+            Raw::Sqlite(s) => s.close().await,
+            Raw::Postgres(s) => s.pool().close().await,
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! Black-box HTTP tests: a real server on port 0 over a real database, run
+//! once on SQLite and once on PostgreSQL (`backend_tests!`).
+
+mod helpers;
+
+mod concurrency;
+mod customers;
+mod errors;
+mod idempotency;
+mod openapi;
+mod purchases;
+mod redemptions;
+mod rewards;
