@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tally_store::Store;
 use tally_store_postgres::PgStore;
 use tally_store_sqlite::SqliteStore;
@@ -18,7 +18,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::error::ApiError;
-use crate::routes::{customers, health, keys, program, redemptions, rewards, transactions, v2};
+use crate::routes::{coupons, customers, health, keys, program, redemptions, rewards, transactions, v2};
 use crate::sweeper;
 
 /// Where the data lives.
@@ -55,8 +55,9 @@ impl Database {
 pub struct Settings {
     pub listen: SocketAddr,
     pub database: Database,
-    /// How often the sweeper deletes expired idempotency records.
-    pub sweep_interval: Duration,
+    /// How often background maintenance runs: deleting expired idempotency
+    /// records and expiring due point lots.
+    pub maintenance_interval: Duration,
 }
 
 /// What every handler shares.
@@ -76,17 +77,18 @@ impl Application {
     /// the sweeper; `run_until_stopped` then serves.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let store = settings.database.open().await?;
-        Self::with_store(store, settings.listen, settings.sweep_interval).await
+        Self::with_store(store, settings.listen, settings.maintenance_interval).await
     }
 
     /// Like `build`, over an already open store (tests, benchmarks, the demo).
     pub async fn with_store(
         store: Arc<dyn Store>,
         listen: SocketAddr,
-        sweep_interval: Duration,
+        maintenance_interval: Duration,
     ) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(listen).await?;
-        sweeper::spawn(store.clone(), sweep_interval);
+        sweeper::spawn(store.clone(), maintenance_interval);
+        crate::operations::expiry::spawn(store.clone(), maintenance_interval);
         let router = router(AppState { store: store.clone() });
         Ok(Self { listener, router, store })
     }
@@ -129,16 +131,22 @@ pub fn router(state: AppState) -> Router {
         .route("/customers/{id}/balance", get(customers::balance))
         .route("/customers/{id}/ledger", get(customers::ledger))
         .route("/customers/{id}/redemptions", get(redemptions::list_for_customer))
-        .route("/transactions", axum::routing::post(transactions::create))
+        .route("/customers/{id}/adjustments", post(customers::adjust))
+        .route("/transactions", post(transactions::create))
         .route("/transactions/{id}", get(transactions::get))
+        .route("/transactions/{id}/void", post(transactions::void))
         .route("/rewards", get(rewards::list).post(rewards::create))
         .route("/rewards/{id}", get(rewards::get).patch(rewards::patch))
-        .route("/redemptions", axum::routing::post(redemptions::create))
+        .route("/redemptions", post(redemptions::create))
         .route("/redemptions/{id}", get(redemptions::get))
+        .route("/redemptions/{id}/fulfil", post(redemptions::fulfil))
+        .route("/redemptions/{id}/cancel", post(redemptions::cancel))
+        .route("/coupons/{code}", get(coupons::get))
+        .route("/coupons/{code}/redeem", post(coupons::redeem))
         .route("/idempotency-keys/{key}", get(keys::get))
         .route("/program", get(program::get).patch(program::patch));
     let v2 = Router::new()
-        .route("/loyalty/rewards/redeem", axum::routing::post(v2::redeem))
+        .route("/loyalty/rewards/redeem", post(v2::redeem))
         .route("/loyalty/redemptions/{customer_id}", get(v2::list));
     Router::new()
         .route("/healthz", get(health::healthz))

@@ -29,8 +29,12 @@ pub async fn issue_token(store: &dyn Store, program_id: &str) -> StoreResult<Str
     Ok(token)
 }
 
-/// The program of the request's bearer token.
-pub struct Authenticated(pub Program);
+/// The program of the request's bearer token, and the token's id (kept on
+/// what a token does by hand, such as manual adjustments).
+pub struct Authenticated {
+    pub program: Program,
+    pub token_id: String,
+}
 
 impl FromRequestParts<AppState> for Authenticated {
     type Rejection = ApiError;
@@ -49,7 +53,7 @@ impl FromRequestParts<AppState> for Authenticated {
             .filter(|t| !t.is_empty())
             .ok_or_else(|| unauthorized("the Authorization header must be 'Bearer <token>'"))?;
         match state.store.program_by_token_hash(&hash_token(token)).await? {
-            Some(program) => Ok(Self(program)),
+            Some((program, token_id)) => Ok(Self { program, token_id }),
             None => Err(unauthorized("the token is not valid")),
         }
     }

@@ -43,9 +43,10 @@ enum Command {
         /// Create a demo program, token, customer and rewards, and print a curl to try.
         #[arg(long)]
         demo: bool,
-        /// Seconds between sweeps of expired idempotency records.
-        #[arg(long, default_value_t = 60)]
-        sweep_interval_secs: u64,
+        /// Seconds between maintenance runs: sweeping expired idempotency
+        /// records and expiring due points.
+        #[arg(long, env = "TALLY_MAINTENANCE_INTERVAL_SECS", default_value_t = 60)]
+        maintenance_interval_secs: u64,
     },
     /// Create the schema or bring it up to date, then exit.
     Migrate {
@@ -101,11 +102,11 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { storage, listen, demo, sweep_interval_secs } => {
+        Command::Serve { storage, listen, demo, maintenance_interval_secs } => {
             let settings = Settings {
                 listen,
                 database: storage.database(),
-                sweep_interval: Duration::from_secs(sweep_interval_secs.max(1)),
+                maintenance_interval: Duration::from_secs(maintenance_interval_secs.max(1)),
             };
             let app = Application::build(settings).await.context("starting the server")?;
             let addr = format!("127.0.0.1:{}", app.port());

@@ -1,5 +1,5 @@
-use tally_core::model::{LedgerOperation, Transaction};
-use tally_core::points::earned_for_spend;
+use tally_core::model::{LedgerOperation, Transaction, TransactionStatus, VoidPolicy};
+use tally_core::points::{earned_for_spend, void_points};
 use tally_store::{NewLedgerEntry, NewTransaction, ResourceKey, StoreTx};
 
 use super::Outcome;
@@ -81,14 +81,64 @@ pub async fn record(
     tx.insert_ledger_entry(
         program_id,
         &NewLedgerEntry {
-            customer_id: txn.customer_id.clone(),
-            points,
-            balance_after,
-            operation: LedgerOperation::Earn,
             transaction_id: Some(txn.id.clone()),
-            redemption_id: None,
+            ..NewLedgerEntry::new(&txn.customer_id, points, balance_after, LedgerOperation::Earn)
         },
     )
     .await?;
     Ok(Outcome::Created(txn))
+}
+
+/// Voids `amount_cents` of a purchase (all that is left when `None`), taking back
+/// its points in proportion. The purchase row's conditional update decides
+/// between simultaneous voids; the program's void policy decides whether the
+/// balance may go below zero.
+pub async fn void(
+    tx: &mut dyn StoreTx,
+    program: &tally_core::model::Program,
+    transaction_id: &str,
+    amount_cents: Option<i64>,
+) -> ApiResult<Transaction> {
+    if amount_cents.is_some_and(|a| a <= 0) {
+        return Err(ApiError::invalid_field("amount_cents", "must be more than zero; omit it to void what is left"));
+    }
+    let Some(after) = tx.void_amount(&program.id, transaction_id, amount_cents).await? else {
+        return Err(match tx.transaction(&program.id, transaction_id).await? {
+            None => ApiError::not_found("transaction_not_found", "transaction"),
+            Some(t) if t.status == TransactionStatus::Voided => {
+                ApiError::unprocessable("already_voided", "this purchase has been voided in full already")
+            }
+            Some(t) => ApiError::unprocessable(
+                "void_exceeds_purchase",
+                format!(
+                    "only {} cents of this purchase are left to void",
+                    t.spend_amount_cents - t.voided_amount_cents
+                ),
+            ),
+        });
+    };
+    let take = void_points(after.points, after.spend_amount_cents, after.voided_points, after.voided_amount_cents);
+    if take > 0 {
+        let balance_after = match program.settings.void_policy {
+            VoidPolicy::Reject => tx.debit(&program.id, &after.customer_id, take).await?.ok_or_else(|| {
+                ApiError::unprocessable(
+                    "insufficient_points",
+                    format!("the customer has spent the points; voiding needs {take} and the program's void_policy is 'reject'"),
+                )
+            })?,
+            VoidPolicy::AllowNegative => tx
+                .debit_allowing_negative(&program.id, &after.customer_id, take)
+                .await?
+                .ok_or_else(|| ApiError::unprocessable("points_overflow", "the balance would leave the points range"))?,
+        };
+        tx.insert_ledger_entry(
+            &program.id,
+            &NewLedgerEntry {
+                transaction_id: Some(after.id.clone()),
+                ..NewLedgerEntry::new(&after.customer_id, -take, balance_after, LedgerOperation::Void)
+            },
+        )
+        .await?;
+    }
+    Ok(tx.set_voided_points(&program.id, &after.id, after.voided_points + take).await?)
 }
