@@ -471,6 +471,13 @@ impl tally_store::conformance::Harness for PgStore {
             .await
             .expect("expire idempotency records");
     }
+
+    async fn make_lots_due(&self) {
+        // Same clock as `due_lots` and `expire_lot`; lots without a date stay undated.
+        self.execute_raw("UPDATE point_lots SET expires_at = now() - interval '1 second' WHERE expires_at IS NOT NULL")
+            .await
+            .expect("make lots due");
+    }
 }
 
 #[cfg(test)]
