@@ -90,7 +90,10 @@ pub struct Balance {
     pub available: i64,
     /// Points held by redemptions that are still pending (a cancel would return them).
     pub pending: i64,
+    /// Every point ever credited: purchases, positive adjustments, refunds.
     pub lifetime_earned: i64,
+    /// Every point ever debited: redemptions, voids, negative adjustments, expiry.
+    /// `lifetime_earned - lifetime_spent` is the balance.
     pub lifetime_spent: i64,
     /// Points that expire within the next 30 days.
     pub expiring_soon: i64,

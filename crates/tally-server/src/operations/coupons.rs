@@ -18,7 +18,19 @@ pub fn normalize_code(code: &str) -> String {
 
 /// Redeems a coupon once: `active` → `redeemed` by one conditional update,
 /// which also fulfils its redemption.
+///
+/// The redemption row is changed before the coupon row: the order `cancel`
+/// takes them in. The other way round, a use and a cancel of the same
+/// redemption racing on PostgreSQL each held the row the other wanted next,
+/// and the deadlock detector failed one of them with a 503.
 pub async fn redeem(tx: &mut dyn StoreTx, program_id: &str, code: &str) -> ApiResult<Coupon> {
+    let Some(found) = tx.coupon(program_id, code).await? else {
+        return Err(ApiError::not_found("coupon_not_found", "coupon"));
+    };
+    // Already fulfilled by hand is fine: the coupon's use is the fulfilment.
+    // Cancelled is refused below: a cancelled redemption's coupon is void.
+    tx.transition_redemption(program_id, &found.redemption_id, RedemptionStatus::Pending, RedemptionStatus::Fulfilled)
+        .await?;
     let Some(coupon) = tx.transition_coupon(program_id, code, CouponStatus::Active, CouponStatus::Redeemed).await?
     else {
         return Err(match tx.coupon(program_id, code).await?.map(|c| c.status) {
@@ -33,8 +45,5 @@ pub async fn redeem(tx: &mut dyn StoreTx, program_id: &str, code: &str) -> ApiRe
             Some(CouponStatus::Active) => ApiError::internal(),
         });
     };
-    // Already fulfilled by hand is fine: the coupon's use is the fulfilment.
-    tx.transition_redemption(program_id, &coupon.redemption_id, RedemptionStatus::Pending, RedemptionStatus::Fulfilled)
-        .await?;
     Ok(coupon)
 }

@@ -13,6 +13,7 @@ use crate::auth::Authenticated;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Write;
 use crate::idempotency::{Begun, KeyPolicy, Reply, begin};
+use crate::operations::Outcome;
 use crate::operations::purchases::{self, Purchase};
 
 #[derive(Deserialize, ToSchema)]
@@ -82,7 +83,7 @@ pub struct VoidIn {
 /// the voided spend. A second full void is 422 `already_voided` (with the same
 /// Idempotency-Key, a replay of the first answer instead).
 #[utoipa::path(post, path = "/api/v1/transactions/{id}/void", tag = "transactions", request_body = VoidIn,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Optional: the void's state machine already refuses a repeat")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Optional; a partial void that may be retried should send one: a full void's repeat is refused anyway, a partial one's is not")),
     responses((status = 200, body = Transaction), (status = 404, body = crate::error::Problem),
               (status = 422, description = "already_voided, void_exceeds_purchase, insufficient_points", body = crate::error::Problem)),
     security(("bearer" = [])))]
@@ -96,8 +97,13 @@ pub async fn void(
     match begin(state.store.as_ref(), &program, meta, KeyPolicy::Optional).await? {
         Begun::Replay(response) => Ok(response),
         Begun::Fresh(mut exec) => {
-            let txn = purchases::void(exec.tx(), &program, &id, body.amount_cents).await?;
-            exec.finish(Reply::json(StatusCode::OK, &txn).with_resource(&txn.id)).await
+            let key = exec.resource_key();
+            match purchases::void(exec.tx(), &program, &id, body.amount_cents, key).await? {
+                Outcome::Replayed(found) => exec.replay_resource(found, &id),
+                Outcome::Created(txn) | Outcome::Existing(txn) => {
+                    exec.finish(Reply::json(StatusCode::OK, &txn).with_resource(&txn.id)).await
+                }
+            }
         }
     }
 }

@@ -11,3 +11,9 @@ mod openapi;
 mod purchases;
 mod redemptions;
 mod rewards;
+
+mod adjustments;
+mod coupons;
+mod expiry;
+mod lifecycle;
+mod voids;
