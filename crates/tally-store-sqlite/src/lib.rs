@@ -423,14 +423,14 @@ impl Store for SqliteStore {
                 "SELECT k.program_id, k.key, 'record names ' || k.resource_id || ' but the key made ' || r.id \
                  FROM idempotency_records k JOIN redemptions r \
                    ON r.program_id = k.program_id AND r.idempotency_key = k.key \
-                 WHERE (?1 IS NULL OR k.program_id = ?1) AND k.resource_id LIKE 'rdm_%' AND k.resource_id <> r.id",
+                 WHERE (?1 IS NULL OR k.program_id = ?1) AND substr(k.resource_id, 1, 4) = 'rdm_' AND k.resource_id <> r.id",
             ),
             (
                 "idempotency key produced two purchases",
                 "SELECT k.program_id, k.key, 'record names ' || k.resource_id || ' but the key made ' || t.id \
                  FROM idempotency_records k JOIN transactions t \
                    ON t.program_id = k.program_id AND t.idempotency_key = k.key \
-                 WHERE (?1 IS NULL OR k.program_id = ?1) AND k.resource_id LIKE 'txn_%' AND k.resource_id <> t.id",
+                 WHERE (?1 IS NULL OR k.program_id = ?1) AND substr(k.resource_id, 1, 4) = 'txn_' AND k.resource_id <> t.id",
             ),
         ];
         let mut violations = Vec::new();
