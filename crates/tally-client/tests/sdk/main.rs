@@ -1,0 +1,5 @@
+//! The SDK against real servers, on SQLite and on PostgreSQL.
+
+mod helpers;
+
+mod api;
