@@ -95,3 +95,11 @@ impl Server {
         assert!(violations.is_empty(), "ledger violations: {violations:?}");
     }
 }
+
+/// Logs the SDK's attempts when a test runs with `RUST_LOG` set.
+pub fn init_logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+}
