@@ -1,6 +1,8 @@
 //! The client commands: every one goes through `tally-client`, so each write
 //! is journaled with its key before it is sent, and retried with that key.
 
+mod import;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -143,6 +145,11 @@ pub enum ClientCommand {
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// Bulk import from CSV, resumable: rerunning the same file applies each row once.
+    Import {
+        #[command(subcommand)]
+        command: import::ImportCommand,
+    },
     /// Redeem the same reward COUNT times, one journaled intent each, printing
     /// each redemption id (a load and crash-test driver).
     #[command(hide = true)]
@@ -256,6 +263,7 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<ExitCode> {
         }
         ClientCommand::Key { command: KeyCommand::Show { key, client: args } } => key_show(&args, &key).await,
         ClientCommand::Resume { client: args } => resume(&args).await,
+        ClientCommand::Import { command } => import::run(command).await,
         ClientCommand::RedeemStream { customer, reward, count, client: args } => {
             let client = args.writer().await?;
             for _ in 0..count {
