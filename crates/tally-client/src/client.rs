@@ -52,7 +52,9 @@ pub struct ClientBuilder {
 
 impl ClientBuilder {
     /// Journal every write in this SQLite file (created if missing), so that
-    /// [`Client::resume`] can finish what a crash interrupted.
+    /// [`Client::resume`] can finish what a crash interrupted. Without a
+    /// journal a write still keeps one key for all its retries, but a crash of
+    /// the process forgets the key, and with it the intent.
     pub fn journal(mut self, path: impl Into<PathBuf>) -> Self {
         self.journal = Some(path.into());
         self
@@ -156,7 +158,39 @@ pub enum ResumeOutcome {
     Refused(Problem),
     /// Still no final answer; the intent stays pending for the next `resume()`.
     StillPending(Failure),
+    /// Not sent: the intent is older than the program's retention window, and
+    /// its operation (e.g. creating a reward) does not keep its key beyond it,
+    /// so the server may have forgotten the key and a re-send could take effect
+    /// a second time. It stays pending for a person to settle (see what the
+    /// server knows with [`Client::idempotency_key`]).
+    Stale { age_hours: i64, retention_hours: i32 },
 }
+
+/// Whether the server still recognises this operation's key after the stored
+/// response expired (`docs/idempotency.md`, "Retention, and beyond it"), or a
+/// re-send is harmless anyway. Purchases, redemptions and adjustments keep their
+/// key in the resource; upserts and patches set the same state again; void,
+/// fulfil, cancel and coupon redeem refuse a repeat with a 422. Creating a
+/// reward, and any operation this SDK does not know, gets no such benefit.
+pub fn survives_retention(operation: &str) -> bool {
+    matches!(
+        operation,
+        "customer.upsert"
+            | "customer.adjust"
+            | "transaction.create"
+            | "transaction.void"
+            | "redemption.create"
+            | "redemption.fulfil"
+            | "redemption.cancel"
+            | "coupon.redeem"
+            | "reward.update"
+            | "program.update"
+    )
+}
+
+/// How close to the retention window an intent may be and still be re-sent:
+/// the client's clock is not the database's, so stay clear of the edge.
+const RETENTION_MARGIN_MINUTES: i64 = 10;
 
 /// The result of [`Client::resume`].
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -178,6 +212,10 @@ impl ResumeReport {
 
     pub fn still_pending(&self) -> usize {
         self.intents.iter().filter(|r| matches!(r.outcome, ResumeOutcome::StillPending(_))).count()
+    }
+
+    pub fn stale(&self) -> usize {
+        self.intents.iter().filter(|r| matches!(r.outcome, ResumeOutcome::Stale { .. })).count()
     }
 }
 
@@ -273,10 +311,25 @@ impl Client {
     pub async fn resume(&self) -> Result<ResumeReport> {
         let journal = self.inner.journal.as_ref().ok_or_else(|| Error::Config("resume() needs a journal".into()))?;
         let mut report = ResumeReport::default();
+        let mut retention_hours = None;
         for intent in journal.pending().await? {
             if intent.scope != self.inner.scope {
                 report.other_scope += 1;
                 continue;
+            }
+            if !survives_retention(&intent.operation) {
+                let hours = match retention_hours {
+                    Some(hours) => hours,
+                    None => *retention_hours.insert(self.program().await?.settings.idempotency_retention_hours),
+                };
+                let age = chrono::Utc::now() - intent.created_at;
+                let limit =
+                    chrono::Duration::hours(i64::from(hours)) - chrono::Duration::minutes(RETENTION_MARGIN_MINUTES);
+                if age >= limit {
+                    let outcome = ResumeOutcome::Stale { age_hours: age.num_hours(), retention_hours: hours };
+                    report.intents.push(Resumed { key: intent.key, operation: intent.operation, outcome });
+                    continue;
+                }
             }
             let outcome = self.resume_one(&intent).await?;
             report.intents.push(Resumed { key: intent.key, operation: intent.operation, outcome });

@@ -41,7 +41,7 @@ pub mod retry;
 mod types;
 
 pub use api::ops;
-pub use client::{Client, ClientBuilder, ResumeOutcome, ResumeReport, Resumed, WriteRequest};
+pub use client::{Client, ClientBuilder, ResumeOutcome, ResumeReport, Resumed, WriteRequest, survives_retention};
 pub use error::{Error, Failure, Problem, Result};
 pub use journal::{Intent, IntentState, Journal};
 pub use retry::{RetryPolicy, Verdict};

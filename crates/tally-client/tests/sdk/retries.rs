@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
-use tally_client::{Client, IntentState, NewRedemption, ResumeOutcome, RetryPolicy};
+use tally_client::{Client, IntentState, NewRedemption, NewReward, ResumeOutcome, RetryPolicy};
 
 use crate::helpers::{client, fast_retries, init_logs};
 
@@ -49,6 +49,14 @@ struct Stub {
 }
 
 async fn respond(State(stub): State<Arc<Stub>>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    if uri.path() == "/api/v1/program" {
+        let program = json!({
+            "id": "prg_1", "name": "stub", "points_per_currency_unit": 1, "void_policy": "reject",
+            "points_expire_after_days": null, "idempotency_retention_hours": 24, "require_idempotency_key": true,
+            "rate_limit_per_minute": 600, "created_at": "2025-01-01T00:00:00Z"
+        });
+        return axum::Json(program).into_response();
+    }
     stub.seen.lock().unwrap().push(Seen {
         key: headers.get("idempotency-key").map(|v| v.to_str().unwrap().to_owned()),
         path: uri.path().to_owned(),
@@ -77,6 +85,7 @@ async fn respond(State(stub): State<Arc<Stub>>, uri: Uri, headers: HeaderMap, bo
 
 struct Scripted {
     stub: Arc<Stub>,
+    address: String,
     client: Client,
     _dir: tempfile::TempDir,
 }
@@ -90,7 +99,7 @@ async fn scripted(script: Vec<Answer>, retry: RetryPolicy) -> Scripted {
     tokio::spawn(async move { axum::serve(listener, app).await });
     let dir = tempfile::tempdir().unwrap();
     let client = client(&address, "tly_test", &dir.path().join("journal.db"), retry).await;
-    Scripted { stub, client, _dir: dir }
+    Scripted { stub, address, client, _dir: dir }
 }
 
 impl Scripted {
@@ -273,4 +282,44 @@ async fn each_intent_gets_its_own_v4_key_and_an_unreachable_server_leaves_it_pen
     let other = client("http://127.0.0.1:9", "tly_other", &journal, fast_retries()).await;
     let report = other.resume().await.unwrap();
     assert_eq!((report.intents.len(), report.other_scope), (0, 1));
+}
+
+#[tokio::test]
+async fn resume_does_not_resend_what_the_server_may_have_forgotten() {
+    // A reward and a redemption, both left pending by an unreachable server, 25 hours ago.
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.db");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let offline = client(&format!("http://127.0.0.1:{port}"), "tly_test", &journal, RetryPolicy::never()).await;
+    assert!(offline.create_reward(&NewReward::new("Mug", 10)).await.unwrap_err().is_pending());
+    assert!(offline.redeem(&NewRedemption::new("cus_1", "rwd_1")).await.unwrap_err().is_pending());
+    let day_ago = (chrono::Utc::now() - chrono::Duration::hours(25)).to_rfc3339();
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", journal.display())).await.unwrap();
+    sqlx::query("UPDATE intents SET created_at = ?").bind(&day_ago).execute(&pool).await.unwrap();
+
+    // The program keeps responses 24 hours. The redemption keeps its key forever, so it is
+    // re-sent; the reward's key may be forgotten, so re-sending could make a second reward.
+    let stub = scripted(vec![created()], fast_retries()).await;
+    let resumer = client(&stub.address, "tly_test", &journal, fast_retries()).await;
+    let report = resumer.resume().await.unwrap();
+    let outcomes: Vec<_> = report.intents.iter().map(|r| (r.operation.as_str(), r.outcome.clone())).collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("reward.create", ResumeOutcome::Stale { age_hours: 25, retention_hours: 24 }),
+            ("redemption.create", ResumeOutcome::Succeeded { status: 201, replayed: false }),
+        ]
+    );
+    let seen = stub.seen();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].path, "/api/v1/redemptions");
+    let pending = resumer.journal().unwrap().pending().await.unwrap();
+    assert_eq!(pending.iter().map(|i| i.operation.as_str()).collect::<Vec<_>>(), ["reward.create"]);
+
+    // Within the window, the same kind of intent is re-sent as usual.
+    let recent = chrono::Utc::now().to_rfc3339();
+    sqlx::query("UPDATE intents SET created_at = ?").bind(&recent).execute(&pool).await.unwrap();
+    let report = resumer.resume().await.unwrap();
+    assert!(matches!(report.intents[0].outcome, ResumeOutcome::Succeeded { status: 201, .. }), "{report:?}");
+    assert_eq!(stub.seen().len(), 2);
 }

@@ -89,7 +89,7 @@ async fn a_write_without_an_answer_exits_75_and_resume_finishes_it_once(backend:
 
     let resumed = env.run(&["resume"]);
     assert!(resumed.status.success(), "{}", stderr(&resumed));
-    assert!(stdout(&resumed).contains("1 succeeded, 0 refused, 0 still pending"), "{}", stdout(&resumed));
+    assert!(stdout(&resumed).contains("1 succeeded, 0 refused, 0 still pending, 0 too old"), "{}", stdout(&resumed));
     assert_eq!(journal.intent(&pending[0].key).await.unwrap().unwrap().state, IntentState::Done);
     let again = env.run(&["resume"]);
     assert!(stdout(&again).contains("resumed 0 intent(s)"), "{}", stdout(&again));
