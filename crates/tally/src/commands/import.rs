@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use futures::StreamExt;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use tally_client::{Client, NewCustomer, NewTransaction, ops};
@@ -305,9 +305,12 @@ fn progress_bar(rows: u64, hidden: bool) -> ProgressBar {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
     let style = ProgressStyle::with_template(
-        "{elapsed_precise} [{wide_bar}] {human_pos}/{human_len} rows  {per_sec:.0}  ETA {eta}  {msg}",
+        "{elapsed_precise} [{wide_bar}] {human_pos}/{human_len} rows  {rate}  ETA {eta}  {msg}",
     )
     .unwrap_or_else(|_| ProgressStyle::default_bar())
+    .with_key("rate", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+        let _ = write!(w, "{:.0} rows/s", state.per_sec());
+    })
     .progress_chars("=> ");
     bar.set_style(style);
     bar
