@@ -7,6 +7,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use rand::Rng;
+use tally_client::model::LedgerOperation;
 use tally_client::{IntentState, Journal, NewReward, PageParams};
 
 use crate::backend_tests;
@@ -87,6 +88,21 @@ async fn sigkill_at_random_points_then_resume_takes_each_intent_exactly_once(bac
             intent.response_json().unwrap()["id"].as_str().map(str::to_owned).as_ref()
         );
     }
+    // The ledger holds one debit per intent, each naming its redemption.
+    let mut debits = Vec::new();
+    let mut page = PageParams { limit: Some(100), starting_after: None };
+    loop {
+        let batch = api.ledger(&customer, &page).await.unwrap();
+        page.starting_after = batch.data.last().map(|e| e.id.clone());
+        debits.extend(batch.data.into_iter().filter(|e| e.operation == LedgerOperation::Redeem));
+        if !batch.has_more {
+            break;
+        }
+    }
+    assert_eq!(debits.len(), intents.len());
+    assert!(debits.iter().all(|e| e.points == -1));
+    let debited: HashSet<String> = debits.into_iter().filter_map(|e| e.redemption_id).collect();
+    assert_eq!(debited, journaled, "each intent's redemption was debited once");
     let balance = api.balance(&customer).await.unwrap();
     assert_eq!(balance.available, POINTS - intents.len() as i64);
     assert_eq!(balance.lifetime_spent, intents.len() as i64);
