@@ -170,7 +170,7 @@ async fn client_errors_are_never_retried() {
 
 #[tokio::test]
 async fn the_back_off_doubles_and_the_client_gives_up_after_max_retries_leaving_the_intent_pending() {
-    let policy = RetryPolicy { jitter: 0.0, ..RetryPolicy::scaled(Duration::from_millis(40)) };
+    let policy = RetryPolicy { jitter: 0.0, ..RetryPolicy::scaled(Duration::from_millis(100)) };
     let stub = scripted(vec![answer(503, "storage_unavailable"); 5], policy).await;
     let error = stub.redeem().await.unwrap_err();
     assert!(error.is_pending());
@@ -181,8 +181,9 @@ async fn the_back_off_doubles_and_the_client_gives_up_after_max_retries_leaving_
     assert_eq!(seen.len(), 5);
     assert_eq!(&one_key(&seen), key);
     let gaps: Vec<u128> = seen.windows(2).map(|w| (w[1].at - w[0].at).as_millis()).collect();
-    for (gap, expected) in gaps.iter().zip([40, 80, 160, 320]) {
-        assert!(*gap >= expected && *gap < expected + 150, "waits {gaps:?}, expected 40, 80, 160, 320 ms");
+    // Never sooner than the back-off, and not much later (the machine may be busy).
+    for (gap, expected) in gaps.iter().zip([100, 200, 400, 800]) {
+        assert!(*gap >= expected && *gap < expected + 250, "waits {gaps:?}, expected 100, 200, 400, 800 ms");
     }
     let journal = stub.client.journal().unwrap();
     let pending = journal.pending().await.unwrap();
@@ -218,7 +219,7 @@ async fn retry_after_is_honoured_even_when_longer_than_the_back_off() {
     let seen = stub.seen();
     let waited = seen[1].at - seen[0].at;
     assert!(waited >= Duration::from_secs(1), "waited {waited:?} despite Retry-After: 1");
-    assert!(waited < Duration::from_millis(1500), "waited {waited:?}");
+    assert!(waited < Duration::from_secs(2), "waited {waited:?}");
 
     // A Retry-After beyond max_delay is not cut short: the client stops and the intent waits for resume().
     let stub = scripted(vec![Answer { retry_after: Some("3600"), ..answer(503, "maintenance") }], policy).await;

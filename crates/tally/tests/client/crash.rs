@@ -9,6 +9,7 @@ use std::time::Duration;
 use rand::Rng;
 use tally_client::model::LedgerOperation;
 use tally_client::{IntentState, Journal, NewReward, PageParams};
+use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::backend_tests;
 use crate::helpers::{Backend, Env, start};
@@ -41,16 +42,23 @@ async fn sigkill_at_random_points_then_resume_takes_each_intent_exactly_once(bac
 
     let (mut interrupted, mut replayed) = (0, 0);
     for _ in 0..ROUNDS {
-        let mut stream = env
-            .command(&["redeem-stream", "--customer", &customer, "--reward", &reward, "--count", "100000"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let delay = rand::thread_rng().gen_range(150..700);
+        let mut command = tokio::process::Command::from(env.command(&[
+            "redeem-stream",
+            "--customer",
+            &customer,
+            "--reward",
+            &reward,
+            "--count",
+            "100000",
+        ]));
+        let mut stream = command.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+        // Once the stream is going (one redemption printed), kill it at a random moment.
+        let mut lines = BufReader::new(stream.stdout.take().unwrap()).lines();
+        let first = tokio::time::timeout(Duration::from_secs(30), lines.next_line()).await;
+        assert!(matches!(first, Ok(Ok(Some(_)))), "the stream did not start: {first:?}");
+        let delay = rand::thread_rng().gen_range(0..400);
         tokio::time::sleep(Duration::from_millis(delay)).await;
-        stream.kill().unwrap(); // SIGKILL: no destructor, no flush, no goodbye.
-        stream.wait().unwrap();
+        stream.kill().await.unwrap(); // SIGKILL: no destructor, no flush, no goodbye.
 
         let report = env.json(&["resume"]);
         for intent in report["intents"].as_array().unwrap() {
