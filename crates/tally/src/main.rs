@@ -1,6 +1,9 @@
 //! The `tally` command.
 
+mod commands;
+
 use std::net::SocketAddr;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -71,6 +74,9 @@ enum Command {
         #[arg(long)]
         program: Option<String>,
     },
+    /// The client commands, on `tally-client`: writes are journaled and retried with their keys.
+    #[command(flatten)]
+    Client(commands::ClientCommand),
 }
 
 #[derive(Subcommand)]
@@ -95,12 +101,16 @@ enum TokenCommand {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> anyhow::Result<ExitCode> {
+    let cli = Cli::parse();
+    let default_filter = match cli.command {
+        Command::Client(_) => commands::ClientCommand::default_log_filter(),
+        _ => "info,sqlx=warn",
+    };
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter)))
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
     match cli.command {
         Command::Serve { storage, listen, demo, maintenance_interval_secs } => {
             let settings = Settings {
@@ -142,8 +152,9 @@ async fn main() -> anyhow::Result<()> {
                 std::process::exit(1);
             }
         }
+        Command::Client(command) => return commands::run(command).await,
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print_demo(demo: &demo::Demo, addr: &str) {
