@@ -29,7 +29,7 @@ use tally_core::ids::IdKind;
 use tally_core::model::{
     Balance, Customer, IdempotencyRecord, LedgerEntry, Program, ProgramSettings, Redemption, Reward, Transaction,
 };
-use tally_store::{CustomerFilter, KeyLock, Page, Store, StoreError, StoreResult, StoreTx, Violation};
+use tally_store::{CustomerFilter, KeyLock, Page, PoolStats, Store, StoreError, StoreResult, StoreTx, Violation};
 
 use release::Releases;
 use rows::*;
@@ -125,6 +125,14 @@ fn lock_halves(lock_id: i64) -> (i64, i64) {
 impl Store for PgStore {
     fn backend(&self) -> &'static str {
         "postgres"
+    }
+
+    fn pool_stats(&self) -> PoolStats {
+        PoolStats {
+            max: self.pool.options().get_max_connections(),
+            open: self.pool.size(),
+            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+        }
     }
 
     async fn ping(&self) -> StoreResult<()> {
