@@ -3,7 +3,7 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use tally_core::model::Program;
@@ -32,26 +32,38 @@ pub async fn issue_token(store: &dyn Store, program_id: &str) -> StoreResult<Str
 /// The program of the request's bearer token.
 pub struct Authenticated(pub Program);
 
+/// The program the rate-limit middleware already resolved for this request,
+/// so a token is looked up once per request.
+#[derive(Clone)]
+pub(crate) struct TokenProgram(pub Program);
+
 impl FromRequestParts<AppState> for Authenticated {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let unauthorized = |detail: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", detail);
-        let value = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .ok_or_else(|| unauthorized("send 'Authorization: Bearer <token>'"))?;
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| unauthorized("the Authorization header must be 'Bearer <token>'"))?;
-        match state.store.program_by_token_hash(&hash_token(token)).await? {
-            Some(program) => Ok(Self(program)),
-            None => Err(unauthorized("the token is not valid")),
+        if let Some(TokenProgram(program)) = parts.extensions.get::<TokenProgram>() {
+            return Ok(Self(program.clone()));
         }
+        authenticate(state.store.as_ref(), &parts.headers).await.map(|(program, _)| Self(program))
+    }
+}
+
+/// Resolves `Authorization: Bearer <token>` to its program and the token's hash.
+pub async fn authenticate(store: &dyn Store, headers: &HeaderMap) -> Result<(Program, String), ApiError> {
+    let unauthorized = |detail: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", detail);
+    let value =
+        headers.get(header::AUTHORIZATION).ok_or_else(|| unauthorized("send 'Authorization: Bearer <token>'"))?;
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| unauthorized("the Authorization header must be 'Bearer <token>'"))?;
+    let hash = hash_token(token);
+    match store.program_by_token_hash(&hash).await? {
+        Some(program) => Ok((program, hash)),
+        None => Err(unauthorized("the token is not valid")),
     }
 }
 

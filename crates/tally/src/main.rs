@@ -4,9 +4,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use tally_core::model::ProgramSettings;
-use tally_server::{Application, Database, Settings, auth, demo};
+use tally_server::shutdown::ShutdownSettings;
+use tally_server::{Application, Database, NodeSettings, Settings, auth, demo};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -32,6 +33,46 @@ impl StorageArgs {
     }
 }
 
+#[derive(Args, Clone)]
+struct NodeArgs {
+    /// Share rate limits with the other nodes through this Redis (`redis://host:port`);
+    /// without it each node counts on its own.
+    #[arg(long, env = "TALLY_REDIS_URL")]
+    redis_url: Option<String>,
+    /// Prefix of Tally's Redis keys, so several deployments can share one Redis.
+    #[arg(long, env = "TALLY_REDIS_KEY_PREFIX", default_value = "tally")]
+    redis_key_prefix: String,
+    /// On SIGTERM, seconds `/readyz` answers 503 while the node still serves,
+    /// so a load balancer stops routing to it before its port closes.
+    #[arg(long, env = "TALLY_SHUTDOWN_DELAY_SECS", default_value_t = 1.0)]
+    shutdown_delay_secs: f64,
+    /// Then, seconds in-flight requests get to finish before the node exits anyway.
+    #[arg(long, env = "TALLY_SHUTDOWN_GRACE_SECS", default_value_t = 10.0)]
+    shutdown_grace_secs: f64,
+}
+
+impl NodeArgs {
+    fn settings(&self) -> anyhow::Result<NodeSettings> {
+        let secs = |name: &str, value: f64| {
+            Duration::try_from_secs_f64(value).with_context(|| format!("--{name} must be a number of seconds >= 0"))
+        };
+        Ok(NodeSettings {
+            redis_url: self.redis_url.clone().filter(|url| !url.is_empty()),
+            redis_key_prefix: self.redis_key_prefix.clone(),
+            shutdown: ShutdownSettings {
+                delay: secs("shutdown-delay-secs", self.shutdown_delay_secs)?,
+                grace: secs("shutdown-grace-secs", self.shutdown_grace_secs)?,
+            },
+        })
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API (runs migrations first).
@@ -46,6 +87,11 @@ enum Command {
         /// Seconds between sweeps of expired idempotency records.
         #[arg(long, default_value_t = 60)]
         sweep_interval_secs: u64,
+        #[command(flatten)]
+        node: NodeArgs,
+        /// `json` for one JSON object per log line (for log shippers), `text` for people.
+        #[arg(long, env = "TALLY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
     },
     /// Create the schema or bring it up to date, then exit.
     Migrate {
@@ -93,26 +139,45 @@ enum TokenCommand {
     },
 }
 
+/// Logs go to stderr; stdout is for what a command prints (ids, tokens, the demo).
+fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs.init(),
+        // One object per line: the event's own fields at the top level, and the
+        // request span's (request id, route, program, key, outcome) under "span".
+        LogFormat::Json => logs.json().flatten_event(true).with_current_span(true).with_span_list(false).init(),
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    init_logging(match &cli.command {
+        Command::Serve { log_format, .. } => *log_format,
+        _ => LogFormat::Text,
+    });
     match cli.command {
-        Command::Serve { storage, listen, demo, sweep_interval_secs } => {
+        Command::Serve { storage, listen, demo, sweep_interval_secs, node, log_format: _ } => {
             let settings = Settings {
                 listen,
                 database: storage.database(),
                 sweep_interval: Duration::from_secs(sweep_interval_secs.max(1)),
+                node: node.settings()?,
             };
+            let settings_redis = settings.node.redis_url.is_some();
             let app = Application::build(settings).await.context("starting the server")?;
             let addr = format!("127.0.0.1:{}", app.port());
             if demo {
                 print_demo(&demo::ensure(app.store().as_ref()).await?, &addr);
             }
-            tracing::info!(listen = %listen, storage = app.store().backend(), "tally is serving");
+            tracing::info!(
+                listen = %listen,
+                storage = app.store().backend(),
+                rate_limits = if settings_redis { "shared through Redis" } else { "counted on this node" },
+                "tally is serving"
+            );
             app.run_until_stopped().await?;
         }
         Command::Migrate { storage } => {
