@@ -81,6 +81,30 @@ async fn a_token_over_its_programs_rate_gets_429_and_nothing_runs(backend: Backe
     assert_eq!(other.get("/api/v1/program").send().await.unwrap().status(), StatusCode::OK);
 }
 
+/// The OpenAPI document tells generated clients about the 429 and `Prefer: wait`.
+#[tokio::test]
+async fn the_openapi_document_describes_the_429_and_prefer_wait() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let doc: serde_json::Value = app.client.get(app.url("/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let limited = &doc["components"]["responses"]["RateLimited"];
+    assert!(limited["headers"]["Retry-After"].is_object() && limited["headers"]["RateLimit"].is_object(), "{limited}");
+    let mut writes = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            assert_eq!(
+                operation["responses"]["429"]["$ref"], "#/components/responses/RateLimited",
+                "{method} {path} documents the 429"
+            );
+            if ["post", "patch", "put"].contains(&method.as_str()) {
+                writes += 1;
+                let parameters = operation["parameters"].as_array().expect("parameters");
+                assert!(parameters.iter().any(|p| p["name"] == "Prefer" && p["in"] == "header"), "{method} {path}");
+            }
+        }
+    }
+    assert!(writes >= 6, "the writes were checked: {writes}");
+}
+
 backend_tests!(
     every_authenticated_response_says_where_the_limit_stands,
     a_token_over_its_programs_rate_gets_429_and_nothing_runs,
