@@ -165,20 +165,21 @@ pub fn router(state: AppState) -> Router {
         .route("/redemptions", axum::routing::post(redemptions::create))
         .route("/redemptions/{id}", get(redemptions::get))
         .route("/idempotency-keys/{key}", get(keys::get))
-        .route("/program", get(program::get).patch(program::patch))
-        .route_layer(from_fn_with_state(state.clone(), ratelimit::admit));
+        .route("/program", get(program::get).patch(program::patch));
     let v2 = Router::new()
         .route("/loyalty/rewards/redeem", axum::routing::post(v2::redeem))
-        .route("/loyalty/redemptions/{customer_id}", get(v2::list))
-        .route_layer(from_fn_with_state(state.clone(), ratelimit::admit));
+        .route("/loyalty/redemptions/{customer_id}", get(v2::list));
+    // Every API route, whatever order routes are added in: authenticate once,
+    // count against the token's rate limit (see `ratelimit`).
+    let admit = || from_fn_with_state(state.clone(), ratelimit::admit);
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(telemetry::render))
         .route("/readyz", get(health::readyz))
         .route("/openapi.json", get(health::openapi))
         .route("/docs/idempotency", get(health::idempotency_docs))
-        .nest("/api/v1", api)
-        .nest("/api/v2", v2)
+        .nest("/api/v1", api.route_layer(admit()))
+        .nest("/api/v2", v2.route_layer(admit()))
         .fallback(|| async {
             ApiError::new(StatusCode::NOT_FOUND, "route_not_found", "no such route; see /openapi.json")
         })

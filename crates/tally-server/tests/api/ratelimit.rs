@@ -105,6 +105,35 @@ async fn the_openapi_document_describes_the_429_and_prefer_wait() {
     assert!(writes >= 6, "the writes were checked: {writes}");
 }
 
+/// Every documented API operation is behind the limiter, whatever it answers:
+/// a route added outside the middleware would show here.
+#[tokio::test]
+async fn every_api_operation_is_counted() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let doc: serde_json::Value = app.client.get(app.url("/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let concrete: String =
+            path.split('/').map(|s| if s.starts_with('{') { "x_unknown" } else { s }).collect::<Vec<_>>().join("/");
+        for method in item.as_object().unwrap().keys() {
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let response = app
+                .client
+                .request(method.clone(), app.url(&concrete))
+                .bearer_auth(&app.token)
+                .header("Idempotency-Key", uuid::Uuid::new_v4().to_string())
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap();
+            assert_ne!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+            assert!(header(&response, "ratelimit").is_some(), "{method} {concrete} answered without RateLimit");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 15, "{checked} operations");
+}
+
 backend_tests!(
     every_authenticated_response_says_where_the_limit_stands,
     a_token_over_its_programs_rate_gets_429_and_nothing_runs,
