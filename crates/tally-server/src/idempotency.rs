@@ -188,6 +188,7 @@ pub async fn begin(store: &dyn Store, program: &Program, meta: WriteMeta, policy
 /// through the store's lock, so this works on whichever node the waiter runs.
 async fn claim_within(store: &dyn Store, lock: &KeyLock, wait: Duration) -> ApiResult<Box<dyn StoreTx>> {
     let deadline = Instant::now() + wait;
+    let _waiting = telemetry::waiting();
     let mut pause = FIRST_RETRY;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());

@@ -9,6 +9,7 @@
 //! | `tally_http_requests_total` | `method`, `route` (the route template, never the raw path), `status` |
 //! | `tally_http_request_duration_seconds` (histogram) | `method`, `route` |
 //! | `tally_idempotency_lookups_total` | `outcome`: `miss`, `hit`, `reused`, `in_use`, `missing`, `waited` |
+//! | `tally_idempotency_waiting` (gauge) | requests waiting (`Prefer: wait`) for their key's first request |
 //! | `tally_idempotency_records_stored_total` | |
 //! | `tally_idempotency_records_swept_total` | |
 //! | `tally_ratelimit_decisions_total` | `decision` (`allowed`, `limited`), `source` (`local`, `redis`) |
@@ -31,6 +32,7 @@ use crate::app::AppState;
 pub const HTTP_REQUESTS: &str = "tally_http_requests_total";
 pub const HTTP_DURATION: &str = "tally_http_request_duration_seconds";
 pub const IDEMPOTENCY_LOOKUPS: &str = "tally_idempotency_lookups_total";
+pub const IDEMPOTENCY_WAITING: &str = "tally_idempotency_waiting";
 pub const RECORDS_STORED: &str = "tally_idempotency_records_stored_total";
 pub const RECORDS_SWEPT: &str = "tally_idempotency_records_swept_total";
 pub const RATELIMIT_DECISIONS: &str = "tally_ratelimit_decisions_total";
@@ -122,6 +124,19 @@ fn method_label(method: &Method) -> &'static str {
 /// Counts one idempotency lookup outcome.
 pub fn lookup(outcome: &'static str) {
     counter!(IDEMPOTENCY_LOOKUPS, "outcome" => outcome).increment(1);
+}
+
+/// Counts a request as waiting for its key until the guard drops (however
+/// the wait ends, a cancelled request included).
+pub fn waiting() -> impl Drop {
+    struct Waiting;
+    impl Drop for Waiting {
+        fn drop(&mut self) {
+            gauge!(IDEMPOTENCY_WAITING).decrement(1.0);
+        }
+    }
+    gauge!(IDEMPOTENCY_WAITING).increment(1.0);
+    Waiting
 }
 
 pub fn record_stored() {

@@ -346,7 +346,11 @@ async fn metrics_count_exactly_what_the_requests_did() {
         .body(body.clone())
         .send();
     let waiter = tokio::spawn(waiter);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while metric(&node.metrics().await, "tally_idempotency_waiting") < 1.0 {
+        assert!(Instant::now() < deadline, "the retry never started waiting");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let record = NewIdempotencyRecord {
         key: "held".into(),
         method: "POST".into(),
@@ -361,6 +365,7 @@ async fn metrics_count_exactly_what_the_requests_did() {
     held.commit().await.unwrap();
     let waited = waiter.await.unwrap().unwrap();
     assert_eq!(waited.headers()["x-idempotency-lookup"], "waited");
+    assert_eq!(metric(&node.metrics().await, "tally_idempotency_waiting"), 0.0, "the gauge comes back down");
 
     let anonymous = client.get(node.url("/api/v1/program")).send().await.unwrap();
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
@@ -480,7 +485,7 @@ async fn sigterm_under_load_loses_no_committed_response() {
     let (program, token) = program_and_token(&url);
     // Eight connections: five held requests plus the load.
     let mut node =
-        Node::start(&url, &["--shutdown-delay-secs", "1", "--shutdown-grace-secs", "20", "--pg-max-connections", "8"])
+        Node::start(&url, &["--shutdown-delay-secs", "2", "--shutdown-grace-secs", "20", "--pg-max-connections", "8"])
             .await;
     let client = Client::new();
     let new_customer = |email: &str| {
@@ -564,7 +569,8 @@ async fn sigterm_under_load_loses_no_committed_response() {
     assert_eq!(problem["code"], "draining");
 
     // After the delay the port closes, but the held requests are still running.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let closes = signalled + Duration::from_millis(2500);
+    tokio::time::sleep(closes.saturating_duration_since(Instant::now())).await;
     assert!(Client::new().get(node.url("/healthz")).send().await.is_err(), "no longer accepting");
     assert!(in_flight.iter().all(|r| !r.is_finished()), "the held requests are still in flight");
     assert!(node.child.try_wait().unwrap().is_none(), "the node waits for them");
