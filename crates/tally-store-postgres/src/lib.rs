@@ -149,8 +149,12 @@ impl Store for PgStore {
         // `try`: a duplicate is answered at once (409, or the caller's own wait
         // loop), never queued on a connection behind the first request.
         let mut taken = try_lock(&mut tx, lock_id).await?;
-        if !taken && self.releases.wait(lock_id).await {
-            // The holder was this node's own dropped transaction (see `release`).
+        if !taken {
+            // The holder may be this node's own dropped transaction (see
+            // `release`): wait for its rollback. That rollback may also have
+            // ended between the try above and this check (no gate left to
+            // wait on), so try once more either way.
+            self.releases.wait(lock_id).await;
             taken = try_lock(&mut tx, lock_id).await?;
         }
         if !taken {
