@@ -70,12 +70,19 @@ pub struct NodeSettings {
     pub redis_url: Option<String>,
     /// Prefix of every Redis key, so several deployments can share one Redis.
     pub redis_key_prefix: String,
+    /// A Redis answer slower than this counts as Redis being down.
+    pub redis_timeout: Duration,
     pub shutdown: ShutdownSettings,
 }
 
 impl Default for NodeSettings {
     fn default() -> Self {
-        Self { redis_url: None, redis_key_prefix: "tally".to_owned(), shutdown: ShutdownSettings::default() }
+        Self {
+            redis_url: None,
+            redis_key_prefix: "tally".to_owned(),
+            redis_timeout: ratelimit::DEFAULT_REDIS_TIMEOUT,
+            shutdown: ShutdownSettings::default(),
+        }
     }
 }
 
@@ -120,7 +127,7 @@ impl Application {
         node: NodeSettings,
     ) -> anyhow::Result<Self> {
         let limiter = match &node.redis_url {
-            Some(url) => RateLimiter::with_redis(url, &node.redis_key_prefix)?,
+            Some(url) => RateLimiter::with_redis(url, &node.redis_key_prefix, node.redis_timeout)?,
             None => RateLimiter::local(),
         };
         let listener = TcpListener::bind(listen).await?;

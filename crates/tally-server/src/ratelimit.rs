@@ -7,6 +7,7 @@
 //! through Redis: one Lua script reads and advances the token's theoretical
 //! arrival time atomically, by Redis's own clock, so three nodes together allow
 //! the program's rate, not three times it. If Redis cannot be reached the node
+//! (or it answers slower than `--redis-timeout-ms`, 250 ms by default) the node
 //! falls back to its local limiter — it says so once in the log and in
 //! `tally_ratelimit_redis_fallback` — and tries Redis again a second later:
 //! an outage of the limiter's store never refuses a request.
@@ -46,7 +47,7 @@ const WINDOW_SECS: u64 = 60;
 const POLICY: &str = "token";
 /// A Redis answer slower than this counts as Redis being down: the limiter
 /// must never be what makes a request slow.
-const REDIS_TIMEOUT: Duration = Duration::from_millis(250);
+pub const DEFAULT_REDIS_TIMEOUT: Duration = Duration::from_millis(250);
 /// After a failure, Redis is left alone this long (requests use the local
 /// limiter meanwhile) instead of every request paying for a dead connection.
 const REDIS_RETRY_AFTER: Duration = Duration::from_secs(1);
@@ -138,13 +139,14 @@ impl RateLimiter {
         Self { local: LocalLimiter::default(), redis: None }
     }
 
-    /// Shares the count through Redis at `url`, under keys `{prefix}:ratelimit:*`.
+    /// Shares the count through Redis at `url`, under keys `{prefix}:ratelimit:*`;
+    /// an answer slower than `timeout` counts as Redis being down.
     /// Connects lazily: a node starts (limiting locally) even while Redis is down.
-    pub fn with_redis(url: &str, prefix: &str) -> anyhow::Result<Self> {
+    pub fn with_redis(url: &str, prefix: &str, timeout: Duration) -> anyhow::Result<Self> {
         let client = redis::Client::open(url)?;
         let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(REDIS_TIMEOUT))
-            .set_response_timeout(Some(REDIS_TIMEOUT))
+            .set_connection_timeout(Some(timeout))
+            .set_response_timeout(Some(timeout))
             .set_number_of_retries(1)
             .set_min_delay(Duration::from_millis(50))
             .set_max_delay(REDIS_RETRY_AFTER);
@@ -156,6 +158,7 @@ impl RateLimiter {
                 conn,
                 script: redis::Script::new(GCRA_SCRIPT),
                 prefix: prefix.to_owned(),
+                timeout,
                 retry_at: Mutex::new(None),
                 degraded: AtomicBool::new(false),
             }),
@@ -245,6 +248,7 @@ struct RedisLimiter {
     conn: ConnectionManager,
     script: redis::Script,
     prefix: String,
+    timeout: Duration,
     /// Set after a failure: Redis is not tried again before this instant.
     retry_at: Mutex<Option<Instant>>,
     /// Whether the last attempt failed (so transitions are logged once).
@@ -262,7 +266,7 @@ impl RedisLimiter {
         let mut conn = self.conn.clone();
         let mut invocation = self.script.key(format!("{}:ratelimit:{key}", self.prefix));
         invocation.arg(interval_us).arg(rate.get());
-        let answer = tokio::time::timeout(REDIS_TIMEOUT, invocation.invoke_async::<(i64, i64, i64, i64)>(&mut conn));
+        let answer = tokio::time::timeout(self.timeout, invocation.invoke_async::<(i64, i64, i64, i64)>(&mut conn));
         match answer.await {
             Ok(Ok((allowed, remaining, retry_us, reset_us))) => {
                 self.recovered();
@@ -281,7 +285,7 @@ impl RedisLimiter {
                 None
             }
             Err(_) => {
-                self.failed("no answer within 250 ms");
+                self.failed(&format!("no answer within {} ms", self.timeout.as_millis()));
                 None
             }
         }

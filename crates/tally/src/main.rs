@@ -42,6 +42,10 @@ struct NodeArgs {
     /// Prefix of Tally's Redis keys, so several deployments can share one Redis.
     #[arg(long, env = "TALLY_REDIS_KEY_PREFIX", default_value = "tally")]
     redis_key_prefix: String,
+    /// A Redis answer slower than this (milliseconds) counts as Redis being down:
+    /// the node limits on its own rather than make requests wait.
+    #[arg(long, env = "TALLY_REDIS_TIMEOUT_MS", default_value_t = 250)]
+    redis_timeout_ms: u64,
     /// On SIGTERM, seconds `/readyz` answers 503 while the node still serves,
     /// so a load balancer stops routing to it before its port closes.
     #[arg(long, env = "TALLY_SHUTDOWN_DELAY_SECS", default_value_t = 1.0)]
@@ -59,6 +63,7 @@ impl NodeArgs {
         Ok(NodeSettings {
             redis_url: self.redis_url.clone().filter(|url| !url.is_empty()),
             redis_key_prefix: self.redis_key_prefix.clone(),
+            redis_timeout: Duration::from_millis(self.redis_timeout_ms.max(1)),
             shutdown: ShutdownSettings {
                 delay: secs("shutdown-delay-secs", self.shutdown_delay_secs)?,
                 grace: secs("shutdown-grace-secs", self.shutdown_grace_secs)?,

@@ -211,7 +211,9 @@ async fn three_nodes_share_one_rate_limit_through_redis() {
     let (program, admin_token) = program_and_token(&url);
     let redis = Redis::start().await;
     let redis_url = redis.url();
-    let args = ["--redis-url", redis_url.as_str(), "--redis-key-prefix", "shared-test"];
+    // A generous timeout: on a starved CI machine a slow Redis answer would
+    // (rightly) send a node to its local limiter, which is not what this tests.
+    let args = ["--redis-url", redis_url.as_str(), "--redis-key-prefix", "shared-test", "--redis-timeout-ms", "3000"];
     let nodes = [Node::start(&url, &args).await, Node::start(&url, &args).await, Node::start(&url, &args).await];
     let client = Client::new();
     // 120 a minute: a burst of 120, then one every 500 ms.
@@ -223,6 +225,10 @@ async fn three_nodes_share_one_rate_limit_through_redis() {
     let (statuses, elapsed) = burst(&client, &node_refs, &token, 300, 20).await;
     let allowed = statuses.iter().filter(|s| **s == 200).count();
     let limited = statuses.iter().filter(|s| **s == 429).count();
+    for node in &nodes {
+        let m = node.metrics().await;
+        assert_eq!(metric(&m, "tally_ratelimit_redis_errors_total"), 0.0, "Redis failed a node: {}", node.logs());
+    }
     assert_eq!(allowed + limited, 300, "only 200 or 429: {statuses:?}");
     // GCRA bound: the burst, plus one per 500 ms elapsed, plus one for rounding.
     let refill = (elapsed.as_secs_f64() / 0.5).ceil() as usize;
