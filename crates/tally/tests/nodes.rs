@@ -625,3 +625,67 @@ async fn sigterm_under_load_loses_no_committed_response() {
         signalled.elapsed()
     );
 }
+
+/// The drain is bounded: a request still running when the grace period ends
+/// is cut off, the node exits 0 anyway, and the cut request leaves no effect
+/// (its transaction never committed), so its retry runs afresh.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_request_outliving_the_grace_period_is_cut_off_without_effect() {
+    let url = tally_store_postgres::scratch::scratch_database_url().await;
+    let (program, token) = program_and_token(&url);
+    let mut node = Node::start(&url, &["--shutdown-delay-secs", "0", "--shutdown-grace-secs", "1"]).await;
+    let client = Client::new();
+    let customer: Value = client
+        .post(node.url("/api/v1/customers"))
+        .bearer_auth(&token)
+        .json(&json!({ "email": "stuck@example.com" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let customer = customer["id"].as_str().unwrap().to_owned();
+
+    let store = PgStore::connect(&url, 2).await.unwrap();
+    let mut row_lock = store.pool().begin().await.unwrap();
+    sqlx::query("SELECT 1 FROM customers WHERE id = $1 FOR UPDATE")
+        .bind(&customer)
+        .execute(&mut *row_lock)
+        .await
+        .unwrap();
+    let stuck = client
+        .post(node.url("/api/v1/transactions"))
+        .bearer_auth(&token)
+        .header("Idempotency-Key", "stuck")
+        .json(&json!({ "customer_id": customer, "spend_amount_cents": 100, "currency": "EUR" }))
+        .send();
+    let stuck = tokio::spawn(stuck);
+    let lock = KeyLock { program_id: program.clone(), key: "stuck".into() };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !store.key_in_flight(&lock).await.unwrap() {
+        assert!(Instant::now() < deadline, "the request never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    let signalled = Instant::now();
+    node.terminate();
+    let status = node.exit_status(Duration::from_secs(10)).await;
+    assert!(status.success(), "exit 0 after the grace period: {status:?}");
+    assert!(signalled.elapsed() >= Duration::from_secs(1), "the grace period was given");
+    assert!(node.logs().contains("shutdown grace period over"), "{}", node.logs());
+    assert!(stuck.await.unwrap().is_err(), "the cut-off request got no response");
+
+    // Let the orphaned statement run: with no COMMIT ever sent, it must not count.
+    row_lock.commit().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let purchases: i64 = sqlx::query_scalar("SELECT count(*) FROM transactions WHERE customer_id = $1")
+        .bind(&customer)
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(purchases, 0, "a request cut off before its commit left no effect");
+    assert!(store.idempotency_record(&program, "stuck").await.unwrap().is_none(), "and did not consume its key");
+    let report = tally(&["verify"], &url);
+    assert!(report.contains("0 violation(s)"), "{report}");
+}
