@@ -139,6 +139,20 @@ pub struct Execution {
     program_id: String,
     retention_hours: i32,
     meta: WriteMeta,
+    outcome: Outcome,
+}
+
+/// The lookup outcome of a keyed execution, counted once when the execution
+/// ends, however it ends: `miss`, unless it turned into a replay of the
+/// resource the key made (`hit`).
+struct Outcome(Option<&'static str>);
+
+impl Drop for Outcome {
+    fn drop(&mut self) {
+        if let Some(outcome) = self.0 {
+            telemetry::lookup(outcome);
+        }
+    }
 }
 
 /// Claims the request's key (if any) and opens the transaction of its effect.
@@ -176,8 +190,9 @@ pub async fn begin(store: &dyn Store, program: &Program, meta: WriteMeta, policy
         }
         // After a wait too: the first request failed and recorded nothing, so
         // this one runs afresh, exactly as a later retry would.
+        // Counted when the execution ends: it may yet replay a resource.
         None => {
-            note(Lookup::Miss.as_str());
+            span.record("idempotency_lookup", Lookup::Miss.as_str());
             Ok(Begun::Fresh(Execution::new(tx, program, meta)))
         }
     }
@@ -233,7 +248,13 @@ fn check_same_request(meta: &WriteMeta, record: &IdempotencyRecord) -> ApiResult
 
 impl Execution {
     fn new(tx: Box<dyn StoreTx>, program: &Program, meta: WriteMeta) -> Self {
-        Self { tx, program_id: program.id.clone(), retention_hours: program.settings.idempotency_retention_hours, meta }
+        Self {
+            tx,
+            program_id: program.id.clone(),
+            retention_hours: program.settings.idempotency_retention_hours,
+            outcome: Outcome(meta.key.as_ref().map(|_| Lookup::Miss.as_str())),
+            meta,
+        }
     }
 
     pub fn tx(&mut self) -> &mut dyn StoreTx {
@@ -254,8 +275,10 @@ impl Execution {
 
     /// Answers a retry whose stored response has expired but whose resource
     /// still carries the key: the guarantee outlives the retention window.
-    pub fn replay_resource<T: Serialize>(self, found: KeyedResource<T>, id: &str) -> ApiResult<Response> {
+    pub fn replay_resource<T: Serialize>(mut self, found: KeyedResource<T>, id: &str) -> ApiResult<Response> {
         if found.fingerprint != self.meta.fingerprint {
+            tracing::Span::current().record("idempotency_lookup", "reused");
+            self.outcome.0 = Some("reused");
             return Err(ApiError::unprocessable(
                 "idempotency_key_reused",
                 format!(
@@ -263,7 +286,8 @@ impl Execution {
                 ),
             ));
         }
-        note(Lookup::Hit.as_str());
+        tracing::Span::current().record("idempotency_lookup", Lookup::Hit.as_str());
+        self.outcome.0 = Some(Lookup::Hit.as_str());
         Ok(Reply::json(StatusCode::OK, &found.resource).with_resource(id).into_response_with(Some(Lookup::Hit)))
     }
 

@@ -417,6 +417,18 @@ async fn metrics_count_exactly_what_the_requests_did() {
         assert!(swept < 2.0 && Instant::now() < deadline, "swept {swept}, expected 2");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+
+    // Past retention the purchase still carries its key: a retry replays it
+    // (a hit, not a miss), a different body under it is refused (reused).
+    let late = post("/api/v1/transactions", Some("buy-1"), purchase.clone()).await.unwrap();
+    assert_eq!(late.status(), StatusCode::OK);
+    assert_eq!(late.headers()["x-idempotency-lookup"], "hit");
+    let other = json!({ "customer_id": customer, "spend_amount_cents": 2, "currency": "EUR" });
+    let late_reuse = post("/api/v1/transactions", Some("buy-1"), other).await.unwrap();
+    assert_eq!(late_reuse.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let m = node.metrics().await;
+    let lookups = |outcome: &str| metric(&m, &format!("tally_idempotency_lookups_total{{outcome=\"{outcome}\"}}"));
+    assert_eq!(["miss", "hit", "reused"].map(lookups), [1.0, 2.0, 2.0], "each request counted once: {m:#?}");
 }
 
 /// `--log-format json`: one JSON object per line; each request's line names
