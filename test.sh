@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # The test command: brings up PostgreSQL and Redis if needed, then runs every
-# test of the workspace on SQLite and PostgreSQL, then the ledger audit.
+# test of the workspace on SQLite and PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")"
 bash .ci/run --services-only
+# Every PostgreSQL test makes its own scratch database; drop the ones earlier
+# runs left behind, so repeated runs do not fill the disk.
+psql -h 127.0.0.1 -U postgres -d postgres -Atc \
+    "SELECT datname FROM pg_database WHERE datname LIKE 'tally\_test\_%'" |
+    while read -r db; do dropdb -h 127.0.0.1 -U postgres --if-exists "$db" 2>/dev/null || true; done
 if ! command -v cargo-nextest >/dev/null 2>&1; then
     cargo install --locked cargo-nextest
 fi

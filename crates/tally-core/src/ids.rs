@@ -27,6 +27,7 @@ pub enum IdKind {
     Redemption,
     Coupon,
     LedgerEntry,
+    PointLot,
 }
 
 impl IdKind {
@@ -40,6 +41,7 @@ impl IdKind {
             IdKind::Redemption => "rdm",
             IdKind::Coupon => "cpn",
             IdKind::LedgerEntry => "led",
+            IdKind::PointLot => "lot",
         }
     }
 

@@ -7,6 +7,27 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+/// A snake_case string enum stored as text: one list of variants gives
+/// `as_str` and `parse`, so storage and API can never disagree on spelling.
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Program {
     pub id: String,
@@ -46,29 +67,12 @@ impl Default for ProgramSettings {
 pub const MIN_RETENTION_HOURS: i32 = 1;
 pub const MAX_RETENTION_HOURS: i32 = 30 * 24;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum VoidPolicy {
-    Reject,
-    AllowNegative,
-}
-
-impl VoidPolicy {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            VoidPolicy::Reject => "reject",
-            VoidPolicy::AllowNegative => "allow_negative",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "reject" => Some(VoidPolicy::Reject),
-            "allow_negative" => Some(VoidPolicy::AllowNegative),
-            _ => None,
-        }
-    }
-}
+text_enum!(VoidPolicy {
+    /// A void that would take the balance below zero is refused (422 `insufficient_points`).
+    Reject = "reject",
+    /// The balance may go below zero; later earning pays it back first.
+    AllowNegative = "allow_negative",
+});
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Customer {
@@ -86,7 +90,10 @@ pub struct Balance {
     pub available: i64,
     /// Points held by redemptions that are still pending (a cancel would return them).
     pub pending: i64,
+    /// Every point ever credited: purchases, positive adjustments, refunds.
     pub lifetime_earned: i64,
+    /// Every point ever debited: redemptions, voids, negative adjustments, expiry.
+    /// `lifetime_earned - lifetime_spent` is the balance.
     pub lifetime_spent: i64,
     /// Points that expire within the next 30 days.
     pub expiring_soon: i64,
@@ -100,32 +107,25 @@ pub struct Transaction {
     pub currency: String,
     pub points: i64,
     pub external_id: Option<String>,
+    pub status: TransactionStatus,
+    /// How much of the spend has been voided so far.
+    pub voided_amount_cents: i64,
+    /// Points taken back by voids so far.
+    pub voided_points: i64,
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RewardKind {
-    Item,
-    Voucher,
-}
+text_enum!(TransactionStatus {
+    Completed = "completed",
+    PartiallyVoided = "partially_voided",
+    Voided = "voided",
+});
 
-impl RewardKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RewardKind::Item => "item",
-            RewardKind::Voucher => "voucher",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "item" => Some(RewardKind::Item),
-            "voucher" => Some(RewardKind::Voucher),
-            _ => None,
-        }
-    }
-}
+text_enum!(RewardKind {
+    Item = "item",
+    /// Its redemption issues a single-use coupon.
+    Voucher = "voucher",
+});
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Reward {
@@ -140,32 +140,11 @@ pub struct Reward {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RedemptionStatus {
-    Pending,
-    Fulfilled,
-    Cancelled,
-}
-
-impl RedemptionStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RedemptionStatus::Pending => "pending",
-            RedemptionStatus::Fulfilled => "fulfilled",
-            RedemptionStatus::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "pending" => Some(RedemptionStatus::Pending),
-            "fulfilled" => Some(RedemptionStatus::Fulfilled),
-            "cancelled" => Some(RedemptionStatus::Cancelled),
-            _ => None,
-        }
-    }
-}
+text_enum!(RedemptionStatus {
+    Pending = "pending",
+    Fulfilled = "fulfilled",
+    Cancelled = "cancelled",
+});
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Redemption {
@@ -175,35 +154,47 @@ pub struct Redemption {
     pub quantity: i64,
     pub points_spent: i64,
     pub status: RedemptionStatus,
+    /// The single-use coupon issued when the reward is a voucher.
+    pub coupon_code: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
-/// What made a ledger entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum LedgerOperation {
-    /// Points earned by a purchase.
-    Earn,
-    /// Points spent on a redemption.
-    Redeem,
+text_enum!(CouponStatus {
+    Active = "active",
+    Redeemed = "redeemed",
+    /// Its redemption was cancelled: it can no longer be redeemed.
+    Void = "void",
+});
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Coupon {
+    pub id: String,
+    pub code: String,
+    pub redemption_id: String,
+    pub customer_id: String,
+    pub reward_id: String,
+    pub status: CouponStatus,
+    pub created_at: DateTime<Utc>,
+    pub redeemed_at: Option<DateTime<Utc>>,
 }
 
-impl LedgerOperation {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LedgerOperation::Earn => "earn",
-            LedgerOperation::Redeem => "redeem",
-        }
+text_enum!(
+    /// What made a ledger entry.
+    LedgerOperation {
+        /// Points earned by a purchase.
+        Earn = "earn",
+        /// Points spent on a redemption.
+        Redeem = "redeem",
+        /// Points taken back by voiding (part of) a purchase.
+        Void = "void",
+        /// A manual correction, with its reason.
+        Adjustment = "adjustment",
+        /// Points returned by a cancelled redemption.
+        Refund = "refund",
+        /// Points that reached their expiry date unspent.
+        Expire = "expire",
     }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "earn" => Some(LedgerOperation::Earn),
-            "redeem" => Some(LedgerOperation::Redeem),
-            _ => None,
-        }
-    }
-}
+);
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct LedgerEntry {
@@ -215,7 +206,21 @@ pub struct LedgerEntry {
     pub operation: LedgerOperation,
     pub transaction_id: Option<String>,
     pub redemption_id: Option<String>,
+    /// Why a manual adjustment was made.
+    pub reason: Option<String>,
+    /// The API token that made a manual adjustment.
+    pub token_id: Option<String>,
     pub created_at: DateTime<Utc>,
+}
+
+/// Earned points that have not been spent or expired yet. Spending takes the
+/// oldest lots first; a lot past its date expires as a whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PointLot {
+    pub id: String,
+    pub customer_id: String,
+    pub remaining: i64,
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// A stored response: replayed byte for byte for the key's retention window.

@@ -9,7 +9,7 @@ use axum::Router;
 use axum::extract::MatchedPath;
 use axum::http::StatusCode;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::get;
+use axum::routing::{get, post};
 use tally_store::Store;
 use tally_store_postgres::PgStore;
 use tally_store_sqlite::SqliteStore;
@@ -20,7 +20,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
 use crate::ratelimit::{self, RateLimiter};
-use crate::routes::{customers, health, keys, program, redemptions, rewards, transactions, v2};
+use crate::routes::{coupons, customers, health, keys, program, redemptions, rewards, transactions, v2};
 use crate::shutdown::{self, Lifecycle, ShutdownSettings};
 use crate::{sweeper, telemetry};
 
@@ -58,8 +58,9 @@ impl Database {
 pub struct Settings {
     pub listen: SocketAddr,
     pub database: Database,
-    /// How often the sweeper deletes expired idempotency records.
-    pub sweep_interval: Duration,
+    /// How often background maintenance runs: deleting expired idempotency
+    /// records and expiring due point lots.
+    pub maintenance_interval: Duration,
     pub node: NodeSettings,
 }
 
@@ -107,23 +108,23 @@ impl Application {
     /// the sweeper; `run_until_stopped` then serves.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let store = settings.database.open().await?;
-        Self::with_node_settings(store, settings.listen, settings.sweep_interval, settings.node).await
+        Self::with_node_settings(store, settings.listen, settings.maintenance_interval, settings.node).await
     }
 
     /// Like `build`, over an already open store (tests, benchmarks, the demo).
     pub async fn with_store(
         store: Arc<dyn Store>,
         listen: SocketAddr,
-        sweep_interval: Duration,
+        maintenance_interval: Duration,
     ) -> anyhow::Result<Self> {
-        Self::with_node_settings(store, listen, sweep_interval, NodeSettings::default()).await
+        Self::with_node_settings(store, listen, maintenance_interval, NodeSettings::default()).await
     }
 
     /// Like `with_store`, with a shared rate limiter and shutdown timings.
     pub async fn with_node_settings(
         store: Arc<dyn Store>,
         listen: SocketAddr,
-        sweep_interval: Duration,
+        maintenance_interval: Duration,
         node: NodeSettings,
     ) -> anyhow::Result<Self> {
         let limiter = match &node.redis_url {
@@ -131,7 +132,8 @@ impl Application {
             None => RateLimiter::local(),
         };
         let listener = TcpListener::bind(listen).await?;
-        sweeper::spawn(store.clone(), sweep_interval);
+        sweeper::spawn(store.clone(), maintenance_interval);
+        crate::operations::expiry::spawn(store.clone(), maintenance_interval);
         telemetry::spawn_upkeep();
         let lifecycle = Lifecycle::default();
         let router =
@@ -165,16 +167,22 @@ pub fn router(state: AppState) -> Router {
         .route("/customers/{id}/balance", get(customers::balance))
         .route("/customers/{id}/ledger", get(customers::ledger))
         .route("/customers/{id}/redemptions", get(redemptions::list_for_customer))
-        .route("/transactions", axum::routing::post(transactions::create))
+        .route("/customers/{id}/adjustments", post(customers::adjust))
+        .route("/transactions", post(transactions::create))
         .route("/transactions/{id}", get(transactions::get))
+        .route("/transactions/{id}/void", post(transactions::void))
         .route("/rewards", get(rewards::list).post(rewards::create))
         .route("/rewards/{id}", get(rewards::get).patch(rewards::patch))
-        .route("/redemptions", axum::routing::post(redemptions::create))
+        .route("/redemptions", post(redemptions::create))
         .route("/redemptions/{id}", get(redemptions::get))
+        .route("/redemptions/{id}/fulfil", post(redemptions::fulfil))
+        .route("/redemptions/{id}/cancel", post(redemptions::cancel))
+        .route("/coupons/{code}", get(coupons::get))
+        .route("/coupons/{code}/redeem", post(coupons::redeem))
         .route("/idempotency-keys/{key}", get(keys::get))
         .route("/program", get(program::get).patch(program::patch));
     let v2 = Router::new()
-        .route("/loyalty/rewards/redeem", axum::routing::post(v2::redeem))
+        .route("/loyalty/rewards/redeem", post(v2::redeem))
         .route("/loyalty/redemptions/{customer_id}", get(v2::list));
     // Every API route, whatever order routes are added in: authenticate once,
     // count against the token's rate limit (see `ratelimit`).

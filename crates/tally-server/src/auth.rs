@@ -29,27 +29,35 @@ pub async fn issue_token(store: &dyn Store, program_id: &str) -> StoreResult<Str
     Ok(token)
 }
 
-/// The program of the request's bearer token.
-pub struct Authenticated(pub Program);
+/// The program of the request's bearer token, and the token's id (kept on
+/// what a token does by hand, such as manual adjustments).
+pub struct Authenticated {
+    pub program: Program,
+    pub token_id: String,
+}
 
-/// The program the rate-limit middleware already resolved for this request,
-/// so a token is looked up once per request.
+/// The caller as the rate-limit middleware already resolved it for this
+/// request, so a token is looked up once per request.
 #[derive(Clone)]
-pub(crate) struct TokenProgram(pub Program);
+pub(crate) struct Caller {
+    pub program: Program,
+    pub token_id: String,
+}
 
 impl FromRequestParts<AppState> for Authenticated {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        if let Some(TokenProgram(program)) = parts.extensions.get::<TokenProgram>() {
-            return Ok(Self(program.clone()));
-        }
-        authenticate(state.store.as_ref(), &parts.headers).await.map(|(program, _)| Self(program))
+        let caller = match parts.extensions.get::<Caller>() {
+            Some(caller) => caller.clone(),
+            None => authenticate(state.store.as_ref(), &parts.headers).await?.0,
+        };
+        Ok(Self { program: caller.program, token_id: caller.token_id })
     }
 }
 
-/// Resolves `Authorization: Bearer <token>` to its program and the token's hash.
-pub async fn authenticate(store: &dyn Store, headers: &HeaderMap) -> Result<(Program, String), ApiError> {
+/// Resolves `Authorization: Bearer <token>` to its caller and the token's hash.
+pub(crate) async fn authenticate(store: &dyn Store, headers: &HeaderMap) -> Result<(Caller, String), ApiError> {
     let unauthorized = |detail: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", detail);
     let value =
         headers.get(header::AUTHORIZATION).ok_or_else(|| unauthorized("send 'Authorization: Bearer <token>'"))?;
@@ -62,7 +70,7 @@ pub async fn authenticate(store: &dyn Store, headers: &HeaderMap) -> Result<(Pro
         .ok_or_else(|| unauthorized("the Authorization header must be 'Bearer <token>'"))?;
     let hash = hash_token(token);
     match store.program_by_token_hash(&hash).await? {
-        Some(program) => Ok((program, hash)),
+        Some((program, token_id)) => Ok((Caller { program, token_id }, hash)),
         None => Err(unauthorized("the token is not valid")),
     }
 }

@@ -34,7 +34,7 @@ use metrics::{counter, gauge};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use crate::app::AppState;
-use crate::auth::{self, TokenProgram};
+use crate::auth;
 use crate::error::ApiError;
 use crate::telemetry;
 
@@ -316,16 +316,16 @@ impl RedisLimiter {
 /// the request against the token's limit, and puts the limit's state on the
 /// response. A 401 has no token to count, so it carries no RateLimit headers.
 pub async fn admit(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let (program, token_hash) = match auth::authenticate(state.store.as_ref(), request.headers()).await {
+    let (caller, token_hash) = match auth::authenticate(state.store.as_ref(), request.headers()).await {
         Ok(found) => found,
         Err(err) => return err.into_response(),
     };
-    tracing::Span::current().record("program", program.id.as_str());
-    let decision = state.limiter.check(&token_hash, program.settings.rate_limit_per_minute).await;
+    tracing::Span::current().record("program", caller.program.id.as_str());
+    let decision = state.limiter.check(&token_hash, caller.program.settings.rate_limit_per_minute).await;
     if !decision.allowed {
         return decision.refusal();
     }
-    request.extensions_mut().insert(TokenProgram(program));
+    request.extensions_mut().insert(caller);
     let mut response = next.run(request).await;
     decision.apply_headers(response.headers_mut());
     response

@@ -35,7 +35,10 @@ CREATE TABLE customers (
     email TEXT,
     phone TEXT,
     name TEXT,
-    balance BIGINT NOT NULL DEFAULT 0 CHECK (balance >= 0),
+    -- May go below zero only through a void under the program's
+    -- 'allow_negative' policy; every other debit is a conditional update that
+    -- refuses to. `tally verify` reports a negative balance anywhere else.
+    balance BIGINT NOT NULL DEFAULT 0,
     lifetime_earned BIGINT NOT NULL DEFAULT 0,
     lifetime_spent BIGINT NOT NULL DEFAULT 0,
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
@@ -52,6 +55,9 @@ CREATE TABLE transactions (
     currency TEXT NOT NULL,
     points BIGINT NOT NULL CHECK (points >= 0),
     external_id TEXT,
+    status TEXT NOT NULL DEFAULT 'completed' CHECK (status IN ('completed', 'partially_voided', 'voided')),
+    voided_amount_cents BIGINT NOT NULL DEFAULT 0 CHECK (voided_amount_cents BETWEEN 0 AND spend_amount_cents),
+    voided_points BIGINT NOT NULL DEFAULT 0 CHECK (voided_points BETWEEN 0 AND points),
     idempotency_key TEXT,
     idempotency_fingerprint TEXT,
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
@@ -80,6 +86,7 @@ CREATE TABLE redemptions (
     quantity BIGINT NOT NULL CHECK (quantity > 0),
     points_spent BIGINT NOT NULL CHECK (points_spent >= 0),
     status TEXT NOT NULL CHECK (status IN ('pending', 'fulfilled', 'cancelled')),
+    coupon_code TEXT,
     idempotency_key TEXT,
     idempotency_fingerprint TEXT,
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
@@ -97,7 +104,13 @@ CREATE TABLE ledger_entries (
     operation TEXT NOT NULL,
     transaction_id TEXT COLLATE "C" REFERENCES transactions (id),
     redemption_id TEXT COLLATE "C" REFERENCES redemptions (id),
-    created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+    reason TEXT,
+    token_id TEXT COLLATE "C" REFERENCES api_tokens (id),
+    -- Manual adjustments keep their key here: the entry is their resource.
+    idempotency_key TEXT,
+    idempotency_fingerprint TEXT,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    UNIQUE (program_id, idempotency_key)
 );
 CREATE INDEX ledger_by_customer ON ledger_entries (program_id, customer_id, id);
 
@@ -111,6 +124,34 @@ CREATE TRIGGER ledger_is_append_only_update_delete BEFORE UPDATE OR DELETE ON le
 -- Row triggers do not fire on TRUNCATE, which would empty the ledger in one statement.
 CREATE TRIGGER ledger_is_append_only_truncate BEFORE TRUNCATE ON ledger_entries
     FOR EACH STATEMENT EXECUTE FUNCTION ledger_is_append_only();
+
+CREATE TABLE coupons (
+    id TEXT COLLATE "C" PRIMARY KEY,
+    program_id TEXT COLLATE "C" NOT NULL REFERENCES programs (id),
+    -- Unguessable and unique across programs, so a code alone never collides.
+    code TEXT NOT NULL UNIQUE,
+    redemption_id TEXT COLLATE "C" NOT NULL UNIQUE REFERENCES redemptions (id),
+    customer_id TEXT COLLATE "C" NOT NULL REFERENCES customers (id),
+    reward_id TEXT COLLATE "C" NOT NULL REFERENCES rewards (id),
+    status TEXT NOT NULL CHECK (status IN ('active', 'redeemed', 'void')),
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    redeemed_at TIMESTAMPTZ
+);
+
+-- Earned points not yet spent or expired. Spending takes the oldest first.
+-- Every change locks the customer's row first, so lot updates never race.
+CREATE TABLE point_lots (
+    id TEXT COLLATE "C" PRIMARY KEY,
+    program_id TEXT COLLATE "C" NOT NULL REFERENCES programs (id),
+    customer_id TEXT COLLATE "C" NOT NULL REFERENCES customers (id),
+    points BIGINT NOT NULL CHECK (points > 0),
+    remaining BIGINT NOT NULL CHECK (remaining BETWEEN 0 AND points),
+    expires_at TIMESTAMPTZ,
+    expired_at TIMESTAMPTZ,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX point_lots_unspent ON point_lots (program_id, customer_id, id) WHERE remaining > 0;
+CREATE INDEX point_lots_due ON point_lots (expires_at) WHERE expired_at IS NULL AND remaining > 0;
 
 CREATE TABLE idempotency_records (
     program_id TEXT COLLATE "C" NOT NULL REFERENCES programs (id),

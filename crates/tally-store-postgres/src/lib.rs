@@ -27,7 +27,8 @@ use sqlx::PgConnection;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use tally_core::ids::IdKind;
 use tally_core::model::{
-    Balance, Customer, IdempotencyRecord, LedgerEntry, Program, ProgramSettings, Redemption, Reward, Transaction,
+    Balance, Coupon, Customer, IdempotencyRecord, LedgerEntry, PointLot, Program, ProgramSettings, Redemption, Reward,
+    Transaction,
 };
 use tally_store::{CustomerFilter, KeyLock, Page, PoolStats, Store, StoreError, StoreResult, StoreTx, Violation};
 
@@ -212,15 +213,16 @@ impl Store for PgStore {
         Ok(id)
     }
 
-    async fn program_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<Program>> {
-        let row: Option<ProgramRow> = sqlx::query_as(
-            "SELECT p.* FROM programs p JOIN api_tokens t ON t.program_id = p.id WHERE t.token_hash = $1",
+    async fn program_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<(Program, String)>> {
+        let row: Option<TokenProgramRow> = sqlx::query_as(
+            "SELECT p.*, t.id AS token_id FROM programs p JOIN api_tokens t ON t.program_id = p.id \
+             WHERE t.token_hash = $1",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
         .await
         .map_err(map_err)?;
-        row.map(Program::try_from).transpose()
+        row.map(|r| Ok((Program::try_from(r.program)?, r.token_id))).transpose()
     }
 
     async fn customer(&self, program_id: &str, id: &str) -> StoreResult<Option<Customer>> {
@@ -251,10 +253,13 @@ impl Store for PgStore {
 
     async fn balance(&self, program_id: &str, customer_id: &str) -> StoreResult<Option<Balance>> {
         // SUM(bigint) is numeric in PostgreSQL; the cast brings it back to i64.
-        let row: Option<(i64, i64, i64, i64)> = sqlx::query_as(
+        let row: Option<(i64, i64, i64, i64, i64)> = sqlx::query_as(
             "SELECT c.balance, c.lifetime_earned, c.lifetime_spent, \
                (SELECT COALESCE(SUM(r.points_spent), 0)::bigint FROM redemptions r \
-                 WHERE r.program_id = c.program_id AND r.customer_id = c.id AND r.status = 'pending') \
+                 WHERE r.program_id = c.program_id AND r.customer_id = c.id AND r.status = 'pending'), \
+               (SELECT COALESCE(SUM(l.remaining), 0)::bigint FROM point_lots l \
+                 WHERE l.program_id = c.program_id AND l.customer_id = c.id AND l.remaining > 0 \
+                   AND l.expires_at <= now() + interval '30 days') \
              FROM customers c WHERE c.program_id = $1 AND c.id = $2",
         )
         .bind(program_id)
@@ -262,14 +267,13 @@ impl Store for PgStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(map_err)?;
-        Ok(row.map(|(available, lifetime_earned, lifetime_spent, pending)| Balance {
+        Ok(row.map(|(available, lifetime_earned, lifetime_spent, pending, expiring_soon)| Balance {
             customer_id: customer_id.to_owned(),
             available,
             pending,
             lifetime_earned,
             lifetime_spent,
-            // Points expiry arrives with expiring lots; until then nothing expires.
-            expiring_soon: 0,
+            expiring_soon,
         }))
     }
 
@@ -293,7 +297,7 @@ impl Store for PgStore {
         let sql = format!("SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE program_id = $1 AND id = $2");
         let row: Option<TransactionRow> =
             sqlx::query_as(&sql).bind(program_id).bind(id).fetch_optional(&self.pool).await.map_err(map_err)?;
-        Ok(row.map(Transaction::from))
+        row.map(Transaction::try_from).transpose()
     }
 
     async fn reward(&self, program_id: &str, id: &str) -> StoreResult<Option<Reward>> {
@@ -386,8 +390,27 @@ impl Store for PgStore {
         Ok(done.rows_affected())
     }
 
+    async fn coupon(&self, program_id: &str, code: &str) -> StoreResult<Option<Coupon>> {
+        let sql = format!("SELECT {COUPON_COLUMNS} FROM coupons WHERE program_id = $1 AND code = $2");
+        let row: Option<CouponRow> =
+            sqlx::query_as(&sql).bind(program_id).bind(code).fetch_optional(&self.pool).await.map_err(map_err)?;
+        row.map(Coupon::try_from).transpose()
+    }
+
+    async fn due_lots(&self, limit: u32) -> StoreResult<Vec<(String, PointLot)>> {
+        let rows: Vec<LotRow> = sqlx::query_as(
+            "SELECT program_id, id, customer_id, remaining, expires_at FROM point_lots \
+             WHERE expired_at IS NULL AND remaining > 0 AND expires_at <= now() ORDER BY expires_at, id LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(rows.into_iter().map(|r| (r.program_id.clone(), PointLot::from(r))).collect())
+    }
+
     async fn verify(&self, program_id: Option<&str>) -> StoreResult<Vec<Violation>> {
-        let checks: [(&str, &str); 5] = [
+        let checks: [(&str, &str); 7] = [
             (
                 "balance differs from the sum of its ledger",
                 "SELECT c.program_id, c.id, 'balance ' || c.balance || ' but ledger sums to ' || \
@@ -396,9 +419,24 @@ impl Store for PgStore {
                    COALESCE((SELECT SUM(l.points) FROM ledger_entries l WHERE l.customer_id = c.id), 0)",
             ),
             (
-                "negative balance",
-                "SELECT program_id, id, 'balance ' || balance FROM customers \
-                 WHERE ($1::text IS NULL OR program_id = $1) AND balance < 0",
+                "negative balance in a program that does not allow it",
+                "SELECT c.program_id, c.id, 'balance ' || c.balance FROM customers c \
+                 JOIN programs p ON p.id = c.program_id \
+                 WHERE ($1::text IS NULL OR c.program_id = $1) AND c.balance < 0 AND p.void_policy <> 'allow_negative'",
+            ),
+            (
+                "unspent lots differ from the balance",
+                "SELECT c.program_id, c.id, 'balance ' || c.balance || ' but unspent lots hold ' || \
+                   COALESCE((SELECT SUM(l.remaining) FROM point_lots l WHERE l.customer_id = c.id), 0) \
+                 FROM customers c WHERE ($1::text IS NULL OR c.program_id = $1) AND GREATEST(c.balance, 0) <> \
+                   COALESCE((SELECT SUM(l.remaining) FROM point_lots l WHERE l.customer_id = c.id), 0)",
+            ),
+            (
+                "redemption points differ from its ledger entries",
+                "SELECT r.program_id, r.id, 'spent ' || r.points_spent || ' status ' || r.status FROM redemptions r \
+                 WHERE ($1::text IS NULL OR r.program_id = $1) AND \
+                   COALESCE((SELECT SUM(l.points) FROM ledger_entries l WHERE l.redemption_id = r.id), 0) <> \
+                   CASE WHEN r.status = 'cancelled' THEN 0 ELSE -r.points_spent END",
             ),
             (
                 "negative stock",
@@ -444,6 +482,13 @@ impl tally_store::conformance::Harness for PgStore {
         self.execute_raw("UPDATE idempotency_records SET expires_at = now() - interval '1 second'")
             .await
             .expect("expire idempotency records");
+    }
+
+    async fn make_lots_due(&self) {
+        // Same clock as `due_lots` and `expire_lot`; lots without a date stay undated.
+        self.execute_raw("UPDATE point_lots SET expires_at = now() - interval '1 second' WHERE expires_at IS NOT NULL")
+            .await
+            .expect("make lots due");
     }
 }
 

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::FromRow;
 use tally_core::model::{
-    Customer, IdempotencyRecord, LedgerEntry, LedgerOperation, Program, ProgramSettings, Redemption, RedemptionStatus,
-    Reward, RewardKind, Transaction, VoidPolicy,
+    Coupon, CouponStatus, Customer, IdempotencyRecord, LedgerEntry, LedgerOperation, PointLot, Program,
+    ProgramSettings, Redemption, RedemptionStatus, Reward, RewardKind, Transaction, TransactionStatus, VoidPolicy,
 };
 use tally_store::{KeyedResource, StoreError};
 
@@ -64,8 +64,8 @@ impl From<CustomerRow> for Customer {
     }
 }
 
-pub(crate) const TRANSACTION_COLUMNS: &str =
-    "id, customer_id, spend_amount_cents, currency, points, external_id, idempotency_fingerprint, created_at";
+pub(crate) const TRANSACTION_COLUMNS: &str = "id, customer_id, spend_amount_cents, currency, points, external_id, \
+     status, voided_amount_cents, voided_points, idempotency_fingerprint, created_at";
 
 #[derive(FromRow)]
 pub(crate) struct TransactionRow {
@@ -75,20 +75,27 @@ pub(crate) struct TransactionRow {
     currency: String,
     points: i64,
     external_id: Option<String>,
+    status: String,
+    voided_amount_cents: i64,
+    voided_points: i64,
     idempotency_fingerprint: Option<String>,
     created_at: DateTime<Utc>,
 }
 
 impl TransactionRow {
-    pub(crate) fn keyed(self) -> KeyedResource<Transaction> {
+    pub(crate) fn keyed(self) -> Result<KeyedResource<Transaction>, StoreError> {
         let fingerprint = self.idempotency_fingerprint.clone().unwrap_or_default();
-        KeyedResource { resource: self.into(), fingerprint }
+        Ok(KeyedResource { resource: self.try_into()?, fingerprint })
     }
 }
 
-impl From<TransactionRow> for Transaction {
-    fn from(r: TransactionRow) -> Self {
-        Transaction {
+impl TryFrom<TransactionRow> for Transaction {
+    type Error = StoreError;
+    fn try_from(r: TransactionRow) -> Result<Self, StoreError> {
+        Ok(Transaction {
+            status: TransactionStatus::parse(&r.status).ok_or_else(|| corrupt("transaction status", &r.status))?,
+            voided_amount_cents: r.voided_amount_cents,
+            voided_points: r.voided_points,
             id: r.id,
             customer_id: r.customer_id,
             spend_amount_cents: r.spend_amount_cents,
@@ -96,7 +103,7 @@ impl From<TransactionRow> for Transaction {
             points: r.points,
             external_id: r.external_id,
             created_at: r.created_at,
-        }
+        })
     }
 }
 
@@ -131,7 +138,7 @@ impl TryFrom<RewardRow> for Reward {
 }
 
 pub(crate) const REDEMPTION_COLUMNS: &str =
-    "id, customer_id, reward_id, quantity, points_spent, status, idempotency_fingerprint, created_at";
+    "id, customer_id, reward_id, quantity, points_spent, status, coupon_code, idempotency_fingerprint, created_at";
 
 #[derive(FromRow)]
 pub(crate) struct RedemptionRow {
@@ -141,6 +148,7 @@ pub(crate) struct RedemptionRow {
     quantity: i64,
     points_spent: i64,
     status: String,
+    coupon_code: Option<String>,
     idempotency_fingerprint: Option<String>,
     created_at: DateTime<Utc>,
 }
@@ -162,13 +170,14 @@ impl TryFrom<RedemptionRow> for Redemption {
             reward_id: r.reward_id,
             quantity: r.quantity,
             points_spent: r.points_spent,
+            coupon_code: r.coupon_code,
             created_at: r.created_at,
         })
     }
 }
 
-pub(crate) const LEDGER_COLUMNS: &str =
-    "id, customer_id, points, balance_after, operation, transaction_id, redemption_id, created_at";
+pub(crate) const LEDGER_COLUMNS: &str = "id, customer_id, points, balance_after, operation, transaction_id, \
+     redemption_id, reason, token_id, idempotency_fingerprint, created_at";
 
 #[derive(FromRow)]
 pub(crate) struct LedgerRow {
@@ -179,7 +188,17 @@ pub(crate) struct LedgerRow {
     operation: String,
     transaction_id: Option<String>,
     redemption_id: Option<String>,
+    reason: Option<String>,
+    token_id: Option<String>,
+    idempotency_fingerprint: Option<String>,
     created_at: DateTime<Utc>,
+}
+
+impl LedgerRow {
+    pub(crate) fn keyed(self) -> Result<KeyedResource<LedgerEntry>, StoreError> {
+        let fingerprint = self.idempotency_fingerprint.clone().unwrap_or_default();
+        Ok(KeyedResource { resource: self.try_into()?, fingerprint })
+    }
 }
 
 impl TryFrom<LedgerRow> for LedgerEntry {
@@ -193,9 +212,64 @@ impl TryFrom<LedgerRow> for LedgerEntry {
             balance_after: r.balance_after,
             transaction_id: r.transaction_id,
             redemption_id: r.redemption_id,
+            reason: r.reason,
+            token_id: r.token_id,
             created_at: r.created_at,
         })
     }
+}
+
+pub(crate) const COUPON_COLUMNS: &str =
+    "id, code, redemption_id, customer_id, reward_id, status, created_at, redeemed_at";
+
+#[derive(FromRow)]
+pub(crate) struct CouponRow {
+    id: String,
+    code: String,
+    redemption_id: String,
+    customer_id: String,
+    reward_id: String,
+    status: String,
+    created_at: DateTime<Utc>,
+    redeemed_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<CouponRow> for Coupon {
+    type Error = StoreError;
+    fn try_from(r: CouponRow) -> Result<Self, StoreError> {
+        Ok(Coupon {
+            status: CouponStatus::parse(&r.status).ok_or_else(|| corrupt("coupon status", &r.status))?,
+            id: r.id,
+            code: r.code,
+            redemption_id: r.redemption_id,
+            customer_id: r.customer_id,
+            reward_id: r.reward_id,
+            created_at: r.created_at,
+            redeemed_at: r.redeemed_at,
+        })
+    }
+}
+
+#[derive(FromRow)]
+pub(crate) struct LotRow {
+    pub(crate) program_id: String,
+    id: String,
+    customer_id: String,
+    remaining: i64,
+    expires_at: Option<DateTime<Utc>>,
+}
+
+impl From<LotRow> for PointLot {
+    fn from(r: LotRow) -> Self {
+        PointLot { id: r.id, customer_id: r.customer_id, remaining: r.remaining, expires_at: r.expires_at }
+    }
+}
+
+#[derive(FromRow)]
+pub(crate) struct TokenProgramRow {
+    #[sqlx(flatten)]
+    pub(crate) program: ProgramRow,
+    pub(crate) token_id: String,
 }
 
 // `headers` is JSONB; read back as text and parsed here, so sqlx needs no json feature.

@@ -6,11 +6,12 @@ use async_trait::async_trait;
 use sqlx::{PgConnection, Postgres, Transaction as SqlxTransaction};
 use tally_core::ids::IdKind;
 use tally_core::model::{
-    Customer, IdempotencyRecord, LedgerEntry, Program, ProgramSettings, Redemption, Reward, Transaction,
+    Coupon, CouponStatus, Customer, IdempotencyRecord, LedgerEntry, Program, ProgramSettings, Redemption,
+    RedemptionStatus, Reward, Transaction,
 };
 use tally_store::{
-    KeyedResource, NewCustomer, NewIdempotencyRecord, NewLedgerEntry, NewRedemption, NewReward, NewTransaction,
-    RewardPatch, StoreError, StoreResult, StoreTx,
+    KeyedResource, NewCoupon, NewCustomer, NewIdempotencyRecord, NewLedgerEntry, NewRedemption, NewReward,
+    NewTransaction, RewardPatch, StoreError, StoreResult, StoreTx,
 };
 
 use crate::map_err;
@@ -34,6 +35,48 @@ impl PgTx {
 
     fn conn(&mut self) -> &mut PgConnection {
         self.tx.as_mut().expect("a transaction is open until commit or drop")
+    }
+
+    /// Starts a lot of `points` (nothing when not positive), expiring per the program's rule.
+    async fn start_lot(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<()> {
+        if points <= 0 {
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO point_lots (id, program_id, customer_id, points, remaining, expires_at) \
+             SELECT $1, $2, $3, $4, $4, now() + make_interval(days => points_expire_after_days) \
+             FROM programs WHERE id = $2",
+        )
+        .bind(IdKind::PointLot.generate())
+        .bind(program_id)
+        .bind(customer_id)
+        .bind(points)
+        .execute(self.conn())
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    /// Spends `points` from the customer's unspent lots, oldest first, as far
+    /// as they reach. One statement: each lot gives what is still owed after
+    /// the lots before it (a running total by window function). The caller's
+    /// debit holds the customer's row lock, so no two spends interleave.
+    async fn spend_lots(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<()> {
+        sqlx::query(
+            "WITH ordered AS ( \
+               SELECT id, (SUM(remaining) OVER (ORDER BY id) - remaining)::bigint AS before \
+               FROM point_lots WHERE program_id = $1 AND customer_id = $2 AND remaining > 0 \
+             ) \
+             UPDATE point_lots p SET remaining = p.remaining - LEAST(p.remaining, $3 - ordered.before) \
+             FROM ordered WHERE p.id = ordered.id AND ordered.before < $3",
+        )
+        .bind(program_id)
+        .bind(customer_id)
+        .bind(points)
+        .execute(self.conn())
+        .await
+        .map_err(map_err)?;
+        Ok(())
     }
 }
 
@@ -199,7 +242,7 @@ impl StoreTx for PgTx {
     async fn credit(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<Option<i64>> {
         // PostgreSQL would raise on overflow and poison the transaction; the
         // bounds in the WHERE clause answer `None` instead and leave it usable.
-        sqlx::query_scalar(
+        let balance: Option<i64> = sqlx::query_scalar(
             "UPDATE customers SET balance = balance + $3, lifetime_earned = lifetime_earned + $3 \
              WHERE program_id = $1 AND id = $2 \
                AND balance <= 9223372036854775807 - $3 AND lifetime_earned <= 9223372036854775807 - $3 \
@@ -210,11 +253,16 @@ impl StoreTx for PgTx {
         .bind(points)
         .fetch_optional(self.conn())
         .await
-        .map_err(map_err)
+        .map_err(map_err)?;
+        if let Some(balance) = balance {
+            // Only what is not paying back a negative balance becomes a lot.
+            self.start_lot(program_id, customer_id, points.min(balance)).await?;
+        }
+        Ok(balance)
     }
 
     async fn debit(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<Option<i64>> {
-        sqlx::query_scalar(
+        let balance: Option<i64> = sqlx::query_scalar(
             "UPDATE customers SET balance = balance - $3, lifetime_spent = lifetime_spent + $3 \
              WHERE program_id = $1 AND id = $2 AND balance >= $3 AND lifetime_spent <= 9223372036854775807 - $3 \
              RETURNING balance",
@@ -224,14 +272,95 @@ impl StoreTx for PgTx {
         .bind(points)
         .fetch_optional(self.conn())
         .await
-        .map_err(map_err)
+        .map_err(map_err)?;
+        if balance.is_some() {
+            self.spend_lots(program_id, customer_id, points).await?;
+        }
+        Ok(balance)
+    }
+
+    async fn debit_allowing_negative(
+        &mut self,
+        program_id: &str,
+        customer_id: &str,
+        points: i64,
+    ) -> StoreResult<Option<i64>> {
+        let balance: Option<i64> = sqlx::query_scalar(
+            "UPDATE customers SET balance = balance - $3, lifetime_spent = lifetime_spent + $3 \
+             WHERE program_id = $1 AND id = $2 \
+               AND balance >= -9223372036854775807 - 1 + $3 AND lifetime_spent <= 9223372036854775807 - $3 \
+             RETURNING balance",
+        )
+        .bind(program_id)
+        .bind(customer_id)
+        .bind(points)
+        .fetch_optional(self.conn())
+        .await
+        .map_err(map_err)?;
+        if balance.is_some() {
+            self.spend_lots(program_id, customer_id, points).await?;
+        }
+        Ok(balance)
+    }
+
+    async fn lock_customer(&mut self, program_id: &str, customer_id: &str) -> StoreResult<bool> {
+        let found: Option<i32> =
+            sqlx::query_scalar("SELECT 1 FROM customers WHERE program_id = $1 AND id = $2 FOR UPDATE")
+                .bind(program_id)
+                .bind(customer_id)
+                .fetch_optional(self.conn())
+                .await
+                .map_err(map_err)?;
+        Ok(found.is_some())
+    }
+
+    async fn ledger_entry_by_key(
+        &mut self,
+        program_id: &str,
+        key: &str,
+    ) -> StoreResult<Option<KeyedResource<LedgerEntry>>> {
+        let sql = format!("SELECT {LEDGER_COLUMNS} FROM ledger_entries WHERE program_id = $1 AND idempotency_key = $2");
+        let row: Option<LedgerRow> =
+            sqlx::query_as(&sql).bind(program_id).bind(key).fetch_optional(self.conn()).await.map_err(map_err)?;
+        row.map(LedgerRow::keyed).transpose()
+    }
+
+    async fn expire_lot(&mut self, program_id: &str, lot_id: &str) -> StoreResult<Option<(i64, i64)>> {
+        // The CTE locks the lot and reads what it held; the conditional update
+        // then takes it only if no other node expired it first.
+        let taken: Option<(String, i64)> = sqlx::query_as(
+            "WITH due AS ( \
+               SELECT id, customer_id, remaining FROM point_lots \
+               WHERE program_id = $1 AND id = $2 AND expired_at IS NULL AND remaining > 0 AND expires_at <= now() \
+               FOR UPDATE \
+             ) \
+             UPDATE point_lots p SET remaining = 0, expired_at = now() FROM due WHERE p.id = due.id \
+             RETURNING due.customer_id, due.remaining",
+        )
+        .bind(program_id)
+        .bind(lot_id)
+        .fetch_optional(self.conn())
+        .await
+        .map_err(map_err)?;
+        let Some((customer_id, points)) = taken else { return Ok(None) };
+        let balance: i64 = sqlx::query_scalar(
+            "UPDATE customers SET balance = balance - $3, lifetime_spent = lifetime_spent + $3 \
+             WHERE program_id = $1 AND id = $2 RETURNING balance",
+        )
+        .bind(program_id)
+        .bind(&customer_id)
+        .bind(points)
+        .fetch_one(self.conn())
+        .await
+        .map_err(map_err)?;
+        Ok(Some((points, balance)))
     }
 
     async fn insert_ledger_entry(&mut self, program_id: &str, e: &NewLedgerEntry) -> StoreResult<LedgerEntry> {
         let sql = format!(
-            "INSERT INTO ledger_entries \
-               (id, program_id, customer_id, points, balance_after, operation, transaction_id, redemption_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {LEDGER_COLUMNS}"
+            "INSERT INTO ledger_entries (id, program_id, customer_id, points, balance_after, operation, transaction_id, \
+               redemption_id, reason, token_id, idempotency_key, idempotency_fingerprint) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {LEDGER_COLUMNS}"
         );
         let row: LedgerRow = sqlx::query_as(&sql)
             .bind(IdKind::LedgerEntry.generate())
@@ -242,6 +371,10 @@ impl StoreTx for PgTx {
             .bind(e.operation.as_str())
             .bind(&e.transaction_id)
             .bind(&e.redemption_id)
+            .bind(&e.reason)
+            .bind(&e.token_id)
+            .bind(e.idempotency.as_ref().map(|k| &k.key))
+            .bind(e.idempotency.as_ref().map(|k| &k.fingerprint))
             .fetch_one(self.conn())
             .await
             .map_err(map_err)?;
@@ -270,7 +403,7 @@ impl StoreTx for PgTx {
             .fetch_optional(self.conn())
             .await
             .map_err(map_err)?;
-        Ok(row.map(Transaction::from))
+        row.map(Transaction::try_from).transpose()
     }
 
     async fn transaction_by_external_id(
@@ -285,7 +418,7 @@ impl StoreTx for PgTx {
             .fetch_optional(self.conn())
             .await
             .map_err(map_err)?;
-        Ok(row.map(Transaction::from))
+        row.map(Transaction::try_from).transpose()
     }
 
     async fn transaction_by_key(
@@ -297,7 +430,7 @@ impl StoreTx for PgTx {
             format!("SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE program_id = $1 AND idempotency_key = $2");
         let row: Option<TransactionRow> =
             sqlx::query_as(&sql).bind(program_id).bind(key).fetch_optional(self.conn()).await.map_err(map_err)?;
-        Ok(row.map(TransactionRow::keyed))
+        row.map(TransactionRow::keyed).transpose()
     }
 
     async fn insert_reward(&mut self, program_id: &str, r: &NewReward) -> StoreResult<Reward> {
@@ -363,8 +496,8 @@ impl StoreTx for PgTx {
     async fn insert_redemption(&mut self, program_id: &str, r: &NewRedemption) -> StoreResult<Redemption> {
         let sql = format!(
             "INSERT INTO redemptions (id, program_id, customer_id, reward_id, quantity, points_spent, status, \
-               idempotency_key, idempotency_fingerprint) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8) RETURNING {REDEMPTION_COLUMNS}"
+               coupon_code, idempotency_key, idempotency_fingerprint) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9) RETURNING {REDEMPTION_COLUMNS}"
         );
         let row: RedemptionRow = sqlx::query_as(&sql)
             .bind(IdKind::Redemption.generate())
@@ -373,6 +506,7 @@ impl StoreTx for PgTx {
             .bind(&r.reward_id)
             .bind(r.quantity)
             .bind(r.points_spent)
+            .bind(&r.coupon_code)
             .bind(r.idempotency.as_ref().map(|k| &k.key))
             .bind(r.idempotency.as_ref().map(|k| &k.fingerprint))
             .fetch_one(self.conn())
@@ -391,5 +525,140 @@ impl StoreTx for PgTx {
         let row: Option<RedemptionRow> =
             sqlx::query_as(&sql).bind(program_id).bind(key).fetch_optional(self.conn()).await.map_err(map_err)?;
         row.map(RedemptionRow::keyed).transpose()
+    }
+
+    async fn transaction(&mut self, program_id: &str, id: &str) -> StoreResult<Option<Transaction>> {
+        let sql = format!("SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE program_id = $1 AND id = $2");
+        let row: Option<TransactionRow> =
+            sqlx::query_as(&sql).bind(program_id).bind(id).fetch_optional(self.conn()).await.map_err(map_err)?;
+        row.map(Transaction::try_from).transpose()
+    }
+
+    async fn void_amount(
+        &mut self,
+        program_id: &str,
+        id: &str,
+        amount_cents: Option<i64>,
+    ) -> StoreResult<Option<Transaction>> {
+        // READ COMMITTED re-evaluates the WHERE clause against the row a
+        // concurrent void committed, so two voids can never both take the rest.
+        let sql = format!(
+            "UPDATE transactions SET \
+               voided_amount_cents = voided_amount_cents + COALESCE($3, spend_amount_cents - voided_amount_cents), \
+               status = CASE WHEN voided_amount_cents + COALESCE($3, spend_amount_cents - voided_amount_cents) \
+                 = spend_amount_cents THEN 'voided' ELSE 'partially_voided' END \
+             WHERE program_id = $1 AND id = $2 AND status <> 'voided' \
+               AND voided_amount_cents + COALESCE($3, spend_amount_cents - voided_amount_cents) <= spend_amount_cents \
+             RETURNING {TRANSACTION_COLUMNS}"
+        );
+        let row: Option<TransactionRow> = sqlx::query_as(&sql)
+            .bind(program_id)
+            .bind(id)
+            .bind(amount_cents)
+            .fetch_optional(self.conn())
+            .await
+            .map_err(map_err)?;
+        row.map(Transaction::try_from).transpose()
+    }
+
+    async fn set_voided_points(&mut self, program_id: &str, id: &str, voided_points: i64) -> StoreResult<Transaction> {
+        let sql = format!(
+            "UPDATE transactions SET voided_points = $3 WHERE program_id = $1 AND id = $2 RETURNING {TRANSACTION_COLUMNS}"
+        );
+        let row: TransactionRow = sqlx::query_as(&sql)
+            .bind(program_id)
+            .bind(id)
+            .bind(voided_points)
+            .fetch_one(self.conn())
+            .await
+            .map_err(map_err)?;
+        row.try_into()
+    }
+
+    async fn redemption(&mut self, program_id: &str, id: &str) -> StoreResult<Option<Redemption>> {
+        let sql = format!("SELECT {REDEMPTION_COLUMNS} FROM redemptions WHERE program_id = $1 AND id = $2");
+        let row: Option<RedemptionRow> =
+            sqlx::query_as(&sql).bind(program_id).bind(id).fetch_optional(self.conn()).await.map_err(map_err)?;
+        row.map(Redemption::try_from).transpose()
+    }
+
+    async fn transition_redemption(
+        &mut self,
+        program_id: &str,
+        id: &str,
+        from: RedemptionStatus,
+        to: RedemptionStatus,
+    ) -> StoreResult<Option<Redemption>> {
+        let sql = format!(
+            "UPDATE redemptions SET status = $4 WHERE program_id = $1 AND id = $2 AND status = $3 \
+             RETURNING {REDEMPTION_COLUMNS}"
+        );
+        let row: Option<RedemptionRow> = sqlx::query_as(&sql)
+            .bind(program_id)
+            .bind(id)
+            .bind(from.as_str())
+            .bind(to.as_str())
+            .fetch_optional(self.conn())
+            .await
+            .map_err(map_err)?;
+        row.map(Redemption::try_from).transpose()
+    }
+
+    async fn return_stock(&mut self, program_id: &str, reward_id: &str, quantity: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE rewards SET stock = stock + $3 WHERE program_id = $1 AND id = $2 AND stock IS NOT NULL")
+            .bind(program_id)
+            .bind(reward_id)
+            .bind(quantity)
+            .execute(self.conn())
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn insert_coupon(&mut self, program_id: &str, c: &NewCoupon) -> StoreResult<Coupon> {
+        let sql = format!(
+            "INSERT INTO coupons (id, program_id, code, redemption_id, customer_id, reward_id, status) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'active') RETURNING {COUPON_COLUMNS}"
+        );
+        let row: CouponRow = sqlx::query_as(&sql)
+            .bind(IdKind::Coupon.generate())
+            .bind(program_id)
+            .bind(&c.code)
+            .bind(&c.redemption_id)
+            .bind(&c.customer_id)
+            .bind(&c.reward_id)
+            .fetch_one(self.conn())
+            .await
+            .map_err(map_err)?;
+        row.try_into()
+    }
+
+    async fn coupon(&mut self, program_id: &str, code: &str) -> StoreResult<Option<Coupon>> {
+        let sql = format!("SELECT {COUPON_COLUMNS} FROM coupons WHERE program_id = $1 AND code = $2");
+        let row: Option<CouponRow> =
+            sqlx::query_as(&sql).bind(program_id).bind(code).fetch_optional(self.conn()).await.map_err(map_err)?;
+        row.map(Coupon::try_from).transpose()
+    }
+
+    async fn transition_coupon(
+        &mut self,
+        program_id: &str,
+        code: &str,
+        from: CouponStatus,
+        to: CouponStatus,
+    ) -> StoreResult<Option<Coupon>> {
+        let sql = format!(
+            "UPDATE coupons SET status = $4, redeemed_at = CASE WHEN $4 = 'redeemed' THEN now() ELSE redeemed_at END \
+             WHERE program_id = $1 AND code = $2 AND status = $3 RETURNING {COUPON_COLUMNS}"
+        );
+        let row: Option<CouponRow> = sqlx::query_as(&sql)
+            .bind(program_id)
+            .bind(code)
+            .bind(from.as_str())
+            .bind(to.as_str())
+            .fetch_optional(self.conn())
+            .await
+            .map_err(map_err)?;
+        row.map(Coupon::try_from).transpose()
     }
 }

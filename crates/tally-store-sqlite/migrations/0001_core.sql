@@ -26,7 +26,10 @@ CREATE TABLE customers (
     email TEXT,
     phone TEXT,
     name TEXT,
-    balance INTEGER NOT NULL DEFAULT 0 CHECK (balance >= 0),
+    -- May go below zero only through a void under the program's
+    -- 'allow_negative' policy; every other debit is a conditional update that
+    -- refuses to. `tally verify` reports a negative balance anywhere else.
+    balance INTEGER NOT NULL DEFAULT 0,
     lifetime_earned INTEGER NOT NULL DEFAULT 0,
     lifetime_spent INTEGER NOT NULL DEFAULT 0,
     created_at INTEGER NOT NULL,
@@ -43,6 +46,9 @@ CREATE TABLE transactions (
     currency TEXT NOT NULL,
     points INTEGER NOT NULL CHECK (points >= 0),
     external_id TEXT,
+    status TEXT NOT NULL DEFAULT 'completed' CHECK (status IN ('completed', 'partially_voided', 'voided')),
+    voided_amount_cents INTEGER NOT NULL DEFAULT 0 CHECK (voided_amount_cents BETWEEN 0 AND spend_amount_cents),
+    voided_points INTEGER NOT NULL DEFAULT 0 CHECK (voided_points BETWEEN 0 AND points),
     idempotency_key TEXT,
     idempotency_fingerprint TEXT,
     created_at INTEGER NOT NULL,
@@ -71,6 +77,7 @@ CREATE TABLE redemptions (
     quantity INTEGER NOT NULL CHECK (quantity > 0),
     points_spent INTEGER NOT NULL CHECK (points_spent >= 0),
     status TEXT NOT NULL CHECK (status IN ('pending', 'fulfilled', 'cancelled')),
+    coupon_code TEXT,
     idempotency_key TEXT,
     idempotency_fingerprint TEXT,
     created_at INTEGER NOT NULL,
@@ -88,13 +95,46 @@ CREATE TABLE ledger_entries (
     operation TEXT NOT NULL,
     transaction_id TEXT REFERENCES transactions (id),
     redemption_id TEXT REFERENCES redemptions (id),
-    created_at INTEGER NOT NULL
+    reason TEXT,
+    token_id TEXT REFERENCES api_tokens (id),
+    -- Manual adjustments keep their key here: the entry is their resource.
+    idempotency_key TEXT,
+    idempotency_fingerprint TEXT,
+    created_at INTEGER NOT NULL,
+    UNIQUE (program_id, idempotency_key)
 );
 CREATE INDEX ledger_by_customer ON ledger_entries (program_id, customer_id, id);
 CREATE TRIGGER ledger_is_append_only_update BEFORE UPDATE ON ledger_entries
 BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
 CREATE TRIGGER ledger_is_append_only_delete BEFORE DELETE ON ledger_entries
 BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
+
+CREATE TABLE coupons (
+    id TEXT PRIMARY KEY,
+    program_id TEXT NOT NULL REFERENCES programs (id),
+    -- Unguessable and unique across programs, so a code alone never collides.
+    code TEXT NOT NULL UNIQUE,
+    redemption_id TEXT NOT NULL UNIQUE REFERENCES redemptions (id),
+    customer_id TEXT NOT NULL REFERENCES customers (id),
+    reward_id TEXT NOT NULL REFERENCES rewards (id),
+    status TEXT NOT NULL CHECK (status IN ('active', 'redeemed', 'void')),
+    created_at INTEGER NOT NULL,
+    redeemed_at INTEGER
+);
+
+-- Earned points not yet spent or expired. Spending takes the oldest first.
+CREATE TABLE point_lots (
+    id TEXT PRIMARY KEY,
+    program_id TEXT NOT NULL REFERENCES programs (id),
+    customer_id TEXT NOT NULL REFERENCES customers (id),
+    points INTEGER NOT NULL CHECK (points > 0),
+    remaining INTEGER NOT NULL CHECK (remaining BETWEEN 0 AND points),
+    expires_at INTEGER,
+    expired_at INTEGER,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX point_lots_unspent ON point_lots (program_id, customer_id, id) WHERE remaining > 0;
+CREATE INDEX point_lots_due ON point_lots (expires_at) WHERE expired_at IS NULL AND remaining > 0;
 
 CREATE TABLE idempotency_records (
     program_id TEXT NOT NULL REFERENCES programs (id),

@@ -4,11 +4,12 @@ use async_trait::async_trait;
 use sqlx::{Sqlite, Transaction as SqlxTransaction};
 use tally_core::ids::IdKind;
 use tally_core::model::{
-    Customer, IdempotencyRecord, LedgerEntry, Program, ProgramSettings, Redemption, Reward, Transaction,
+    Coupon, CouponStatus, Customer, IdempotencyRecord, LedgerEntry, Program, ProgramSettings, Redemption,
+    RedemptionStatus, Reward, Transaction,
 };
 use tally_store::{
-    KeyedResource, NewCustomer, NewIdempotencyRecord, NewLedgerEntry, NewRedemption, NewReward, NewTransaction,
-    RewardPatch, StoreError, StoreResult, StoreTx,
+    KeyedResource, NewCoupon, NewCustomer, NewIdempotencyRecord, NewLedgerEntry, NewRedemption, NewReward,
+    NewTransaction, RewardPatch, StoreError, StoreResult, StoreTx,
 };
 
 use crate::rows::*;
@@ -24,6 +25,51 @@ pub(crate) struct SqliteTx {
 impl SqliteTx {
     pub(crate) fn new(tx: SqlxTransaction<'static, Sqlite>, in_flight: Option<InFlightGuard>) -> Self {
         Self { tx, _in_flight: in_flight }
+    }
+}
+
+impl SqliteTx {
+    /// Starts a lot of `points` (nothing when not positive), expiring per the program's rule.
+    async fn start_lot(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<()> {
+        if points <= 0 {
+            return Ok(());
+        }
+        let sql = format!(
+            "INSERT INTO point_lots (id, program_id, customer_id, points, remaining, expires_at, created_at) \
+             SELECT ?1, ?2, ?3, ?4, ?4, {now} + points_expire_after_days * 86400000, {now} \
+             FROM programs WHERE id = ?2",
+            now = now_ms!()
+        );
+        sqlx::query(&sql)
+            .bind(IdKind::PointLot.generate())
+            .bind(program_id)
+            .bind(customer_id)
+            .bind(points)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    /// Spends `points` from the customer's unspent lots, oldest first, as far
+    /// as they reach. One statement: each lot gives what is still owed after the
+    /// lots before it (a running total by window function).
+    async fn spend_lots(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<()> {
+        sqlx::query(
+            "WITH ordered AS ( \
+               SELECT id, SUM(remaining) OVER (ORDER BY id) - remaining AS before \
+               FROM point_lots WHERE program_id = ?1 AND customer_id = ?2 AND remaining > 0 \
+             ) \
+             UPDATE point_lots SET remaining = point_lots.remaining - MIN(point_lots.remaining, ?3 - ordered.before) \
+             FROM ordered WHERE point_lots.id = ordered.id AND ordered.before < ?3",
+        )
+        .bind(program_id)
+        .bind(customer_id)
+        .bind(points)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
     }
 }
 
@@ -169,7 +215,7 @@ impl StoreTx for SqliteTx {
     async fn credit(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<Option<i64>> {
         // The bounds in the WHERE clause keep SQLite from silently turning an
         // overflowing integer into a REAL.
-        sqlx::query_scalar(
+        let balance: Option<i64> = sqlx::query_scalar(
             "UPDATE customers SET balance = balance + ?3, lifetime_earned = lifetime_earned + ?3 \
              WHERE program_id = ?1 AND id = ?2 \
                AND balance <= 9223372036854775807 - ?3 AND lifetime_earned <= 9223372036854775807 - ?3 \
@@ -180,11 +226,15 @@ impl StoreTx for SqliteTx {
         .bind(points)
         .fetch_optional(&mut *self.tx)
         .await
-        .map_err(map_err)
+        .map_err(map_err)?;
+        if let Some(balance) = balance {
+            self.start_lot(program_id, customer_id, points.min(balance)).await?;
+        }
+        Ok(balance)
     }
 
     async fn debit(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<Option<i64>> {
-        sqlx::query_scalar(
+        let balance: Option<i64> = sqlx::query_scalar(
             "UPDATE customers SET balance = balance - ?3, lifetime_spent = lifetime_spent + ?3 \
              WHERE program_id = ?1 AND id = ?2 AND balance >= ?3 AND lifetime_spent <= 9223372036854775807 - ?3 \
              RETURNING balance",
@@ -194,14 +244,18 @@ impl StoreTx for SqliteTx {
         .bind(points)
         .fetch_optional(&mut *self.tx)
         .await
-        .map_err(map_err)
+        .map_err(map_err)?;
+        if balance.is_some() {
+            self.spend_lots(program_id, customer_id, points).await?;
+        }
+        Ok(balance)
     }
 
     async fn insert_ledger_entry(&mut self, program_id: &str, e: &NewLedgerEntry) -> StoreResult<LedgerEntry> {
         let sql = format!(
-            "INSERT INTO ledger_entries \
-               (id, program_id, customer_id, points, balance_after, operation, transaction_id, redemption_id, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, {}) RETURNING {LEDGER_COLUMNS}",
+            "INSERT INTO ledger_entries (id, program_id, customer_id, points, balance_after, operation, transaction_id, \
+               redemption_id, reason, token_id, idempotency_key, idempotency_fingerprint, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, {}) RETURNING {LEDGER_COLUMNS}",
             now_ms!()
         );
         let row: LedgerRow = sqlx::query_as(&sql)
@@ -213,6 +267,10 @@ impl StoreTx for SqliteTx {
             .bind(e.operation.as_str())
             .bind(&e.transaction_id)
             .bind(&e.redemption_id)
+            .bind(&e.reason)
+            .bind(&e.token_id)
+            .bind(e.idempotency.as_ref().map(|k| &k.key))
+            .bind(e.idempotency.as_ref().map(|k| &k.fingerprint))
             .fetch_one(&mut *self.tx)
             .await
             .map_err(map_err)?;
@@ -240,7 +298,7 @@ impl StoreTx for SqliteTx {
             .fetch_optional(&mut *self.tx)
             .await
             .map_err(map_err)?;
-        Ok(row.map(Transaction::from))
+        row.map(Transaction::try_from).transpose()
     }
 
     async fn transaction_by_external_id(
@@ -255,7 +313,7 @@ impl StoreTx for SqliteTx {
             .fetch_optional(&mut *self.tx)
             .await
             .map_err(map_err)?;
-        Ok(row.map(Transaction::from))
+        row.map(Transaction::try_from).transpose()
     }
 
     async fn transaction_by_key(
@@ -267,7 +325,7 @@ impl StoreTx for SqliteTx {
             format!("SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE program_id = ?1 AND idempotency_key = ?2");
         let row: Option<TransactionRow> =
             sqlx::query_as(&sql).bind(program_id).bind(key).fetch_optional(&mut *self.tx).await.map_err(map_err)?;
-        Ok(row.map(TransactionRow::keyed))
+        row.map(TransactionRow::keyed).transpose()
     }
 
     async fn insert_reward(&mut self, program_id: &str, r: &NewReward) -> StoreResult<Reward> {
@@ -335,8 +393,8 @@ impl StoreTx for SqliteTx {
     async fn insert_redemption(&mut self, program_id: &str, r: &NewRedemption) -> StoreResult<Redemption> {
         let sql = format!(
             "INSERT INTO redemptions (id, program_id, customer_id, reward_id, quantity, points_spent, status, \
-               idempotency_key, idempotency_fingerprint, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8, {}) RETURNING {REDEMPTION_COLUMNS}",
+               coupon_code, idempotency_key, idempotency_fingerprint, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8, ?9, {}) RETURNING {REDEMPTION_COLUMNS}",
             now_ms!()
         );
         let row: RedemptionRow = sqlx::query_as(&sql)
@@ -346,6 +404,7 @@ impl StoreTx for SqliteTx {
             .bind(&r.reward_id)
             .bind(r.quantity)
             .bind(r.points_spent)
+            .bind(&r.coupon_code)
             .bind(r.idempotency.as_ref().map(|k| &k.key))
             .bind(r.idempotency.as_ref().map(|k| &k.fingerprint))
             .fetch_one(&mut *self.tx)
@@ -364,5 +423,219 @@ impl StoreTx for SqliteTx {
         let row: Option<RedemptionRow> =
             sqlx::query_as(&sql).bind(program_id).bind(key).fetch_optional(&mut *self.tx).await.map_err(map_err)?;
         row.map(RedemptionRow::keyed).transpose()
+    }
+
+    async fn debit_allowing_negative(
+        &mut self,
+        program_id: &str,
+        customer_id: &str,
+        points: i64,
+    ) -> StoreResult<Option<i64>> {
+        let balance: Option<i64> = sqlx::query_scalar(
+            "UPDATE customers SET balance = balance - ?3, lifetime_spent = lifetime_spent + ?3 \
+             WHERE program_id = ?1 AND id = ?2 \
+               AND balance >= -9223372036854775807 - 1 + ?3 AND lifetime_spent <= 9223372036854775807 - ?3 \
+             RETURNING balance",
+        )
+        .bind(program_id)
+        .bind(customer_id)
+        .bind(points)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        if balance.is_some() {
+            self.spend_lots(program_id, customer_id, points).await?;
+        }
+        Ok(balance)
+    }
+
+    async fn expire_lot(&mut self, program_id: &str, lot_id: &str) -> StoreResult<Option<(i64, i64)>> {
+        let now = now_ms!();
+        let lot: Option<(String, i64)> = sqlx::query_as(&format!(
+            "SELECT customer_id, remaining FROM point_lots WHERE program_id = ?1 AND id = ?2 \
+               AND expired_at IS NULL AND remaining > 0 AND expires_at <= {now}"
+        ))
+        .bind(program_id)
+        .bind(lot_id)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        let Some((customer_id, points)) = lot else { return Ok(None) };
+        // Same write transaction as the read above: nothing can change the lot in between.
+        sqlx::query(&format!("UPDATE point_lots SET remaining = 0, expired_at = {now} WHERE id = ?1"))
+            .bind(lot_id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        let balance: i64 = sqlx::query_scalar(
+            "UPDATE customers SET balance = balance - ?3, lifetime_spent = lifetime_spent + ?3 \
+             WHERE program_id = ?1 AND id = ?2 RETURNING balance",
+        )
+        .bind(program_id)
+        .bind(&customer_id)
+        .bind(points)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(Some((points, balance)))
+    }
+
+    async fn lock_customer(&mut self, program_id: &str, customer_id: &str) -> StoreResult<bool> {
+        // The write transaction already holds SQLite's only write lock; this
+        // only answers whether the customer exists.
+        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM customers WHERE program_id = ?1 AND id = ?2")
+            .bind(program_id)
+            .bind(customer_id)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        Ok(found.is_some())
+    }
+
+    async fn ledger_entry_by_key(
+        &mut self,
+        program_id: &str,
+        key: &str,
+    ) -> StoreResult<Option<KeyedResource<LedgerEntry>>> {
+        let sql = format!("SELECT {LEDGER_COLUMNS} FROM ledger_entries WHERE program_id = ?1 AND idempotency_key = ?2");
+        let row: Option<LedgerRow> =
+            sqlx::query_as(&sql).bind(program_id).bind(key).fetch_optional(&mut *self.tx).await.map_err(map_err)?;
+        row.map(LedgerRow::keyed).transpose()
+    }
+
+    async fn transaction(&mut self, program_id: &str, id: &str) -> StoreResult<Option<Transaction>> {
+        let sql = format!("SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE program_id = ?1 AND id = ?2");
+        let row: Option<TransactionRow> =
+            sqlx::query_as(&sql).bind(program_id).bind(id).fetch_optional(&mut *self.tx).await.map_err(map_err)?;
+        row.map(Transaction::try_from).transpose()
+    }
+
+    async fn void_amount(
+        &mut self,
+        program_id: &str,
+        id: &str,
+        amount_cents: Option<i64>,
+    ) -> StoreResult<Option<Transaction>> {
+        let sql = format!(
+            "UPDATE transactions SET \
+               voided_amount_cents = voided_amount_cents + COALESCE(?3, spend_amount_cents - voided_amount_cents), \
+               status = CASE WHEN voided_amount_cents + COALESCE(?3, spend_amount_cents - voided_amount_cents) \
+                 = spend_amount_cents THEN 'voided' ELSE 'partially_voided' END \
+             WHERE program_id = ?1 AND id = ?2 AND status <> 'voided' \
+               AND voided_amount_cents + COALESCE(?3, spend_amount_cents - voided_amount_cents) <= spend_amount_cents \
+             RETURNING {TRANSACTION_COLUMNS}"
+        );
+        let row: Option<TransactionRow> = sqlx::query_as(&sql)
+            .bind(program_id)
+            .bind(id)
+            .bind(amount_cents)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        row.map(Transaction::try_from).transpose()
+    }
+
+    async fn set_voided_points(&mut self, program_id: &str, id: &str, voided_points: i64) -> StoreResult<Transaction> {
+        let sql = format!(
+            "UPDATE transactions SET voided_points = ?3 WHERE program_id = ?1 AND id = ?2 RETURNING {TRANSACTION_COLUMNS}"
+        );
+        let row: TransactionRow = sqlx::query_as(&sql)
+            .bind(program_id)
+            .bind(id)
+            .bind(voided_points)
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        row.try_into()
+    }
+
+    async fn redemption(&mut self, program_id: &str, id: &str) -> StoreResult<Option<Redemption>> {
+        let sql = format!("SELECT {REDEMPTION_COLUMNS} FROM redemptions WHERE program_id = ?1 AND id = ?2");
+        let row: Option<RedemptionRow> =
+            sqlx::query_as(&sql).bind(program_id).bind(id).fetch_optional(&mut *self.tx).await.map_err(map_err)?;
+        row.map(Redemption::try_from).transpose()
+    }
+
+    async fn transition_redemption(
+        &mut self,
+        program_id: &str,
+        id: &str,
+        from: RedemptionStatus,
+        to: RedemptionStatus,
+    ) -> StoreResult<Option<Redemption>> {
+        let sql = format!(
+            "UPDATE redemptions SET status = ?4 WHERE program_id = ?1 AND id = ?2 AND status = ?3 \
+             RETURNING {REDEMPTION_COLUMNS}"
+        );
+        let row: Option<RedemptionRow> = sqlx::query_as(&sql)
+            .bind(program_id)
+            .bind(id)
+            .bind(from.as_str())
+            .bind(to.as_str())
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        row.map(Redemption::try_from).transpose()
+    }
+
+    async fn return_stock(&mut self, program_id: &str, reward_id: &str, quantity: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE rewards SET stock = stock + ?3 WHERE program_id = ?1 AND id = ?2 AND stock IS NOT NULL")
+            .bind(program_id)
+            .bind(reward_id)
+            .bind(quantity)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn insert_coupon(&mut self, program_id: &str, c: &NewCoupon) -> StoreResult<Coupon> {
+        let sql = format!(
+            "INSERT INTO coupons (id, program_id, code, redemption_id, customer_id, reward_id, status, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', {}) RETURNING {COUPON_COLUMNS}",
+            now_ms!()
+        );
+        let row: CouponRow = sqlx::query_as(&sql)
+            .bind(IdKind::Coupon.generate())
+            .bind(program_id)
+            .bind(&c.code)
+            .bind(&c.redemption_id)
+            .bind(&c.customer_id)
+            .bind(&c.reward_id)
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        row.try_into()
+    }
+
+    async fn coupon(&mut self, program_id: &str, code: &str) -> StoreResult<Option<Coupon>> {
+        let sql = format!("SELECT {COUPON_COLUMNS} FROM coupons WHERE program_id = ?1 AND code = ?2");
+        let row: Option<CouponRow> =
+            sqlx::query_as(&sql).bind(program_id).bind(code).fetch_optional(&mut *self.tx).await.map_err(map_err)?;
+        row.map(Coupon::try_from).transpose()
+    }
+
+    async fn transition_coupon(
+        &mut self,
+        program_id: &str,
+        code: &str,
+        from: CouponStatus,
+        to: CouponStatus,
+    ) -> StoreResult<Option<Coupon>> {
+        let sql = format!(
+            "UPDATE coupons SET status = ?4, \
+               redeemed_at = CASE WHEN ?4 = 'redeemed' THEN {} ELSE redeemed_at END \
+             WHERE program_id = ?1 AND code = ?2 AND status = ?3 RETURNING {COUPON_COLUMNS}",
+            now_ms!()
+        );
+        let row: Option<CouponRow> = sqlx::query_as(&sql)
+            .bind(program_id)
+            .bind(code)
+            .bind(from.as_str())
+            .bind(to.as_str())
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        row.map(Coupon::try_from).transpose()
     }
 }

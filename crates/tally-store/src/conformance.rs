@@ -12,10 +12,11 @@
 //! crate needs `tokio` (with `macros` and `rt-multi-thread`) as a dev-dependency.
 //!
 //! Every case makes its own programs with random names and only looks at those,
-//! so cases may share one database. The exception is [`idempotency_records`]:
-//! it counts what the global sweeper deletes and expires every record through
-//! [`Harness`], so it needs a store no other test is using at the same time —
-//! which `fresh_store` gives each case anyway.
+//! so cases may share one database. The exceptions are [`idempotency_records`]
+//! (it counts what the global sweeper deletes and expires every record through
+//! [`Harness`]) and [`point_lots`] / [`expiry_race`] (they make every lot due
+//! through [`Harness`]): they need a store no other test is using at the same
+//! time — which `fresh_store` gives each case anyway.
 //!
 //! The cases use only the public [`Store`] / [`StoreTx`] methods plus
 //! [`Harness`]: they assert what callers rely on, not how a backend does it.
@@ -26,22 +27,26 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use tally_core::model::{
-    IdempotencyRecord, LedgerEntry, LedgerOperation, Program, ProgramSettings, RedemptionStatus, RewardKind, VoidPolicy,
+    Coupon, CouponStatus, IdempotencyRecord, LedgerEntry, LedgerOperation, PointLot, Program, ProgramSettings,
+    Redemption, RedemptionStatus, Reward, RewardKind, Transaction, TransactionStatus, VoidPolicy,
 };
 use tokio::sync::Barrier;
 
 use crate::{
-    KeyLock, NewCustomer, NewIdempotencyRecord, NewLedgerEntry, NewRedemption, NewReward, NewTransaction, Page,
-    ResourceKey, RewardPatch, Store, StoreError, StoreResult, StoreTx,
+    KeyLock, NewCoupon, NewCustomer, NewIdempotencyRecord, NewLedgerEntry, NewRedemption, NewReward, NewTransaction,
+    Page, ResourceKey, RewardPatch, Store, StoreError, StoreResult, StoreTx,
 };
 
-/// What the suite needs from a backend beyond [`Store`]: a way to move the
+/// What the suite needs from a backend beyond [`Store`]: ways to move the
 /// database's clock forward for one table, because the retention window is at
-/// least an hour and a test cannot wait for it.
+/// least an hour, lots last days, and a test cannot wait for either.
 #[async_trait]
 pub trait Harness: Store {
     /// Makes every stored idempotency record expired, as if its retention had passed (by the database clock).
     async fn expire_idempotency_records(&self);
+    /// Makes every lot that has an expiry date due, as if that date had passed
+    /// (by the database clock). Lots without a date stay as they are.
+    async fn make_lots_due(&self);
 }
 
 /// Generates one test per case for the store made by `$make` (an `async fn`
@@ -63,6 +68,14 @@ macro_rules! conformance_suite {
             transactions_and_redemptions,
             pagination,
             verify,
+            voids,
+            point_lots,
+            expiry_race,
+            negative_balances,
+            keyed_adjustments,
+            redemption_lifecycle,
+            coupons,
+            coupon_race,
         );
     };
 }
@@ -113,7 +126,7 @@ pub async fn programs_and_tokens<S: Harness>(store: Arc<S>) {
     let hash = unique("token-hash");
     store.create_token(&program.id, &hash).await.expect("create_token");
     let by_token = store.program_by_token_hash(&hash).await.expect("program_by_token_hash");
-    assert_eq!(by_token.map(|p| p.id), Some(program.id.clone()), "the token's hash resolves to its program");
+    assert_eq!(by_token.map(|(p, _)| p.id), Some(program.id.clone()), "the token's hash resolves to its program");
     let unknown = store.program_by_token_hash(&unique("token-hash")).await.expect("program_by_token_hash");
     assert!(unknown.is_none(), "an unknown token hash must not authenticate anyone");
 
@@ -141,7 +154,7 @@ pub async fn programs_and_tokens<S: Harness>(store: Arc<S>) {
     let read = store.program(&program.id).await.expect("program").expect("program exists");
     assert_eq!(read.settings, changed, "the new settings round-trip");
     let by_token = store.program_by_token_hash(&hash).await.expect("program_by_token_hash").expect("still resolves");
-    assert_eq!(by_token.settings, changed, "a token resolves to the current settings");
+    assert_eq!(by_token.0.settings, changed, "a token resolves to the current settings");
 }
 
 /// `/metrics` reports pool usage from [`Store::pool_stats`]: the numbers must
@@ -758,6 +771,7 @@ async fn redeem_one<S: Store>(
         reward_id: reward_id.to_owned(),
         quantity: 1,
         points_spent: cost,
+        coupon_code: None,
         idempotency: Some(idempotency),
     };
     let redemption = tx.insert_redemption(p, &redemption).await?;
@@ -842,6 +856,7 @@ pub async fn transactions_and_redemptions<S: Harness>(store: Arc<S>) {
         reward_id: prize.id.clone(),
         quantity: 2,
         points_spent: 10,
+        coupon_code: None,
         idempotency: Some(keyed(&key2, "fp-redeem")),
     };
     let redemption = tx.insert_redemption(p, &wanted).await.expect("insert_redemption");
@@ -999,6 +1014,800 @@ pub async fn verify<S: Harness>(store: Arc<S>) {
 }
 
 // ---------------------------------------------------------------------------
+// 12. voids
+// ---------------------------------------------------------------------------
+
+pub async fn voids<S: Harness>(store: Arc<S>) {
+    let program = new_program(&*store).await;
+    let other = new_program(&*store).await;
+    let (p, o) = (program.id.as_str(), other.id.as_str());
+    let customer = new_customer(&*store, p).await;
+    let c = customer.id.as_str();
+
+    let mut tx = store.begin(None).await.expect("begin");
+    let whole = new_purchase(&mut *tx, p, c, 1000).await;
+    let part = new_purchase(&mut *tx, p, c, 1000).await;
+    let rest = new_purchase(&mut *tx, p, c, 1000).await;
+    let free = new_purchase(&mut *tx, p, c, 0).await;
+    let untouched = new_purchase(&mut *tx, p, c, 1000).await;
+    assert_eq!(
+        (whole.status, whole.voided_amount_cents, whole.voided_points),
+        (TransactionStatus::Completed, 0, 0),
+        "a new purchase is completed and nothing of it is voided"
+    );
+
+    // A full void takes all of the spend; the points are the caller's to set.
+    let voided = tx.void_amount(p, &whole.id, None).await.expect("void_amount").expect("a completed purchase voids");
+    assert_eq!(
+        (voided.status, voided.voided_amount_cents, voided.voided_points),
+        (TransactionStatus::Voided, 1000, 0),
+        "a full void voids the whole spend (voided_points not yet updated)"
+    );
+    assert_eq!(
+        (&voided.id, &voided.customer_id, voided.spend_amount_cents, voided.points),
+        (&whole.id, &whole.customer_id, whole.spend_amount_cents, whole.points),
+        "void_amount returns the purchase it voided"
+    );
+    assert!(tx.void_amount(p, &whole.id, None).await.expect("void_amount").is_none(), "a voided purchase is done");
+    assert!(tx.void_amount(p, &whole.id, Some(1)).await.expect("void_amount").is_none(), "nothing is left to void");
+    assert!(tx.void_amount(p, &whole.id, Some(0)).await.expect("void_amount").is_none(), "even zero is refused");
+    let whole = tx.set_voided_points(p, &whole.id, whole.points).await.expect("set_voided_points");
+    assert_eq!(
+        (whole.status, whole.voided_amount_cents, whole.voided_points),
+        (TransactionStatus::Voided, 1000, 10),
+        "set_voided_points returns the purchase with its points set"
+    );
+    assert_eq!(tx.transaction(p, &whole.id).await.expect("transaction").as_ref(), Some(&whole));
+
+    // Partial voids accumulate; the purchase stays partially voided until all of it is.
+    let after = tx.void_amount(p, &part.id, Some(300)).await.expect("void_amount").expect("300 of 1000 is left");
+    assert_eq!((after.status, after.voided_amount_cents), (TransactionStatus::PartiallyVoided, 300));
+    let after = tx.void_amount(p, &part.id, Some(200)).await.expect("void_amount").expect("200 of 700 is left");
+    assert_eq!((after.status, after.voided_amount_cents), (TransactionStatus::PartiallyVoided, 500), "voids add up");
+    let beyond = tx.void_amount(p, &part.id, Some(501)).await.expect("void_amount");
+    assert!(beyond.is_none(), "501 of the 500 left is refused: {beyond:?}");
+    let read = tx.transaction(p, &part.id).await.expect("transaction").expect("the purchase exists");
+    assert_eq!(read, after, "a refused void changes nothing");
+    let after = tx.set_voided_points(p, &part.id, 5).await.expect("set_voided_points");
+    assert_eq!(
+        (after.status, after.voided_amount_cents, after.voided_points),
+        (TransactionStatus::PartiallyVoided, 500, 5)
+    );
+    let part = tx.void_amount(p, &part.id, Some(500)).await.expect("void_amount").expect("exactly what is left");
+    assert_eq!(
+        (part.status, part.voided_amount_cents, part.voided_points),
+        (TransactionStatus::Voided, 1000, 5),
+        "voiding exactly what is left completes the void and keeps the points set so far"
+    );
+    assert!(tx.void_amount(p, &part.id, None).await.expect("void_amount").is_none(), "fully voided by parts");
+
+    // A full void after a partial one takes only what is left.
+    let after = tx.void_amount(p, &rest.id, Some(250)).await.expect("void_amount").expect("250 of 1000");
+    assert_eq!((after.status, after.voided_amount_cents), (TransactionStatus::PartiallyVoided, 250));
+    let rest = tx.void_amount(p, &rest.id, None).await.expect("void_amount").expect("the rest");
+    assert_eq!(
+        (rest.status, rest.voided_amount_cents),
+        (TransactionStatus::Voided, 1000),
+        "None voids all that is left"
+    );
+
+    // A purchase that spent nothing still voids, in full, once.
+    let free = tx.void_amount(p, &free.id, None).await.expect("void_amount").expect("a zero-spend purchase voids");
+    assert_eq!((free.status, free.voided_amount_cents), (TransactionStatus::Voided, 0));
+    assert!(tx.void_amount(p, &free.id, None).await.expect("void_amount").is_none(), "and only once");
+
+    // An amount beyond the whole spend is refused and leaves the purchase completed.
+    assert!(tx.void_amount(p, &untouched.id, Some(1001)).await.expect("void_amount").is_none(), "beyond the spend");
+    // Scoped by program.
+    assert!(tx.void_amount(o, &untouched.id, None).await.expect("void_amount").is_none(), "scoped by program");
+    assert!(tx.transaction(o, &untouched.id).await.expect("transaction").is_none(), "scoped by program");
+    assert_eq!(tx.transaction(p, &untouched.id).await.expect("transaction").as_ref(), Some(&untouched));
+    tx.commit().await.expect("commit");
+
+    for made in [&whole, &part, &rest, &free, &untouched] {
+        let read = store.transaction(p, &made.id).await.expect("transaction");
+        assert_eq!(read.as_ref(), Some(made), "voids and voided points round-trip");
+    }
+    assert!(store.transaction(o, &whole.id).await.expect("transaction").is_none(), "scoped by program");
+
+    // Setting another program's purchase's points cannot succeed.
+    let mut tx = store.begin(None).await.expect("begin");
+    let across = tx.set_voided_points(o, &untouched.id, 1).await;
+    assert!(across.is_err(), "set_voided_points through another program must not succeed: {across:?}");
+    drop(tx);
+    // A void in a transaction that is dropped never happened.
+    let mut tx = store.begin(None).await.expect("begin");
+    tx.void_amount(p, &untouched.id, None).await.expect("void_amount").expect("voids");
+    tx.set_voided_points(p, &untouched.id, untouched.points).await.expect("set_voided_points");
+    drop(tx);
+    let read = store.transaction(p, &untouched.id).await.expect("transaction");
+    assert_eq!(read.as_ref(), Some(&untouched), "a rolled-back void must not stay");
+}
+
+async fn new_purchase(tx: &mut dyn StoreTx, p: &str, c: &str, spend_amount_cents: i64) -> Transaction {
+    let wanted = purchase_with(c, None, None, spend_amount_cents);
+    tx.insert_transaction(p, &wanted).await.expect("insert_transaction").expect("a purchase without a receipt number")
+}
+
+// ---------------------------------------------------------------------------
+// 13. point lots and their expiry
+// ---------------------------------------------------------------------------
+
+pub async fn point_lots<S: Harness>(store: Arc<S>) {
+    let monthly = program_with(&*store, Some(30), VoidPolicy::Reject).await;
+    let yearly = program_with(&*store, Some(365), VoidPolicy::Reject).await;
+    let forever = program_with(&*store, None, VoidPolicy::Reject).await;
+    let (p, y, f) = (monthly.id.as_str(), yearly.id.as_str(), forever.id.as_str());
+    let customer = new_customer(&*store, p).await;
+    let c = customer.id.as_str();
+    let yearly_customer = new_customer(&*store, y).await;
+    let forever_customer = new_customer(&*store, f).await;
+
+    fund(&*store, p, c, 100).await;
+    fund(&*store, p, c, 50).await;
+    fund(&*store, p, c, 20).await;
+    fund(&*store, y, &yearly_customer.id, 100).await;
+    fund(&*store, f, &forever_customer.id, 100).await;
+    assert_eq!(expiring_soon(&*store, p, c).await, 170, "each credit starts a lot expiring in 30 days");
+    assert_eq!(expiring_soon(&*store, y, &yearly_customer.id).await, 0, "lots of a year are not expiring soon");
+    assert_eq!(expiring_soon(&*store, f, &forever_customer.id).await, 0, "lots without a date never expire");
+    // The lot check: every program's credits started lots holding exactly the balance.
+    for program in [p, y, f] {
+        assert_eq!(store.verify(Some(program)).await.expect("verify"), vec![], "credits start lots");
+    }
+
+    // Debits spend the oldest lots first: 100 → 0, 50 → 30, 20 untouched.
+    assert_eq!(spend(&*store, p, c, 120).await, 50);
+    assert_eq!(expiring_soon(&*store, p, c).await, 50, "spent points are no longer expiring");
+    assert_eq!(store.verify(Some(p)).await.expect("verify"), vec![], "the debit kept the lots in step");
+    assert!(lots_due(&*store, p).await.is_empty(), "nothing is due before its date");
+
+    store.make_lots_due().await;
+    let due = lots_due(&*store, p).await;
+    assert!(due.iter().all(|lot| lot.customer_id == customer.id), "due lots name their customer: {due:?}");
+    assert_eq!(
+        remainings(&due),
+        vec![20, 30],
+        "the oldest lot was spent first and emptied lots are not due (newest first would leave 50 of the oldest)"
+    );
+    let theirs = lots_due(&*store, y).await;
+    assert_eq!(theirs.len(), 1, "due_lots lists every program's due lots, with their program: {theirs:?}");
+    assert_eq!((theirs[0].customer_id.as_str(), theirs[0].remaining), (yearly_customer.id.as_str(), 100));
+    assert!(lots_due(&*store, f).await.is_empty(), "a lot of a program without expiry is never due");
+    assert_eq!(expiring_soon(&*store, y, &yearly_customer.id).await, 100, "a lot past its date is expiring soon");
+    assert_eq!(expiring_soon(&*store, f, &forever_customer.id).await, 0);
+    assert_eq!(store.due_lots(1).await.expect("due_lots").len(), 1, "due_lots honours its limit");
+
+    // A credit after the date passed starts a lot that is not due yet.
+    fund(&*store, p, c, 40).await;
+    assert_eq!(remainings(&lots_due(&*store, p).await), vec![20, 30], "the new lot is not due");
+    assert_eq!(expiring_soon(&*store, p, c).await, 90);
+    let older = due.iter().find(|lot| lot.remaining == 30).expect("the older lot").clone();
+    let newer = due.iter().find(|lot| lot.remaining == 20).expect("the newer lot").clone();
+
+    // An expiry in a transaction that is dropped never happened.
+    let mut tx = store.begin(None).await.expect("begin");
+    assert!(tx.lock_customer(p, c).await.expect("lock_customer"));
+    assert_eq!(tx.expire_lot(p, &older.id).await.expect("expire_lot"), Some((30, 60)));
+    drop(tx);
+    assert_eq!(remainings(&lots_due(&*store, p).await), vec![20, 30], "a rolled-back expiry must not stay");
+    assert_eq!(balance_of(&*store, p, c).await.available, 90);
+
+    let mut tx = store.begin(None).await.expect("begin");
+    assert!(!tx.lock_customer(p, &unique("cus")).await.expect("lock_customer"), "an unknown customer");
+    assert!(!tx.lock_customer(y, c).await.expect("lock_customer"), "lock_customer is scoped by program");
+    assert!(tx.lock_customer(p, c).await.expect("lock_customer"), "the customer exists");
+    assert!(tx.expire_lot(y, &older.id).await.expect("expire_lot").is_none(), "expire_lot is scoped by program");
+    assert!(tx.expire_lot(p, &unique("lot")).await.expect("expire_lot").is_none(), "an unknown lot");
+    let (points, balance) = tx.expire_lot(p, &older.id).await.expect("expire_lot").expect("a due lot expires");
+    assert_eq!((points, balance), (30, 60), "the lot's remaining points leave the balance");
+    tx.insert_ledger_entry(p, &entry(c, -points, balance, LedgerOperation::Expire)).await.expect("ledger entry");
+    assert!(tx.expire_lot(p, &older.id).await.expect("expire_lot").is_none(), "a lot expires once");
+    tx.commit().await.expect("commit");
+
+    assert_eq!(balance_of(&*store, p, c).await.available, 60);
+    assert_eq!(expiring_soon(&*store, p, c).await, 60, "the expired lot no longer counts");
+    assert_eq!(store.verify(Some(p)).await.expect("verify"), vec![], "the expiry with its ledger entry is healthy");
+    let left = lots_due(&*store, p).await;
+    assert_eq!(ids(&left, |lot| &lot.id), vec![newer.id.clone()], "an expired lot is no longer due");
+    let mut tx = store.begin(None).await.expect("begin");
+    assert!(tx.lock_customer(p, c).await.expect("lock_customer"));
+    assert!(tx.expire_lot(p, &older.id).await.expect("expire_lot").is_none(), "expired already, in a later tx too");
+    drop(tx);
+
+    // A lot spent in part expires only what is left of it: spending 15 takes it from
+    // the oldest unspent lot (20 → 5), not from the new one (40).
+    assert_eq!(spend(&*store, p, c, 15).await, 45);
+    let left = lots_due(&*store, p).await;
+    assert_eq!((left.len(), left[0].id.as_str(), left[0].remaining), (1, newer.id.as_str(), 5), "{left:?}");
+    assert_eq!(expire(&*store, p, &left[0]).await, Some((5, 40)), "only the unspent part expires");
+    assert_eq!(expiring_soon(&*store, p, c).await, 40);
+    assert!(lots_due(&*store, p).await.is_empty());
+    assert_eq!(store.verify(Some(p)).await.expect("verify"), vec![]);
+
+    // The other program's lot expires through its own program.
+    let theirs = &theirs[0];
+    assert_eq!(expire(&*store, p, theirs).await, None, "expire_lot is scoped by program");
+    assert_eq!(expire(&*store, y, theirs).await, Some((100, 0)));
+    assert_eq!(store.verify(Some(y)).await.expect("verify"), vec![]);
+
+    // The lot credited after the first date passes expires once its own date passes.
+    store.make_lots_due().await;
+    let last = lots_due(&*store, p).await;
+    assert_eq!(remainings(&last), vec![40], "the last lot is due now: {last:?}");
+    assert_eq!(expire(&*store, p, &last[0]).await, Some((40, 0)));
+    assert_eq!(balance_of(&*store, p, c).await.available, 0);
+    assert_eq!(expiring_soon(&*store, p, c).await, 0);
+    assert_eq!(store.verify(Some(p)).await.expect("verify"), vec![]);
+    assert!(lots_due(&*store, f).await.is_empty(), "still never due");
+    assert_eq!(balance_of(&*store, f, &forever_customer.id).await.available, 100, "points without expiry stay");
+    let ledger = store.ledger(p, c, &page(100)).await.expect("ledger");
+    let expired: Vec<i64> =
+        ledger.iter().filter(|e| e.operation == LedgerOperation::Expire).map(|e| e.points).collect();
+    assert_eq!(expired, vec![-40, -5, -30], "one expiry entry per expired lot, newest first");
+}
+
+/// Expires one lot as the expiry job does: lock the customer, expire, record it, commit.
+async fn expire<S: Store>(store: &S, program_id: &str, lot: &PointLot) -> Option<(i64, i64)> {
+    retry_unavailable(|| expire_once(store, program_id, lot)).await
+}
+
+async fn expire_once<S: Store>(store: &S, program_id: &str, lot: &PointLot) -> StoreResult<Option<(i64, i64)>> {
+    let mut tx = store.begin(None).await?;
+    if !tx.lock_customer(program_id, &lot.customer_id).await? {
+        return Ok(None);
+    }
+    let Some((points, balance)) = tx.expire_lot(program_id, &lot.id).await? else {
+        return Ok(None);
+    };
+    tx.insert_ledger_entry(program_id, &entry(&lot.customer_id, -points, balance, LedgerOperation::Expire)).await?;
+    tx.commit().await?;
+    Ok(Some((points, balance)))
+}
+
+/// The due lots of one program (due_lots lists every program's).
+async fn lots_due<S: Store>(store: &S, program_id: &str) -> Vec<PointLot> {
+    let due = store.due_lots(1_000).await.expect("due_lots");
+    due.into_iter().filter(|(program, _)| program == program_id).map(|(_, lot)| lot).collect()
+}
+
+fn remainings(lots: &[PointLot]) -> Vec<i64> {
+    let mut remaining: Vec<i64> = lots.iter().map(|lot| lot.remaining).collect();
+    remaining.sort_unstable();
+    remaining
+}
+
+async fn expiring_soon<S: Store>(store: &S, program_id: &str, customer_id: &str) -> i64 {
+    let balance = store.balance(program_id, customer_id).await.expect("balance").expect("the customer has a balance");
+    balance.expiring_soon
+}
+
+// ---------------------------------------------------------------------------
+// 14. expiry race
+// ---------------------------------------------------------------------------
+
+pub async fn expiry_race<S: Harness>(store: Arc<S>) {
+    const TASKS: usize = 10;
+    let program = program_with(&*store, Some(30), VoidPolicy::Reject).await;
+    let p = program.id.clone();
+    let mut customers = Vec::new();
+    for n in 0..3 {
+        let customer = new_customer(&*store, &p).await;
+        fund(&*store, &p, &customer.id, 100 + n).await;
+        fund(&*store, &p, &customer.id, 50).await;
+        customers.push(customer.id);
+    }
+    // One lot spent in part: it expires only what is left.
+    spend(&*store, &p, &customers[0], 30).await;
+    store.make_lots_due().await;
+    let due = lots_due(&*store, &p).await;
+    assert_eq!(due.len(), 6, "two lots per customer are due: {due:?}");
+    let total: i64 = due.iter().map(|lot| lot.remaining).sum();
+    assert_eq!(total, 100 + 101 + 102 + 3 * 50 - 30);
+
+    let due = Arc::new(due);
+    let barrier = Arc::new(Barrier::new(TASKS));
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|task| {
+            let (store, barrier, due, p) = (store.clone(), barrier.clone(), due.clone(), p.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                // Every task tries every lot, each starting elsewhere in the list.
+                let mut taken = Vec::new();
+                for n in 0..due.len() {
+                    let lot = &due[(task + n) % due.len()];
+                    if let Some((points, _)) = expire(&*store, &p, lot).await {
+                        taken.push((lot.id.clone(), points));
+                    }
+                }
+                taken
+            })
+        })
+        .collect();
+    let taken: Vec<(String, i64)> =
+        futures::future::join_all(tasks).await.into_iter().flat_map(|r| r.expect("task panicked")).collect();
+
+    assert_eq!(taken.len(), due.len(), "each lot expires exactly once across {TASKS} tasks: {taken:?}");
+    for lot in due.iter() {
+        let times: Vec<i64> = taken.iter().filter(|(id, _)| *id == lot.id).map(|(_, points)| *points).collect();
+        assert_eq!(times, vec![lot.remaining], "lot {} expires once, with what it held", lot.id);
+    }
+    assert_eq!(taken.iter().map(|(_, points)| points).sum::<i64>(), total);
+    for customer_id in &customers {
+        assert_eq!(balance_of(&*store, &p, customer_id).await.available, 0, "every point expired, once");
+        let ledger = store.ledger(&p, customer_id, &page(100)).await.expect("ledger");
+        let expiries = ledger.iter().filter(|e| e.operation == LedgerOperation::Expire).count();
+        assert_eq!(expiries, 2, "one expiry entry per lot: {ledger:?}");
+    }
+    assert!(lots_due(&*store, &p).await.is_empty(), "nothing is left to expire");
+    assert_eq!(store.verify(Some(&p)).await.expect("verify"), vec![], "no invariant broke under the race");
+}
+
+// ---------------------------------------------------------------------------
+// 15. negative balances (voids under allow_negative)
+// ---------------------------------------------------------------------------
+
+pub async fn negative_balances<S: Harness>(store: Arc<S>) {
+    let lenient = program_with(&*store, Some(30), VoidPolicy::AllowNegative).await;
+    let strict = program_with(&*store, Some(30), VoidPolicy::Reject).await;
+    let (p, s) = (lenient.id.as_str(), strict.id.as_str());
+    let customer = new_customer(&*store, p).await;
+    let c = customer.id.as_str();
+    fund(&*store, p, c, 50).await;
+
+    let mut tx = store.begin(None).await.expect("begin");
+    assert_eq!(tx.debit(p, c, 80).await.expect("debit"), None, "a conditional debit refuses to go below zero");
+    let balance = tx.debit_allowing_negative(p, c, 80).await.expect("debit_allowing_negative");
+    assert_eq!(balance, Some(-30), "debit_allowing_negative takes the balance below zero");
+    tx.insert_ledger_entry(p, &entry(c, -80, -30, LedgerOperation::Void)).await.expect("ledger entry");
+    assert_eq!(tx.debit(p, c, 1).await.expect("debit"), None, "a conditional debit refuses below zero");
+    tx.commit().await.expect("commit");
+    assert_eq!(balance_of(&*store, p, c).await.available, -30);
+    assert_eq!(expiring_soon(&*store, p, c).await, 0, "the void spent the lot");
+    // The lot check proves the lot is empty; the negative balance is allowed here.
+    assert_eq!(store.verify(Some(p)).await.expect("verify"), vec![], "allow_negative permits a negative balance");
+
+    let mut tx = store.begin(None).await.expect("begin");
+    assert_eq!(tx.debit_allowing_negative(p, c, 10).await.expect("debit_allowing_negative"), Some(-40));
+    tx.insert_ledger_entry(p, &entry(c, -10, -40, LedgerOperation::Void)).await.expect("ledger entry");
+    assert!(
+        tx.debit_allowing_negative(&strict.id, c, 10).await.expect("debit_allowing_negative").is_none(),
+        "debit_allowing_negative is scoped by program"
+    );
+    tx.commit().await.expect("commit");
+
+    // Overflow is refused, never wrapped.
+    let mut tx = store.begin(None).await.expect("begin");
+    match tx.debit_allowing_negative(p, c, i64::MAX).await {
+        Ok(None) => tx.commit().await.expect("commit"),
+        Err(StoreError::OutOfRange) => drop(tx),
+        other => panic!("a debit below i64::MIN must be refused, got {other:?}"),
+    }
+    assert_eq!(balance_of(&*store, p, c).await.available, -40, "the refused debit changed nothing");
+
+    // A credit pays the debt first; only what exceeds it starts a lot.
+    assert_eq!(fund(&*store, p, c, 25).await, -15);
+    assert_eq!(expiring_soon(&*store, p, c).await, 0, "a credit that only pays debt starts no lot");
+    assert_eq!(store.verify(Some(p)).await.expect("verify"), vec![], "no lot while the balance is negative");
+    assert_eq!(fund(&*store, p, c, 100).await, 85);
+    assert_eq!(expiring_soon(&*store, p, c).await, 85, "the new lot holds only what exceeds the debt");
+    assert_eq!(store.verify(Some(p)).await.expect("verify"), vec![], "unspent lots equal the balance");
+
+    let mut tx = store.begin(None).await.expect("begin");
+    assert_eq!(tx.debit(p, c, 86).await.expect("debit"), None, "still refused below zero");
+    assert_eq!(tx.debit(p, c, 85).await.expect("debit"), Some(0));
+    tx.insert_ledger_entry(p, &entry(c, -85, 0, LedgerOperation::Redeem)).await.expect("ledger entry");
+    tx.commit().await.expect("commit");
+    assert_eq!(expiring_soon(&*store, p, c).await, 0);
+    assert_eq!(store.verify(Some(p)).await.expect("verify"), vec![]);
+
+    // Where the program rejects negative balances, verify reports one.
+    let theirs = new_customer(&*store, s).await;
+    fund(&*store, s, &theirs.id, 10).await;
+    let mut tx = store.begin(None).await.expect("begin");
+    assert_eq!(tx.debit_allowing_negative(s, &theirs.id, 25).await.expect("debit_allowing_negative"), Some(-15));
+    tx.insert_ledger_entry(s, &entry(&theirs.id, -25, -15, LedgerOperation::Void)).await.expect("ledger entry");
+    tx.commit().await.expect("commit");
+    let found = store.verify(Some(s)).await.expect("verify");
+    assert_eq!(found.len(), 1, "exactly the negative balance is reported: {found:?}");
+    assert_eq!(found[0].program_id, strict.id);
+    assert!(
+        found[0].subject.contains(&theirs.id) || found[0].problem.contains(&theirs.id),
+        "the violation names the customer: {found:?}"
+    );
+    assert_eq!(store.verify(Some(p)).await.expect("verify"), vec![], "the lenient program is still healthy");
+    assert_eq!(fund(&*store, s, &theirs.id, 15).await, 0);
+    assert_eq!(store.verify(Some(s)).await.expect("verify"), vec![], "back at zero, healthy again");
+}
+
+// ---------------------------------------------------------------------------
+// 16. manual adjustments found by their key
+// ---------------------------------------------------------------------------
+
+pub async fn keyed_adjustments<S: Harness>(store: Arc<S>) {
+    let program = new_program(&*store).await;
+    let other = new_program(&*store).await;
+    let (p, o) = (program.id.as_str(), other.id.as_str());
+    let customer = new_customer(&*store, p).await;
+    let their_customer = new_customer(&*store, o).await;
+    let c = customer.id.as_str();
+    let token = store.create_token(p, &unique("token-hash")).await.expect("create_token");
+    let key = unique("key");
+
+    let mut tx = store.begin(None).await.expect("begin");
+    assert!(tx.ledger_entry_by_key(p, &key).await.expect("ledger_entry_by_key").is_none(), "unused key");
+    let balance = tx.credit(p, c, 25).await.expect("credit").expect("credited");
+    let wanted = NewLedgerEntry {
+        reason: Some("goodwill".into()),
+        token_id: Some(token.clone()),
+        idempotency: Some(keyed(&key, "fp-adjust")),
+        ..entry(c, 25, balance, LedgerOperation::Adjustment)
+    };
+    let made = tx.insert_ledger_entry(p, &wanted).await.expect("insert_ledger_entry");
+    assert_eq!(
+        (made.points, made.operation, made.reason.as_deref(), made.token_id.as_deref()),
+        (25, LedgerOperation::Adjustment, Some("goodwill"), Some(token.as_str())),
+        "an adjustment keeps its reason and token"
+    );
+    let found = tx.ledger_entry_by_key(p, &key).await.expect("ledger_entry_by_key").expect("found by its key");
+    assert_eq!((&found.resource, found.fingerprint.as_str()), (&made, "fp-adjust"));
+    assert!(tx.ledger_entry_by_key(o, &key).await.expect("ledger_entry_by_key").is_none(), "scoped by program");
+    assert!(tx.ledger_entry_by_key(p, &unique("key")).await.expect("ledger_entry_by_key").is_none(), "unknown key");
+    // Entries without a key never collide.
+    for _ in 0..2 {
+        let balance = tx.credit(p, c, 1).await.expect("credit").expect("credited");
+        tx.insert_ledger_entry(p, &entry(c, 1, balance, LedgerOperation::Earn)).await.expect("unkeyed entries");
+    }
+    tx.commit().await.expect("commit");
+    let ledger = store.ledger(p, c, &page(100)).await.expect("ledger");
+    assert_eq!(ledger.len(), 3);
+    assert!(ledger.contains(&made), "the keyed entry is in the ledger");
+
+    // One key never makes two adjustments in a program.
+    let mut tx = store.begin(None).await.expect("begin");
+    let balance = tx.credit(p, c, 5).await.expect("credit").expect("credited");
+    let again = NewLedgerEntry {
+        idempotency: Some(keyed(&key, "fp-again")),
+        ..entry(c, 5, balance, LedgerOperation::Adjustment)
+    };
+    let reused = tx.insert_ledger_entry(p, &again).await;
+    assert!(matches!(reused, Err(StoreError::Conflict(_))), "a key already used by an adjustment: {reused:?}");
+    drop(tx);
+    assert_eq!(store.ledger(p, c, &page(100)).await.expect("ledger").len(), 3, "the refused entry left nothing");
+    assert_eq!(balance_of(&*store, p, c).await.available, 27);
+
+    // Another program may use the same key.
+    let mut tx = store.begin(None).await.expect("begin");
+    let balance = tx.credit(o, &their_customer.id, 7).await.expect("credit").expect("credited");
+    let theirs = NewLedgerEntry {
+        idempotency: Some(keyed(&key, "fp-theirs")),
+        ..entry(&their_customer.id, 7, balance, LedgerOperation::Adjustment)
+    };
+    let theirs = tx.insert_ledger_entry(o, &theirs).await.expect("the same key in another program is another key");
+    let found = tx.ledger_entry_by_key(o, &key).await.expect("ledger_entry_by_key").expect("found by its key");
+    assert_eq!((&found.resource, found.fingerprint.as_str()), (&theirs, "fp-theirs"));
+    let ours = tx.ledger_entry_by_key(p, &key).await.expect("ledger_entry_by_key").expect("still ours");
+    assert_eq!(
+        (&ours.resource, ours.fingerprint.as_str()),
+        (&made, "fp-adjust"),
+        "the other program's entry is not ours"
+    );
+    tx.commit().await.expect("commit");
+    assert_eq!(store.verify(Some(p)).await.expect("verify"), vec![]);
+    assert_eq!(store.verify(Some(o)).await.expect("verify"), vec![]);
+}
+
+// ---------------------------------------------------------------------------
+// 17. redemption lifecycle
+// ---------------------------------------------------------------------------
+
+pub async fn redemption_lifecycle<S: Harness>(store: Arc<S>) {
+    let program = new_program(&*store).await;
+    let other = new_program(&*store).await;
+    let (p, o) = (program.id.as_str(), other.id.as_str());
+    let customer = new_customer(&*store, p).await;
+    let c = customer.id.as_str();
+    fund(&*store, p, c, 100).await;
+    let mut tx = store.begin(None).await.expect("begin");
+    let finite = tx.insert_reward(p, &reward("mug", 10, Some(5))).await.expect("insert_reward");
+    let unlimited = tx.insert_reward(p, &reward("voucher", 10, None)).await.expect("insert_reward");
+    tx.commit().await.expect("commit");
+
+    let first = redeem_reward(&*store, p, c, &finite, 2, None).await;
+    let second = redeem_reward(&*store, p, c, &finite, 2, None).await;
+    let third = redeem_reward(&*store, p, c, &unlimited, 1, None).await;
+    assert_eq!(stock_of(&*store, p, &finite.id).await, Some(1));
+    let balance = store.balance(p, c).await.expect("balance").expect("exists");
+    assert_eq!((balance.available, balance.pending), (50, 50), "three pending redemptions hold 50 points");
+
+    // Pending → fulfilled, once.
+    let mut tx = store.begin(None).await.expect("begin");
+    let across = tx.transition_redemption(o, &first.id, RedemptionStatus::Pending, RedemptionStatus::Fulfilled).await;
+    assert!(across.expect("transition_redemption").is_none(), "scoped by program");
+    let done = tx
+        .transition_redemption(p, &first.id, RedemptionStatus::Pending, RedemptionStatus::Fulfilled)
+        .await
+        .expect("transition_redemption")
+        .expect("a pending redemption is fulfilled");
+    assert_eq!(done, Redemption { status: RedemptionStatus::Fulfilled, ..first.clone() }, "only the status changes");
+    let again = tx.transition_redemption(p, &first.id, RedemptionStatus::Pending, RedemptionStatus::Fulfilled).await;
+    assert!(again.expect("transition_redemption").is_none(), "a redemption is fulfilled once");
+    let cancel = tx.transition_redemption(p, &first.id, RedemptionStatus::Pending, RedemptionStatus::Cancelled).await;
+    assert!(cancel.expect("transition_redemption").is_none(), "a fulfilled redemption is not pending any more");
+    assert_eq!(tx.redemption(p, &first.id).await.expect("redemption").as_ref(), Some(&done));
+    assert!(tx.redemption(o, &first.id).await.expect("redemption").is_none(), "scoped by program");
+    tx.commit().await.expect("commit");
+    assert_eq!(store.redemption(p, &first.id).await.expect("redemption").as_ref(), Some(&done));
+    assert_eq!(store.balance(p, c).await.expect("balance").expect("exists").pending, 30, "fulfilled is not pending");
+
+    // A transition in a transaction that is dropped never happened.
+    let mut tx = store.begin(None).await.expect("begin");
+    let cancelled =
+        tx.transition_redemption(p, &second.id, RedemptionStatus::Pending, RedemptionStatus::Cancelled).await;
+    assert!(cancelled.expect("transition_redemption").is_some());
+    tx.return_stock(p, &finite.id, 2).await.expect("return_stock");
+    drop(tx);
+    assert_eq!(
+        store.redemption(p, &second.id).await.expect("redemption").map(|r| r.status),
+        Some(RedemptionStatus::Pending)
+    );
+    assert_eq!(stock_of(&*store, p, &finite.id).await, Some(1), "a rolled-back return must not stay");
+
+    // Pending → cancelled: the units go back to finite stock and the points to the customer.
+    let mut tx = store.begin(None).await.expect("begin");
+    let cancelled = tx
+        .transition_redemption(p, &second.id, RedemptionStatus::Pending, RedemptionStatus::Cancelled)
+        .await
+        .expect("transition_redemption")
+        .expect("a pending redemption is cancelled");
+    assert_eq!(cancelled.status, RedemptionStatus::Cancelled);
+    tx.return_stock(p, &finite.id, second.quantity).await.expect("return_stock");
+    tx.return_stock(o, &finite.id, 100).await.expect("return_stock through another program is a no-op");
+    refund(&mut *tx, p, &second).await;
+    let fulfil = tx.transition_redemption(p, &second.id, RedemptionStatus::Pending, RedemptionStatus::Fulfilled).await;
+    assert!(fulfil.expect("transition_redemption").is_none(), "a cancelled redemption cannot be fulfilled");
+    assert_eq!(tx.reward(p, &finite.id).await.expect("reward").and_then(|r| r.stock), Some(3), "seen in the tx");
+    tx.commit().await.expect("commit");
+    assert_eq!(stock_of(&*store, p, &finite.id).await, Some(3), "the cancelled units are back, and only they");
+
+    // Returning to unlimited stock leaves it unlimited.
+    let mut tx = store.begin(None).await.expect("begin");
+    tx.transition_redemption(p, &third.id, RedemptionStatus::Pending, RedemptionStatus::Cancelled)
+        .await
+        .expect("transition_redemption")
+        .expect("cancelled");
+    tx.return_stock(p, &unlimited.id, third.quantity).await.expect("return_stock");
+    refund(&mut *tx, p, &third).await;
+    tx.commit().await.expect("commit");
+    assert_eq!(stock_of(&*store, p, &unlimited.id).await, None, "unlimited stays unlimited");
+    let balance = store.balance(p, c).await.expect("balance").expect("exists");
+    assert_eq!((balance.available, balance.pending), (80, 0), "the cancelled redemptions' points came back");
+    assert_eq!(store.verify(Some(p)).await.expect("verify"), vec![], "fulfilled and cancelled redemptions are healthy");
+
+    // verify checks each redemption's entries: a cancel whose points were not returned shows.
+    let fourth = redeem_reward(&*store, p, c, &finite, 1, None).await;
+    let mut tx = store.begin(None).await.expect("begin");
+    tx.transition_redemption(p, &fourth.id, RedemptionStatus::Pending, RedemptionStatus::Cancelled)
+        .await
+        .expect("transition_redemption")
+        .expect("cancelled");
+    tx.return_stock(p, &finite.id, 1).await.expect("return_stock");
+    tx.commit().await.expect("commit");
+    let found = store.verify(Some(p)).await.expect("verify");
+    assert_eq!(found.len(), 1, "exactly the unrefunded redemption is reported: {found:?}");
+    assert!(
+        found[0].subject.contains(&fourth.id) || found[0].problem.contains(&fourth.id),
+        "the violation names the redemption: {found:?}"
+    );
+    let mut tx = store.begin(None).await.expect("begin");
+    refund(&mut *tx, p, &fourth).await;
+    tx.commit().await.expect("commit");
+    assert_eq!(store.verify(Some(p)).await.expect("verify"), vec![], "the refund repairs it");
+    assert_eq!(stock_of(&*store, p, &finite.id).await, Some(3));
+}
+
+/// Takes stock, debits, records the redemption and its ledger entry, and commits.
+async fn redeem_reward<S: Store>(
+    store: &S,
+    program_id: &str,
+    customer_id: &str,
+    reward: &Reward,
+    quantity: i64,
+    coupon_code: Option<&str>,
+) -> Redemption {
+    let cost = reward.cost_points * quantity;
+    let mut tx = store.begin(None).await.expect("begin");
+    assert!(tx.take_stock(program_id, &reward.id, quantity).await.expect("take_stock"), "the reward is in stock");
+    let balance = tx.debit(program_id, customer_id, cost).await.expect("debit").expect("the balance covers it");
+    let wanted = NewRedemption {
+        customer_id: customer_id.to_owned(),
+        reward_id: reward.id.clone(),
+        quantity,
+        points_spent: cost,
+        coupon_code: coupon_code.map(str::to_owned),
+        idempotency: None,
+    };
+    let redemption = tx.insert_redemption(program_id, &wanted).await.expect("insert_redemption");
+    let spent = NewLedgerEntry {
+        redemption_id: Some(redemption.id.clone()),
+        ..entry(customer_id, -cost, balance, LedgerOperation::Redeem)
+    };
+    tx.insert_ledger_entry(program_id, &spent).await.expect("ledger entry");
+    tx.commit().await.expect("commit");
+    redemption
+}
+
+/// Returns a redemption's points with their ledger entry, as a cancel does.
+async fn refund(tx: &mut dyn StoreTx, program_id: &str, redemption: &Redemption) {
+    let (customer_id, points) = (redemption.customer_id.as_str(), redemption.points_spent);
+    let balance = tx.credit(program_id, customer_id, points).await.expect("credit").expect("credited");
+    let returned = NewLedgerEntry {
+        redemption_id: Some(redemption.id.clone()),
+        ..entry(customer_id, points, balance, LedgerOperation::Refund)
+    };
+    tx.insert_ledger_entry(program_id, &returned).await.expect("ledger entry");
+}
+
+async fn stock_of<S: Store>(store: &S, program_id: &str, reward_id: &str) -> Option<i64> {
+    store.reward(program_id, reward_id).await.expect("reward").expect("the reward exists").stock
+}
+
+// ---------------------------------------------------------------------------
+// 18. coupons
+// ---------------------------------------------------------------------------
+
+pub async fn coupons<S: Harness>(store: Arc<S>) {
+    let program = new_program(&*store).await;
+    let other = new_program(&*store).await;
+    let (p, o) = (program.id.as_str(), other.id.as_str());
+    let customer = new_customer(&*store, p).await;
+    let their_customer = new_customer(&*store, o).await;
+    let c = customer.id.as_str();
+    fund(&*store, p, c, 100).await;
+    fund(&*store, o, &their_customer.id, 100).await;
+    let mut tx = store.begin(None).await.expect("begin");
+    let voucher = tx.insert_reward(p, &reward("voucher", 10, None)).await.expect("insert_reward");
+    let their_voucher = tx.insert_reward(o, &reward("voucher", 10, None)).await.expect("insert_reward");
+    tx.commit().await.expect("commit");
+
+    let code = unique("CPN");
+    let redemption = redeem_reward(&*store, p, c, &voucher, 1, Some(&code)).await;
+    assert_eq!(redemption.coupon_code.as_deref(), Some(code.as_str()), "the redemption names its coupon");
+    let mut tx = store.begin(None).await.expect("begin");
+    let coupon = tx.insert_coupon(p, &new_coupon(&code, &redemption)).await.expect("insert_coupon");
+    assert_eq!(
+        (&coupon.code, &coupon.redemption_id, &coupon.customer_id, &coupon.reward_id),
+        (&code, &redemption.id, &customer.id, &voucher.id),
+        "insert_coupon returns what it stored"
+    );
+    assert_eq!((coupon.status, coupon.redeemed_at), (CouponStatus::Active, None), "a new coupon is active");
+    assert_eq!(tx.coupon(p, &code).await.expect("coupon").as_ref(), Some(&coupon), "readable in its transaction");
+    assert!(tx.coupon(o, &code).await.expect("coupon").is_none(), "scoped by program");
+    assert!(store.coupon(p, &code).await.expect("coupon").is_none(), "an uncommitted coupon is invisible to others");
+    tx.commit().await.expect("commit");
+    assert_eq!(store.coupon(p, &code).await.expect("coupon").as_ref(), Some(&coupon), "the coupon round-trips");
+    assert!(store.coupon(o, &code).await.expect("coupon").is_none(), "scoped by program");
+    assert!(store.coupon(p, &unique("CPN")).await.expect("coupon").is_none(), "an unknown code");
+
+    // Active → redeemed, once.
+    let mut tx = store.begin(None).await.expect("begin");
+    let across = tx.transition_coupon(o, &code, CouponStatus::Active, CouponStatus::Redeemed).await;
+    assert!(across.expect("transition_coupon").is_none(), "another program cannot redeem our coupon");
+    let redeemed = tx
+        .transition_coupon(p, &code, CouponStatus::Active, CouponStatus::Redeemed)
+        .await
+        .expect("transition_coupon")
+        .expect("an active coupon is redeemed");
+    let redeemed_at = redeemed.redeemed_at.expect("a redeemed coupon records when");
+    assert!(redeemed_at >= coupon.created_at, "redeemed after it was made");
+    assert_eq!(
+        redeemed,
+        Coupon { status: CouponStatus::Redeemed, redeemed_at: Some(redeemed_at), ..coupon.clone() },
+        "only the status and redeemed_at change"
+    );
+    let again = tx.transition_coupon(p, &code, CouponStatus::Active, CouponStatus::Redeemed).await;
+    assert!(again.expect("transition_coupon").is_none(), "a coupon is single-use");
+    let void = tx.transition_coupon(p, &code, CouponStatus::Active, CouponStatus::Void).await;
+    assert!(void.expect("transition_coupon").is_none(), "a redeemed coupon is not active any more");
+    assert_eq!(tx.coupon(p, &code).await.expect("coupon").as_ref(), Some(&redeemed));
+    tx.commit().await.expect("commit");
+    assert_eq!(store.coupon(p, &code).await.expect("coupon").as_ref(), Some(&redeemed));
+
+    // Active → void (its redemption was cancelled): never redeemable afterwards.
+    let code2 = unique("CPN");
+    let second = redeem_reward(&*store, p, c, &voucher, 1, Some(&code2)).await;
+    let mut tx = store.begin(None).await.expect("begin");
+    let coupon2 = tx.insert_coupon(p, &new_coupon(&code2, &second)).await.expect("insert_coupon");
+    tx.commit().await.expect("commit");
+    let mut tx = store.begin(None).await.expect("begin");
+    let voided = tx
+        .transition_coupon(p, &code2, CouponStatus::Active, CouponStatus::Void)
+        .await
+        .expect("transition_coupon")
+        .expect("an active coupon can be voided");
+    assert_eq!(voided, Coupon { status: CouponStatus::Void, ..coupon2.clone() }, "voiding sets no redeemed_at");
+    let late = tx.transition_coupon(p, &code2, CouponStatus::Active, CouponStatus::Redeemed).await;
+    assert!(late.expect("transition_coupon").is_none(), "a void coupon cannot be redeemed");
+    tx.commit().await.expect("commit");
+    assert_eq!(store.coupon(p, &code2).await.expect("coupon").as_ref(), Some(&voided));
+
+    // Codes are unique, across programs too.
+    let third = redeem_reward(&*store, p, c, &voucher, 1, None).await;
+    let mut tx = store.begin(None).await.expect("begin");
+    let reused = tx.insert_coupon(p, &new_coupon(&code, &third)).await;
+    assert!(matches!(reused, Err(StoreError::Conflict(_))), "a code already in use: {reused:?}");
+    drop(tx);
+    let theirs = redeem_reward(&*store, o, &their_customer.id, &their_voucher, 1, None).await;
+    let mut tx = store.begin(None).await.expect("begin");
+    let reused = tx.insert_coupon(o, &new_coupon(&code, &theirs)).await;
+    assert!(matches!(reused, Err(StoreError::Conflict(_))), "a code in use by another program: {reused:?}");
+    drop(tx);
+    assert!(store.coupon(o, &code).await.expect("coupon").is_none(), "the refused coupon left nothing");
+    assert_eq!(store.coupon(p, &code).await.expect("coupon").as_ref(), Some(&redeemed), "ours is untouched");
+
+    // A coupon inserted in a transaction that is dropped never existed.
+    let code3 = unique("CPN");
+    let mut tx = store.begin(None).await.expect("begin");
+    tx.insert_coupon(p, &new_coupon(&code3, &third)).await.expect("insert_coupon");
+    drop(tx);
+    assert!(store.coupon(p, &code3).await.expect("coupon").is_none(), "a rolled-back coupon must not stay");
+}
+
+fn new_coupon(code: &str, redemption: &Redemption) -> NewCoupon {
+    NewCoupon {
+        code: code.to_owned(),
+        redemption_id: redemption.id.clone(),
+        customer_id: redemption.customer_id.clone(),
+        reward_id: redemption.reward_id.clone(),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 19. coupon race
+// ---------------------------------------------------------------------------
+
+pub async fn coupon_race<S: Harness>(store: Arc<S>) {
+    const TASKS: usize = 20;
+    let program = new_program(&*store).await;
+    let p = program.id.clone();
+    let customer = new_customer(&*store, &p).await;
+    fund(&*store, &p, &customer.id, 10).await;
+    let mut tx = store.begin(None).await.expect("begin");
+    let voucher = tx.insert_reward(&p, &reward("voucher", 10, None)).await.expect("insert_reward");
+    tx.commit().await.expect("commit");
+    let code = unique("CPN");
+    let redemption = redeem_reward(&*store, &p, &customer.id, &voucher, 1, Some(&code)).await;
+    let mut tx = store.begin(None).await.expect("begin");
+    tx.insert_coupon(&p, &new_coupon(&code, &redemption)).await.expect("insert_coupon");
+    tx.commit().await.expect("commit");
+
+    let barrier = Arc::new(Barrier::new(TASKS));
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|_| {
+            let (store, barrier, p, code) = (store.clone(), barrier.clone(), p.clone(), code.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                retry_unavailable(|| redeem_coupon(&*store, &p, &code)).await
+            })
+        })
+        .collect();
+    let outcomes: Vec<bool> =
+        futures::future::join_all(tasks).await.into_iter().map(|r| r.expect("task panicked")).collect();
+    let redeemed = outcomes.iter().filter(|&&won| won).count();
+    assert_eq!(redeemed, 1, "exactly one of {TASKS} concurrent redemptions of a coupon succeeds: {outcomes:?}");
+    let coupon = store.coupon(&p, &code).await.expect("coupon").expect("the coupon exists");
+    assert_eq!(coupon.status, CouponStatus::Redeemed);
+    assert!(coupon.redeemed_at.is_some());
+}
+
+async fn redeem_coupon<S: Store>(store: &S, program_id: &str, code: &str) -> StoreResult<bool> {
+    let mut tx = store.begin(None).await?;
+    let won = tx.transition_coupon(program_id, code, CouponStatus::Active, CouponStatus::Redeemed).await?;
+    tx.commit().await?;
+    Ok(won.is_some())
+}
+
+// ---------------------------------------------------------------------------
 // helpers
 // ---------------------------------------------------------------------------
 
@@ -1019,6 +1828,12 @@ async fn new_program<S: Store>(store: &S) -> Program {
     store.create_program(&unique("conformance"), &ProgramSettings::default()).await.expect("create_program")
 }
 
+async fn program_with<S: Store>(store: &S, expire_after_days: Option<i32>, void_policy: VoidPolicy) -> Program {
+    let settings =
+        ProgramSettings { points_expire_after_days: expire_after_days, void_policy, ..ProgramSettings::default() };
+    store.create_program(&unique("conformance"), &settings).await.expect("create_program")
+}
+
 async fn new_customer<S: Store>(store: &S, program_id: &str) -> tally_core::model::Customer {
     let contact = NewCustomer { email: Some(format!("{}@example.com", unique("c"))), ..NewCustomer::default() };
     let mut tx = store.begin(None).await.expect("begin");
@@ -1027,14 +1842,26 @@ async fn new_customer<S: Store>(store: &S, program_id: &str) -> tally_core::mode
     customer
 }
 
-/// Credits `points` with its ledger entry, as an earning purchase would.
-async fn fund<S: Store>(store: &S, program_id: &str, customer_id: &str, points: i64) {
+/// Credits `points` with its ledger entry, as an earning purchase would; returns the balance after.
+async fn fund<S: Store>(store: &S, program_id: &str, customer_id: &str, points: i64) -> i64 {
     let mut tx = store.begin(None).await.expect("begin");
     let balance = tx.credit(program_id, customer_id, points).await.expect("credit").expect("credited");
     tx.insert_ledger_entry(program_id, &entry(customer_id, points, balance, LedgerOperation::Earn))
         .await
         .expect("ledger entry");
     tx.commit().await.expect("commit");
+    balance
+}
+
+/// Debits `points` with its ledger entry, as a redemption would; returns the balance after.
+async fn spend<S: Store>(store: &S, program_id: &str, customer_id: &str, points: i64) -> i64 {
+    let mut tx = store.begin(None).await.expect("begin");
+    let balance = tx.debit(program_id, customer_id, points).await.expect("debit").expect("the balance covers it");
+    tx.insert_ledger_entry(program_id, &entry(customer_id, -points, balance, LedgerOperation::Redeem))
+        .await
+        .expect("ledger entry");
+    tx.commit().await.expect("commit");
+    balance
 }
 
 fn entry(customer_id: &str, points: i64, balance_after: i64, operation: LedgerOperation) -> NewLedgerEntry {
@@ -1045,6 +1872,9 @@ fn entry(customer_id: &str, points: i64, balance_after: i64, operation: LedgerOp
         operation,
         transaction_id: None,
         redemption_id: None,
+        reason: None,
+        token_id: None,
+        idempotency: None,
     }
 }
 

@@ -14,7 +14,8 @@ mod types;
 
 use async_trait::async_trait;
 use tally_core::model::{
-    Balance, Customer, IdempotencyRecord, LedgerEntry, Program, ProgramSettings, Redemption, Reward, Transaction,
+    Balance, Coupon, CouponStatus, Customer, IdempotencyRecord, LedgerEntry, PointLot, Program, ProgramSettings,
+    Redemption, RedemptionStatus, Reward, Transaction,
 };
 
 pub use error::{StoreError, StoreResult};
@@ -45,7 +46,8 @@ pub trait Store: Send + Sync + 'static {
     async fn programs(&self) -> StoreResult<Vec<Program>>;
     /// Stores a token's hash (never the token) for a program.
     async fn create_token(&self, program_id: &str, token_hash: &str) -> StoreResult<String>;
-    async fn program_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<Program>>;
+    /// The program of a token, and the token's id (kept on what the token does by hand).
+    async fn program_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<(Program, String)>>;
 
     // --- reads ---
     async fn customer(&self, program_id: &str, id: &str) -> StoreResult<Option<Customer>>;
@@ -57,6 +59,9 @@ pub trait Store: Send + Sync + 'static {
     async fn rewards(&self, program_id: &str, page: &Page) -> StoreResult<Vec<Reward>>;
     async fn redemption(&self, program_id: &str, id: &str) -> StoreResult<Option<Redemption>>;
     async fn redemptions(&self, program_id: &str, customer_id: &str, page: &Page) -> StoreResult<Vec<Redemption>>;
+    async fn coupon(&self, program_id: &str, code: &str) -> StoreResult<Option<Coupon>>;
+    /// Unexpired lots whose date has passed, oldest first, across all programs.
+    async fn due_lots(&self, limit: u32) -> StoreResult<Vec<(String, PointLot)>>;
 
     // --- idempotency ---
     /// The unexpired record of a key (expiry judged by the database clock).
@@ -107,10 +112,36 @@ pub trait StoreTx: Send {
     async fn update_customer(&mut self, program_id: &str, id: &str, customer: &NewCustomer) -> StoreResult<Customer>;
 
     // --- points ---
-    /// Adds points; `None` when the balance or lifetime total would overflow.
+    /// Adds points, as a new lot of the part that is not paying back a negative
+    /// balance; `None` when the balance or lifetime total would overflow.
     async fn credit(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<Option<i64>>;
-    /// Takes points only if the balance covers them; `None` when it does not.
+    /// Takes points only if the balance covers them, spending lots oldest first; `None` when it does not.
     async fn debit(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<Option<i64>>;
+    /// Takes points even below zero (a void under `allow_negative`); `None` only on overflow.
+    async fn debit_allowing_negative(
+        &mut self,
+        program_id: &str,
+        customer_id: &str,
+        points: i64,
+    ) -> StoreResult<Option<i64>>;
+    /// Locks the customer's row for the rest of the transaction. Every change
+    /// to a customer's points and lots locks this row first, so lot updates
+    /// never race and never deadlock.
+    async fn lock_customer(&mut self, program_id: &str, customer_id: &str) -> StoreResult<bool>;
+    async fn ledger_entry_by_key(
+        &mut self,
+        program_id: &str,
+        key: &str,
+    ) -> StoreResult<Option<KeyedResource<LedgerEntry>>>;
+
+    // --- lots (for expiry) ---
+    // Credits start a lot (expiring per the program's rule) and debits spend
+    // lots oldest first, inside `credit` / `debit` themselves, so no operation
+    // can move points without keeping its lots in step.
+    /// Expires a due lot: its remaining points leave the balance. Returns the
+    /// points and the balance after, or `None` if the lot was expired already
+    /// (by another node) or is not due. Lock the customer first.
+    async fn expire_lot(&mut self, program_id: &str, lot_id: &str) -> StoreResult<Option<(i64, i64)>>;
     async fn insert_ledger_entry(&mut self, program_id: &str, entry: &NewLedgerEntry) -> StoreResult<LedgerEntry>;
 
     // --- purchases ---
@@ -127,6 +158,17 @@ pub trait StoreTx: Send {
         program_id: &str,
         key: &str,
     ) -> StoreResult<Option<KeyedResource<Transaction>>>;
+    async fn transaction(&mut self, program_id: &str, id: &str) -> StoreResult<Option<Transaction>>;
+    /// Voids `amount_cents` more of a purchase (`None`: all that is left), only if
+    /// it is not fully voided and that much is left. Returns the purchase after
+    /// the void (`voided_points` not yet updated), or `None` when refused.
+    async fn void_amount(
+        &mut self,
+        program_id: &str,
+        id: &str,
+        amount_cents: Option<i64>,
+    ) -> StoreResult<Option<Transaction>>;
+    async fn set_voided_points(&mut self, program_id: &str, id: &str, voided_points: i64) -> StoreResult<Transaction>;
 
     // --- rewards ---
     async fn insert_reward(&mut self, program_id: &str, reward: &NewReward) -> StoreResult<Reward>;
@@ -142,6 +184,30 @@ pub trait StoreTx: Send {
         program_id: &str,
         key: &str,
     ) -> StoreResult<Option<KeyedResource<Redemption>>>;
+    async fn redemption(&mut self, program_id: &str, id: &str) -> StoreResult<Option<Redemption>>;
+    /// Moves a redemption from `from` to `to` in one conditional update; `None`
+    /// when it is not in `from` (the caller reads why).
+    async fn transition_redemption(
+        &mut self,
+        program_id: &str,
+        id: &str,
+        from: RedemptionStatus,
+        to: RedemptionStatus,
+    ) -> StoreResult<Option<Redemption>>;
+    /// Puts units back into a finite stock (a cancelled redemption).
+    async fn return_stock(&mut self, program_id: &str, reward_id: &str, quantity: i64) -> StoreResult<()>;
+
+    // --- coupons ---
+    async fn insert_coupon(&mut self, program_id: &str, coupon: &NewCoupon) -> StoreResult<Coupon>;
+    async fn coupon(&mut self, program_id: &str, code: &str) -> StoreResult<Option<Coupon>>;
+    /// Moves a coupon from `from` to `to` in one conditional update; `None` when it is not in `from`.
+    async fn transition_coupon(
+        &mut self,
+        program_id: &str,
+        code: &str,
+        from: CouponStatus,
+        to: CouponStatus,
+    ) -> StoreResult<Option<Coupon>>;
 }
 
 /// A snapshot of a backend's connection pool(s); SQLite adds its writer and

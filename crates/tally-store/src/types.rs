@@ -97,7 +97,16 @@ pub struct NewRedemption {
     pub reward_id: String,
     pub quantity: i64,
     pub points_spent: i64,
+    pub coupon_code: Option<String>,
     pub idempotency: Option<ResourceKey>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCoupon {
+    pub code: String,
+    pub redemption_id: String,
+    pub customer_id: String,
+    pub reward_id: String,
 }
 
 #[derive(Debug, Clone)]
@@ -108,6 +117,27 @@ pub struct NewLedgerEntry {
     pub operation: LedgerOperation,
     pub transaction_id: Option<String>,
     pub redemption_id: Option<String>,
+    pub reason: Option<String>,
+    pub token_id: Option<String>,
+    /// Kept on manual adjustments, whose resource is the entry itself.
+    pub idempotency: Option<ResourceKey>,
+}
+
+impl NewLedgerEntry {
+    /// An entry naming no purchase, redemption, reason or key; set those with struct update syntax.
+    pub fn new(customer_id: &str, points: i64, balance_after: i64, operation: LedgerOperation) -> Self {
+        Self {
+            customer_id: customer_id.to_owned(),
+            points,
+            balance_after,
+            operation,
+            transaction_id: None,
+            redemption_id: None,
+            reason: None,
+            token_id: None,
+            idempotency: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -89,9 +89,10 @@ enum Command {
         /// Create a demo program, token, customer and rewards, and print a curl to try.
         #[arg(long)]
         demo: bool,
-        /// Seconds between sweeps of expired idempotency records.
-        #[arg(long, default_value_t = 60)]
-        sweep_interval_secs: u64,
+        /// Seconds between maintenance runs: sweeping expired idempotency
+        /// records and expiring due points.
+        #[arg(long, env = "TALLY_MAINTENANCE_INTERVAL_SECS", default_value_t = 60)]
+        maintenance_interval_secs: u64,
         #[command(flatten)]
         node: NodeArgs,
         /// `json` for one JSON object per log line (for log shippers), `text` for people.
@@ -164,11 +165,11 @@ async fn main() -> anyhow::Result<()> {
         _ => LogFormat::Text,
     });
     match cli.command {
-        Command::Serve { storage, listen, demo, sweep_interval_secs, node, log_format: _ } => {
+        Command::Serve { storage, listen, demo, maintenance_interval_secs, node, log_format: _ } => {
             let settings = Settings {
                 listen,
                 database: storage.database(),
-                sweep_interval: Duration::from_secs(sweep_interval_secs.max(1)),
+                maintenance_interval: Duration::from_secs(maintenance_interval_secs.max(1)),
                 node: node.settings()?,
             };
             let settings_redis = settings.node.redis_url.is_some();

@@ -307,7 +307,7 @@ async fn losing_redis_falls_back_to_local_limits_without_errors() {
 async fn metrics_count_exactly_what_the_requests_did() {
     let url = tally_store_postgres::scratch::scratch_database_url().await;
     let (program, token) = program_and_token(&url);
-    let node = Node::start(&url, &["--sweep-interval-secs", "1", "--pg-max-connections", "4"]).await;
+    let node = Node::start(&url, &["--maintenance-interval-secs", "1", "--pg-max-connections", "4"]).await;
     let client = Client::new();
     let post = |path: &str, key: Option<&str>, body: Value| {
         let mut request = client.post(node.url(path)).bearer_auth(&token).json(&body);

@@ -3,7 +3,10 @@
 //! Races are decided by the store's conditional statements, never by a read
 //! followed by a write here.
 
+pub mod adjustments;
+pub mod coupons;
 pub mod customers;
+pub mod expiry;
 pub mod purchases;
 pub mod redemptions;
 

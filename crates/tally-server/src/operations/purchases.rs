@@ -1,6 +1,6 @@
-use tally_core::model::{LedgerOperation, Transaction};
-use tally_core::points::earned_for_spend;
-use tally_store::{NewLedgerEntry, NewTransaction, ResourceKey, StoreTx};
+use tally_core::model::{LedgerOperation, Transaction, TransactionStatus, VoidPolicy};
+use tally_core::points::{earned_for_spend, void_points};
+use tally_store::{KeyedResource, NewLedgerEntry, NewTransaction, ResourceKey, StoreTx};
 
 use super::Outcome;
 use crate::error::{ApiError, ApiResult};
@@ -81,14 +81,103 @@ pub async fn record(
     tx.insert_ledger_entry(
         program_id,
         &NewLedgerEntry {
-            customer_id: txn.customer_id.clone(),
-            points,
-            balance_after,
-            operation: LedgerOperation::Earn,
             transaction_id: Some(txn.id.clone()),
-            redemption_id: None,
+            ..NewLedgerEntry::new(&txn.customer_id, points, balance_after, LedgerOperation::Earn)
         },
     )
     .await?;
     Ok(Outcome::Created(txn))
+}
+
+/// Voids `amount_cents` of a purchase (all that is left when `None`), taking back
+/// its points in proportion. The purchase row's conditional update decides
+/// between simultaneous voids; the program's void policy decides whether the
+/// balance may go below zero.
+///
+/// A keyed void keeps its key on its ledger entry (written even when it takes
+/// no points): a partial void retried after its stored response expired must
+/// find what it did, not void again.
+pub async fn void(
+    tx: &mut dyn StoreTx,
+    program: &tally_core::model::Program,
+    transaction_id: &str,
+    amount_cents: Option<i64>,
+    key: Option<ResourceKey>,
+) -> ApiResult<Outcome<Transaction>> {
+    if let Some(key) = &key
+        && let Some(entry) = tx.ledger_entry_by_key(&program.id, &key.key).await?
+    {
+        let voided = match entry.resource.transaction_id.as_deref() {
+            Some(id) if entry.resource.operation == LedgerOperation::Void => tx.transaction(&program.id, id).await?,
+            _ => None,
+        };
+        // The key made something else (e.g. an adjustment): a different request.
+        let resource = voided.ok_or_else(|| {
+            ApiError::unprocessable(
+                "idempotency_key_reused",
+                "this Idempotency-Key was first used for another operation",
+            )
+        })?;
+        return Ok(Outcome::Replayed(KeyedResource { resource, fingerprint: entry.fingerprint }));
+    }
+    if let Some(amount) = amount_cents {
+        if amount <= 0 {
+            return Err(ApiError::invalid_field(
+                "amount_cents",
+                "must be more than zero; omit it to void what is left",
+            ));
+        }
+        // Refuse up front what the conditional update below would refuse
+        // anyway: an amount beyond what is left can overflow the sum in SQL
+        // (PostgreSQL raises on bigint overflow, which read as `points_overflow`).
+        // The update still decides between simultaneous voids.
+        let found = tx.transaction(&program.id, transaction_id).await?;
+        if found.as_ref().is_none_or(|t| {
+            t.status == TransactionStatus::Voided || amount > t.spend_amount_cents - t.voided_amount_cents
+        }) {
+            return Err(void_refusal(found));
+        }
+    }
+    let Some(after) = tx.void_amount(&program.id, transaction_id, amount_cents).await? else {
+        return Err(void_refusal(tx.transaction(&program.id, transaction_id).await?));
+    };
+    let take = void_points(after.points, after.spend_amount_cents, after.voided_points, after.voided_amount_cents);
+    if take > 0 || key.is_some() {
+        let balance_after = match program.settings.void_policy {
+            VoidPolicy::Reject => tx.debit(&program.id, &after.customer_id, take).await?.ok_or_else(|| {
+                ApiError::unprocessable(
+                    "insufficient_points",
+                    format!("the customer has spent the points; voiding needs {take} and the program's void_policy is 'reject'"),
+                )
+            })?,
+            VoidPolicy::AllowNegative => tx
+                .debit_allowing_negative(&program.id, &after.customer_id, take)
+                .await?
+                .ok_or_else(|| ApiError::unprocessable("points_overflow", "the balance would leave the points range"))?,
+        };
+        tx.insert_ledger_entry(
+            &program.id,
+            &NewLedgerEntry {
+                transaction_id: Some(after.id.clone()),
+                idempotency: key,
+                ..NewLedgerEntry::new(&after.customer_id, -take, balance_after, LedgerOperation::Void)
+            },
+        )
+        .await?;
+    }
+    Ok(Outcome::Created(tx.set_voided_points(&program.id, &after.id, after.voided_points + take).await?))
+}
+
+/// Why a void of the purchase, as it now stands, cannot be made.
+fn void_refusal(found: Option<Transaction>) -> ApiError {
+    match found {
+        None => ApiError::not_found("transaction_not_found", "transaction"),
+        Some(t) if t.status == TransactionStatus::Voided => {
+            ApiError::unprocessable("already_voided", "this purchase has been voided in full already")
+        }
+        Some(t) => ApiError::unprocessable(
+            "void_exceeds_purchase",
+            format!("only {} cents of this purchase are left to void", t.spend_amount_cents - t.voided_amount_cents),
+        ),
+    }
 }

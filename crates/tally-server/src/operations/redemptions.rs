@@ -1,6 +1,6 @@
-use tally_core::model::{LedgerOperation, Redemption};
+use tally_core::model::{CouponStatus, LedgerOperation, Redemption, RedemptionStatus, RewardKind};
 use tally_core::points::total_cost;
-use tally_store::{NewLedgerEntry, NewRedemption, ResourceKey, StoreTx};
+use tally_store::{NewCoupon, NewLedgerEntry, NewRedemption, ResourceKey, StoreTx};
 
 use super::Outcome;
 use crate::error::{ApiError, ApiResult};
@@ -66,6 +66,7 @@ pub async fn redeem(
     let balance_after = tx.debit(program_id, &request.customer_id, cost).await?.ok_or_else(|| {
         ApiError::unprocessable("insufficient_points", format!("the customer has fewer than {cost} points"))
     })?;
+    let coupon_code = (reward.kind == RewardKind::Voucher).then(super::coupons::new_code);
     let redemption = tx
         .insert_redemption(
             program_id,
@@ -74,21 +75,84 @@ pub async fn redeem(
                 reward_id: reward.id.clone(),
                 quantity: request.quantity,
                 points_spent: cost,
+                coupon_code: coupon_code.clone(),
                 idempotency: key,
             },
         )
         .await?;
+    if let Some(code) = coupon_code {
+        let coupon = NewCoupon {
+            code,
+            redemption_id: redemption.id.clone(),
+            customer_id: redemption.customer_id.clone(),
+            reward_id: reward.id.clone(),
+        };
+        tx.insert_coupon(program_id, &coupon).await?;
+    }
     tx.insert_ledger_entry(
         program_id,
         &NewLedgerEntry {
-            customer_id: request.customer_id,
-            points: -cost,
-            balance_after,
-            operation: LedgerOperation::Redeem,
-            transaction_id: None,
             redemption_id: Some(redemption.id.clone()),
+            ..NewLedgerEntry::new(&request.customer_id, -cost, balance_after, LedgerOperation::Redeem)
         },
     )
     .await?;
     Ok(Outcome::Created(redemption))
+}
+
+/// Explains why a redemption could not leave `pending`.
+async fn not_pending(tx: &mut dyn StoreTx, program_id: &str, id: &str) -> ApiResult<ApiError> {
+    Ok(match tx.redemption(program_id, id).await?.map(|r| r.status) {
+        None => ApiError::not_found("redemption_not_found", "redemption"),
+        Some(RedemptionStatus::Fulfilled) => {
+            ApiError::unprocessable("already_fulfilled", "this redemption was fulfilled")
+        }
+        Some(RedemptionStatus::Cancelled) => {
+            ApiError::unprocessable("already_cancelled", "this redemption was cancelled")
+        }
+        Some(RedemptionStatus::Pending) => ApiError::internal(),
+    })
+}
+
+/// `pending` → `fulfilled`, decided by one conditional update.
+pub async fn fulfil(tx: &mut dyn StoreTx, program_id: &str, id: &str) -> ApiResult<Redemption> {
+    match tx.transition_redemption(program_id, id, RedemptionStatus::Pending, RedemptionStatus::Fulfilled).await? {
+        Some(redemption) => Ok(redemption),
+        None => Err(not_pending(tx, program_id, id).await?),
+    }
+}
+
+/// `pending` → `cancelled`, refunding points and stock and voiding the coupon
+/// in the same transaction: all of it happens, or none.
+pub async fn cancel(tx: &mut dyn StoreTx, program_id: &str, id: &str) -> ApiResult<Redemption> {
+    let Some(redemption) =
+        tx.transition_redemption(program_id, id, RedemptionStatus::Pending, RedemptionStatus::Cancelled).await?
+    else {
+        return Err(not_pending(tx, program_id, id).await?);
+    };
+    tx.return_stock(program_id, &redemption.reward_id, redemption.quantity).await?;
+    if let Some(code) = &redemption.coupon_code
+        && tx.transition_coupon(program_id, code, CouponStatus::Active, CouponStatus::Void).await?.is_none()
+    {
+        // Redeeming a coupon fulfils its redemption, so a pending one's coupon is active.
+        return Err(ApiError::unprocessable("already_redeemed", "the redemption's coupon was redeemed already"));
+    }
+    let balance_after = tx
+        .credit(program_id, &redemption.customer_id, redemption.points_spent)
+        .await?
+        .ok_or_else(|| ApiError::unprocessable("points_overflow", "the refund would exceed the points range"))?;
+    tx.insert_ledger_entry(
+        program_id,
+        &NewLedgerEntry {
+            redemption_id: Some(redemption.id.clone()),
+            ..NewLedgerEntry::new(
+                &redemption.customer_id,
+                redemption.points_spent,
+                balance_after,
+                LedgerOperation::Refund,
+            )
+        },
+    )
+    .await?;
+    Ok(redemption)
 }

@@ -14,6 +14,7 @@ use crate::auth::Authenticated;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ContactQuery, Pagination, Write};
 use crate::idempotency::{Begun, KeyPolicy, begin};
+use crate::operations::adjustments::{self, Adjustment};
 use crate::operations::customers;
 
 #[derive(Deserialize, ToSchema)]
@@ -34,7 +35,7 @@ pub struct CustomerIn {
     security(("bearer" = [])))]
 pub async fn upsert(
     State(state): State<AppState>,
-    Authenticated(program): Authenticated,
+    Authenticated { program, .. }: Authenticated,
     Write { body, meta }: Write<CustomerIn>,
 ) -> ApiResult<Response> {
     let new = customers::validate(body.email.as_deref(), body.phone.as_deref(), body.name.as_deref())?;
@@ -51,7 +52,7 @@ pub async fn upsert(
     responses((status = 200, body = Customer), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn get(
     State(state): State<AppState>,
-    Authenticated(program): Authenticated,
+    Authenticated { program, .. }: Authenticated,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Customer>> {
     check_id(IdKind::Customer, &id, "customer_not_found", "customer")?;
@@ -66,7 +67,7 @@ pub async fn get(
     responses((status = 200, body = Paginated<Customer>)), security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
-    Authenticated(program): Authenticated,
+    Authenticated { program, .. }: Authenticated,
     contact: ContactQuery,
     Pagination(page): Pagination,
 ) -> ApiResult<Json<Paginated<Customer>>> {
@@ -92,7 +93,7 @@ pub async fn list(
     responses((status = 200, body = Balance), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn balance(
     State(state): State<AppState>,
-    Authenticated(program): Authenticated,
+    Authenticated { program, .. }: Authenticated,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Balance>> {
     check_id(IdKind::Customer, &id, "customer_not_found", "customer")?;
@@ -107,7 +108,7 @@ pub async fn balance(
     security(("bearer" = [])))]
 pub async fn ledger(
     State(state): State<AppState>,
-    Authenticated(program): Authenticated,
+    Authenticated { program, .. }: Authenticated,
     Path(id): Path<String>,
     Pagination(page): Pagination,
 ) -> ApiResult<Json<Paginated<LedgerEntry>>> {
@@ -117,4 +118,38 @@ pub async fn ledger(
     }
     let rows = state.store.ledger(&program.id, &id, &page).await?;
     Ok(Json(Paginated::from_rows(rows, page.limit)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdjustmentIn {
+    /// Signed: positive credits, negative debits (never below zero).
+    pub points: i64,
+    /// Why: kept on the ledger entry with the token that made it.
+    pub reason: String,
+}
+
+/// Correct a balance by hand. The ledger entry keeps the reason and the token.
+#[utoipa::path(post, path = "/api/v1/customers/{id}/adjustments", tag = "customers", request_body = AdjustmentIn,
+    params(("Idempotency-Key" = String, Header, description = "Required: one unique value per adjustment, reused on retries")),
+    responses((status = 201, body = LedgerEntry), (status = 200, description = "Replay after the stored response expired", body = LedgerEntry),
+              (status = 400, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
+              (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn adjust(
+    State(state): State<AppState>,
+    Authenticated { program, token_id }: Authenticated,
+    Path(id): Path<String>,
+    Write { body, meta }: Write<AdjustmentIn>,
+) -> ApiResult<Response> {
+    check_id(IdKind::Customer, &id, "customer_not_found", "customer")?;
+    let adjustment = Adjustment::validate(body.points, &body.reason)?;
+    match begin(state.store.as_ref(), &program, meta, KeyPolicy::Required).await? {
+        Begun::Replay(response) => Ok(response),
+        Begun::Fresh(mut exec) => {
+            let key = exec.resource_key();
+            let outcome = adjustments::adjust(exec.tx(), &program.id, &id, adjustment, &token_id, key).await?;
+            conclude(exec, outcome).await
+        }
+    }
 }

@@ -36,7 +36,7 @@ pub struct KeyInfo {
     responses((status = 200, body = KeyInfo), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn get(
     State(state): State<AppState>,
-    Authenticated(program): Authenticated,
+    Authenticated { program, .. }: Authenticated,
     Path(raw): Path<String>,
 ) -> ApiResult<Json<KeyInfo>> {
     let unknown = || ApiError::not_found("idempotency_key_not_found", "idempotency key");

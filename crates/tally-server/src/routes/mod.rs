@@ -1,5 +1,6 @@
 //! One module per resource under `/api/v1`, plus the v2 compatibility pair.
 
+pub mod coupons;
 pub mod customers;
 pub mod health;
 pub mod keys;
@@ -12,7 +13,7 @@ pub mod v2;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
-use tally_core::model::{Customer, Redemption, Reward, Transaction};
+use tally_core::model::{Customer, LedgerEntry, Redemption, Reward, Transaction};
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ApiResult};
@@ -58,6 +59,16 @@ resource!(Customer, "customers");
 resource!(Transaction, "transactions");
 resource!(Reward, "rewards");
 resource!(Redemption, "redemptions");
+
+/// A manual adjustment's resource is its ledger entry, listed in the customer's ledger.
+impl Resource for LedgerEntry {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn location(&self) -> String {
+        format!("/api/v1/customers/{}/ledger", self.customer_id)
+    }
+}
 
 /// Turns an operation's outcome into the response, storing it under the key.
 pub async fn conclude<T: Resource>(exec: Execution, outcome: Outcome<T>) -> ApiResult<Response> {

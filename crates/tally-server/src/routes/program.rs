@@ -14,7 +14,7 @@ use crate::idempotency::{Begun, KeyPolicy, Reply, begin};
 
 #[utoipa::path(get, path = "/api/v1/program", tag = "program",
     responses((status = 200, body = Program)), security(("bearer" = [])))]
-pub async fn get(Authenticated(program): Authenticated) -> Json<Program> {
+pub async fn get(Authenticated { program, .. }: Authenticated) -> Json<Program> {
     Json(program)
 }
 
@@ -74,7 +74,7 @@ impl ProgramPatchIn {
     responses((status = 200, body = Program), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn patch(
     State(state): State<AppState>,
-    Authenticated(program): Authenticated,
+    Authenticated { program, .. }: Authenticated,
     Write { body, meta }: Write<ProgramPatchIn>,
 ) -> ApiResult<Response> {
     let settings = body.apply(&program.settings)?;

@@ -1,5 +1,6 @@
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use tally_core::ids::IdKind;
@@ -11,7 +12,7 @@ use crate::app::AppState;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Pagination, Write};
-use crate::idempotency::{Begun, KeyPolicy, begin};
+use crate::idempotency::{Begun, KeyPolicy, Reply, begin};
 use crate::operations::redemptions::{self, RedeemRequest};
 
 #[derive(Deserialize, ToSchema)]
@@ -33,7 +34,7 @@ pub struct RedemptionIn {
     security(("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
-    Authenticated(program): Authenticated,
+    Authenticated { program, .. }: Authenticated,
     Write { body, meta }: Write<RedemptionIn>,
 ) -> ApiResult<Response> {
     let request = RedeemRequest {
@@ -57,7 +58,7 @@ pub async fn create(
     responses((status = 200, body = Redemption), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn get(
     State(state): State<AppState>,
-    Authenticated(program): Authenticated,
+    Authenticated { program, .. }: Authenticated,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Redemption>> {
     check_id(IdKind::Redemption, &id, "redemption_not_found", "redemption")?;
@@ -71,7 +72,7 @@ pub async fn get(
     security(("bearer" = [])))]
 pub async fn list_for_customer(
     State(state): State<AppState>,
-    Authenticated(program): Authenticated,
+    Authenticated { program, .. }: Authenticated,
     Path(id): Path<String>,
     Pagination(page): Pagination,
 ) -> ApiResult<Json<Paginated<Redemption>>> {
@@ -81,4 +82,64 @@ pub async fn list_for_customer(
     }
     let rows = state.store.redemptions(&program.id, &id, &page).await?;
     Ok(Json(Paginated::from_rows(rows, page.limit)))
+}
+
+/// No fields: the route's path says everything. Present so that `{}` and an
+/// empty body are accepted and anything else is refused.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmptyIn {}
+
+/// The lifecycle moves, each only from `pending`.
+#[derive(Clone, Copy)]
+enum Move {
+    Fulfil,
+    Cancel,
+}
+
+async fn transition(
+    state: AppState,
+    auth: Authenticated,
+    id: String,
+    write: Write<EmptyIn>,
+    to: Move,
+) -> ApiResult<Response> {
+    let program = auth.program;
+    check_id(IdKind::Redemption, &id, "redemption_not_found", "redemption")?;
+    match begin(state.store.as_ref(), &program, write.meta, KeyPolicy::Optional).await? {
+        Begun::Replay(response) => Ok(response),
+        Begun::Fresh(mut exec) => {
+            let redemption = match to {
+                Move::Fulfil => redemptions::fulfil(exec.tx(), &program.id, &id).await?,
+                Move::Cancel => redemptions::cancel(exec.tx(), &program.id, &id).await?,
+            };
+            exec.finish(Reply::json(StatusCode::OK, &redemption).with_resource(&redemption.id)).await
+        }
+    }
+}
+
+/// `pending` → `fulfilled`. A repeat is 422 `already_fulfilled` (or `already_cancelled`).
+#[utoipa::path(post, path = "/api/v1/redemptions/{id}/fulfil", tag = "redemptions", request_body = EmptyIn,
+    responses((status = 200, body = Redemption), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn fulfil(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+    write: Write<EmptyIn>,
+) -> ApiResult<Response> {
+    transition(state, auth, id, write, Move::Fulfil).await
+}
+
+/// `pending` → `cancelled`, refunding points and stock (and voiding a voucher's coupon) at once.
+#[utoipa::path(post, path = "/api/v1/redemptions/{id}/cancel", tag = "redemptions", request_body = EmptyIn,
+    responses((status = 200, body = Redemption), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+    write: Write<EmptyIn>,
+) -> ApiResult<Response> {
+    transition(state, auth, id, write, Move::Cancel).await
 }

@@ -74,7 +74,7 @@ fn check_non_negative(field: &str, value: Option<i64>) -> ApiResult<()> {
     responses((status = 201, body = Reward), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
-    Authenticated(program): Authenticated,
+    Authenticated { program, .. }: Authenticated,
     Write { body, meta }: Write<RewardIn>,
 ) -> ApiResult<Response> {
     let new = NewReward {
@@ -100,7 +100,7 @@ pub async fn create(
     responses((status = 200, body = Paginated<Reward>)), security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
-    Authenticated(program): Authenticated,
+    Authenticated { program, .. }: Authenticated,
     Pagination(page): Pagination,
 ) -> ApiResult<Json<Paginated<Reward>>> {
     let rows = state.store.rewards(&program.id, &page).await?;
@@ -111,7 +111,7 @@ pub async fn list(
     responses((status = 200, body = Reward), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn get(
     State(state): State<AppState>,
-    Authenticated(program): Authenticated,
+    Authenticated { program, .. }: Authenticated,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Reward>> {
     check_id(IdKind::Reward, &id, "reward_not_found", "reward")?;
@@ -124,7 +124,7 @@ pub async fn get(
     security(("bearer" = [])))]
 pub async fn patch(
     State(state): State<AppState>,
-    Authenticated(program): Authenticated,
+    Authenticated { program, .. }: Authenticated,
     Path(id): Path<String>,
     Write { body, meta }: Write<RewardPatchIn>,
 ) -> ApiResult<Response> {

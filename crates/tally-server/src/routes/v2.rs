@@ -77,7 +77,7 @@ pub struct V2RedemptionList {
     responses((status = 201, body = V2Redemption), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn redeem(
     State(state): State<AppState>,
-    Authenticated(program): Authenticated,
+    Authenticated { program, .. }: Authenticated,
     Write { body, meta }: Write<V2RedeemIn>,
 ) -> ApiResult<Response> {
     let request = RedeemRequest {
@@ -102,7 +102,7 @@ pub async fn redeem(
     responses((status = 200, body = V2RedemptionList), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
-    Authenticated(program): Authenticated,
+    Authenticated { program, .. }: Authenticated,
     Path(customer_id): Path<String>,
 ) -> ApiResult<Json<V2RedemptionList>> {
     check_id(IdKind::Customer, &customer_id, "customer_not_found", "customer")?;

@@ -244,3 +244,152 @@ impl TestApp {
         }
     }
 }
+
+/// Helpers for the loyalty surface of issue 3: voids, adjustments, the
+/// redemption lifecycle, coupons and points expiry.
+impl TestApp {
+    /// Runs one statement through the raw store, written for each backend.
+    async fn execute_on_backend(&self, sqlite: &str, postgres: &str) -> u64 {
+        match &self.raw {
+            Raw::Sqlite(s) => s.execute_raw(sqlite).await.unwrap(),
+            Raw::Postgres(s) => s.execute_raw(postgres).await.unwrap(),
+        }
+    }
+
+    /// Moves every point lot that has an expiry date past it, by the database clock.
+    pub async fn make_lots_due(&self) -> u64 {
+        self.execute_on_backend(
+            "UPDATE point_lots SET expires_at = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) - 1000 \
+             WHERE expires_at IS NOT NULL",
+            "UPDATE point_lots SET expires_at = now() - interval '1 second' WHERE expires_at IS NOT NULL",
+        )
+        .await
+    }
+
+    /// Moves only the customer's oldest point lot (smallest id: ids sort by
+    /// creation) past its expiry date.
+    pub async fn make_oldest_lot_due(&self, customer_id: &str) -> u64 {
+        assert!(customer_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'), "{customer_id}");
+        let oldest = format!("(SELECT MIN(id) FROM point_lots WHERE customer_id = '{customer_id}')");
+        self.execute_on_backend(
+            &format!(
+                "UPDATE point_lots SET expires_at = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) - 1000 \
+                 WHERE id = {oldest}"
+            ),
+            &format!("UPDATE point_lots SET expires_at = now() - interval '1 second' WHERE id = {oldest}"),
+        )
+        .await
+    }
+
+    /// The whole balance object (`available`, `pending`, `expiring_soon`, …).
+    pub async fn full_balance(&self, customer_id: &str) -> Value {
+        let response = self.get(&format!("/api/v1/customers/{customer_id}/balance")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        body(response).await
+    }
+
+    /// PATCHes the program's settings and returns the updated program.
+    pub async fn set_program(&self, patch: Value) -> Value {
+        let response = self.patch("/api/v1/program").json(&patch).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{patch}");
+        body(response).await
+    }
+
+    /// Records a purchase (with an optional points override) and returns the transaction.
+    pub async fn purchase(&self, customer_id: &str, spend_amount_cents: i64, points: Option<i64>) -> Value {
+        let response = self
+            .post("/api/v1/transactions")
+            .header("Idempotency-Key", uuid::Uuid::new_v4().to_string())
+            .json(&json!({ "customer_id": customer_id, "spend_amount_cents": spend_amount_cents, "currency": "EUR", "points": points }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        body(response).await
+    }
+
+    pub async fn transaction(&self, transaction_id: &str) -> Value {
+        let response = self.get(&format!("/api/v1/transactions/{transaction_id}")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        body(response).await
+    }
+
+    /// POSTs a void of a purchase, with the key when given.
+    pub async fn void(&self, transaction_id: &str, key: Option<&str>, payload: Value) -> Response {
+        let mut request = self.post(&format!("/api/v1/transactions/{transaction_id}/void")).json(&payload);
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// Creates a reward of kind `voucher`: its redemptions issue a coupon.
+    pub async fn create_voucher(&self, cost_points: i64, stock: Option<i64>) -> String {
+        let response = self
+            .post("/api/v1/rewards")
+            .json(&json!({ "name": "Gift card", "cost_points": cost_points, "stock": stock, "kind": "voucher" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let reward = body(response).await;
+        assert_eq!(reward["kind"], "voucher");
+        reward["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Redeems a reward with a fresh key and returns the redemption.
+    pub async fn redeemed(&self, customer_id: &str, reward_id: &str) -> Value {
+        let response = self.redeem(&uuid::Uuid::new_v4().to_string(), customer_id, reward_id).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        body(response).await
+    }
+
+    pub async fn redemption(&self, redemption_id: &str) -> Value {
+        let response = self.get(&format!("/api/v1/redemptions/{redemption_id}")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        body(response).await
+    }
+
+    pub async fn coupon(&self, code: &str) -> Value {
+        let response = self.get(&format!("/api/v1/coupons/{code}")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        body(response).await
+    }
+
+    /// The customer's ledger entries made by `operation`, newest first.
+    pub async fn entries(&self, customer_id: &str, operation: &str) -> Vec<Value> {
+        self.ledger(customer_id).await.into_iter().filter(|e| e["operation"] == operation).collect()
+    }
+}
+
+/// Sends all requests at once (after a barrier) and tallies the outcomes as
+/// `status/lookup` for successes (`200/miss`) and `status/code` for problems
+/// (`422/already_voided`).
+pub async fn fire_all<F, Fut>(count: usize, make: F) -> std::collections::HashMap<String, usize>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = reqwest::Result<Response>> + Send + 'static,
+{
+    let barrier = Arc::new(tokio::sync::Barrier::new(count));
+    let tasks = (0..count).map(|i| {
+        let barrier = barrier.clone();
+        let request = make(i);
+        tokio::spawn(async move {
+            barrier.wait().await;
+            let response = request.await.expect("the server answered");
+            let lookup = header(&response, "x-idempotency-lookup").unwrap_or_default();
+            let status = response.status();
+            let code = if status.is_success() {
+                lookup
+            } else {
+                body(response).await["code"].as_str().unwrap_or("").to_owned()
+            };
+            format!("{}/{}", status.as_u16(), code)
+        })
+    });
+    let mut outcomes = std::collections::HashMap::new();
+    for outcome in futures::future::join_all(tasks).await {
+        *outcomes.entry(outcome.unwrap()).or_insert(0) += 1;
+    }
+    outcomes
+}

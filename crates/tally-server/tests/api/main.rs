@@ -14,3 +14,9 @@ mod ratelimit;
 mod redemptions;
 mod rewards;
 mod waiting;
+
+mod adjustments;
+mod coupons;
+mod expiry;
+mod lifecycle;
+mod voids;

@@ -44,25 +44,11 @@ pub async fn customer_with(store: &impl Store, program_id: &str, points: i64) ->
 }
 
 pub fn earn(customer_id: &str, points: i64, balance_after: i64) -> NewLedgerEntry {
-    NewLedgerEntry {
-        customer_id: customer_id.to_owned(),
-        points,
-        balance_after,
-        operation: LedgerOperation::Earn,
-        transaction_id: None,
-        redemption_id: None,
-    }
+    NewLedgerEntry::new(customer_id, points, balance_after, LedgerOperation::Earn)
 }
 
 pub fn spend(customer_id: &str, points: i64, balance_after: i64) -> NewLedgerEntry {
-    NewLedgerEntry {
-        customer_id: customer_id.to_owned(),
-        points: -points,
-        balance_after,
-        operation: LedgerOperation::Redeem,
-        transaction_id: None,
-        redemption_id: None,
-    }
+    NewLedgerEntry::new(customer_id, -points, balance_after, LedgerOperation::Redeem)
 }
 
 pub fn record(key: &str) -> NewIdempotencyRecord {
