@@ -155,6 +155,14 @@ impl Redis {
         panic!("redis-server did not start on port {}", self.port);
     }
 
+    /// SIGSTOP / SIGCONT: a Redis that holds connections open and never answers.
+    fn pause(&self, paused: bool) {
+        let pid = self.child.as_ref().expect("running").id() as libc::pid_t;
+        // SAFETY: kill(2) on a child this test spawned and has not reaped.
+        let result = unsafe { libc::kill(pid, if paused { libc::SIGSTOP } else { libc::SIGCONT }) };
+        assert_eq!(result, 0);
+    }
+
     /// SIGKILL: the abrupt loss a node must survive.
     fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
@@ -506,6 +514,8 @@ async fn sigterm_under_load_loses_no_committed_response() {
         Node::start(&url, &["--shutdown-delay-secs", "2", "--shutdown-grace-secs", "20", "--pg-max-connections", "8"])
             .await;
     let client = Client::new();
+    // The load is not about rate limits: lift the token's well above what it sends.
+    set_rate(&client, &node, &token, 1_000_000).await;
     let new_customer = |email: &str| {
         client.post(node.url("/api/v1/customers")).bearer_auth(&token).json(&json!({ "email": email })).send()
     };
@@ -700,4 +710,48 @@ async fn a_request_outliving_the_grace_period_is_cut_off_without_effect() {
     assert!(store.idempotency_record(&program, "stuck").await.unwrap().is_none(), "and did not consume its key");
     let report = tally(&["verify"], &url);
     assert!(report.contains("0 violation(s)"), "{report}");
+}
+
+/// A Redis that hangs (stopped, connections open, no answers) costs each
+/// request at most the timeout once, then the node limits locally until Redis
+/// answers again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hung_redis_costs_at_most_its_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hung.db");
+    let db = db.to_str().unwrap();
+    let (_, token) = program_and_token(db);
+    let redis = Redis::start().await;
+    let redis_url = redis.url();
+    let node = Node::start(db, &["--redis-url", redis_url.as_str(), "--redis-timeout-ms", "300"]).await;
+    let client = Client::new();
+    let (before, _) = burst(&client, &[&node], &token, 5, 1).await;
+    assert_eq!(before, [200; 5]);
+
+    redis.pause(true);
+    let mut slowest = Duration::ZERO;
+    for _ in 0..20 {
+        let started = Instant::now();
+        let response = client.get(node.url("/api/v1/program")).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        slowest = slowest.max(started.elapsed());
+    }
+    assert!(slowest >= Duration::from_millis(300), "the first request waited for Redis: {slowest:?}");
+    assert!(slowest < Duration::from_secs(2), "no request waits much past the timeout: {slowest:?}");
+    let m = node.metrics().await;
+    assert_eq!(metric(&m, "tally_ratelimit_redis_fallback"), 1.0);
+    assert!(metric(&m, r#"tally_ratelimit_decisions_total{decision="allowed",source="local"}"#) >= 19.0);
+    assert_eq!(node.logs().matches("Redis is unreachable").count(), 1, "{}", node.logs());
+
+    redis.pause(false);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let response = client.get(node.url("/api/v1/program")).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        if metric(&node.metrics().await, "tally_ratelimit_redis_fallback") == 0.0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the node did not go back to Redis: {}", node.logs());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
