@@ -6,20 +6,23 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::MatchedPath;
 use axum::http::StatusCode;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
 use tally_store::Store;
 use tally_store_postgres::PgStore;
 use tally_store_sqlite::SqliteStore;
 use tokio::net::TcpListener;
-use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use tracing::Level;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
+use crate::ratelimit::{self, RateLimiter};
 use crate::routes::{coupons, customers, health, keys, program, redemptions, rewards, transactions, v2};
-use crate::sweeper;
+use crate::shutdown::{self, Lifecycle, ShutdownSettings};
+use crate::{sweeper, telemetry};
 
 /// Where the data lives.
 #[derive(Debug, Clone)]
@@ -58,18 +61,46 @@ pub struct Settings {
     /// How often background maintenance runs: deleting expired idempotency
     /// records and expiring due point lots.
     pub maintenance_interval: Duration,
+    pub node: NodeSettings,
+}
+
+/// How a node shares rate limits with its peers, and how it leaves.
+#[derive(Debug, Clone)]
+pub struct NodeSettings {
+    /// Redis shared by the nodes for rate limits; `None` counts in process.
+    pub redis_url: Option<String>,
+    /// Prefix of every Redis key, so several deployments can share one Redis.
+    pub redis_key_prefix: String,
+    /// A Redis answer slower than this counts as Redis being down.
+    pub redis_timeout: Duration,
+    pub shutdown: ShutdownSettings,
+}
+
+impl Default for NodeSettings {
+    fn default() -> Self {
+        Self {
+            redis_url: None,
+            redis_key_prefix: "tally".to_owned(),
+            redis_timeout: ratelimit::DEFAULT_REDIS_TIMEOUT,
+            shutdown: ShutdownSettings::default(),
+        }
+    }
 }
 
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    pub limiter: Arc<RateLimiter>,
+    pub lifecycle: Lifecycle,
 }
 
 pub struct Application {
     listener: TcpListener,
     router: Router,
     store: Arc<dyn Store>,
+    lifecycle: Lifecycle,
+    shutdown: ShutdownSettings,
 }
 
 impl Application {
@@ -77,7 +108,7 @@ impl Application {
     /// the sweeper; `run_until_stopped` then serves.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let store = settings.database.open().await?;
-        Self::with_store(store, settings.listen, settings.maintenance_interval).await
+        Self::with_node_settings(store, settings.listen, settings.maintenance_interval, settings.node).await
     }
 
     /// Like `build`, over an already open store (tests, benchmarks, the demo).
@@ -86,11 +117,28 @@ impl Application {
         listen: SocketAddr,
         maintenance_interval: Duration,
     ) -> anyhow::Result<Self> {
+        Self::with_node_settings(store, listen, maintenance_interval, NodeSettings::default()).await
+    }
+
+    /// Like `with_store`, with a shared rate limiter and shutdown timings.
+    pub async fn with_node_settings(
+        store: Arc<dyn Store>,
+        listen: SocketAddr,
+        maintenance_interval: Duration,
+        node: NodeSettings,
+    ) -> anyhow::Result<Self> {
+        let limiter = match &node.redis_url {
+            Some(url) => RateLimiter::with_redis(url, &node.redis_key_prefix, node.redis_timeout)?,
+            None => RateLimiter::local(),
+        };
         let listener = TcpListener::bind(listen).await?;
         sweeper::spawn(store.clone(), maintenance_interval);
         crate::operations::expiry::spawn(store.clone(), maintenance_interval);
-        let router = router(AppState { store: store.clone() });
-        Ok(Self { listener, router, store })
+        telemetry::spawn_upkeep();
+        let lifecycle = Lifecycle::default();
+        let router =
+            router(AppState { store: store.clone(), limiter: Arc::new(limiter), lifecycle: lifecycle.clone() });
+        Ok(Self { listener, router, store, lifecycle, shutdown: node.shutdown })
     }
 
     pub fn port(&self) -> u16 {
@@ -101,27 +149,15 @@ impl Application {
         self.store.clone()
     }
 
+    /// Serves until SIGTERM or Ctrl-C, then drains (see `shutdown`).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await
+        self.run_until(shutdown::signal()).await
     }
-}
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    /// Serves until `stop` resolves, then drains (see `shutdown`).
+    pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        shutdown::serve(self.listener, self.router, self.lifecycle, self.shutdown, stop).await
+    }
 }
 
 pub fn router(state: AppState) -> Router {
@@ -148,13 +184,17 @@ pub fn router(state: AppState) -> Router {
     let v2 = Router::new()
         .route("/loyalty/rewards/redeem", post(v2::redeem))
         .route("/loyalty/redemptions/{customer_id}", get(v2::list));
+    // Every API route, whatever order routes are added in: authenticate once,
+    // count against the token's rate limit (see `ratelimit`).
+    let admit = || from_fn_with_state(state.clone(), ratelimit::admit);
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/metrics", get(telemetry::render))
         .route("/readyz", get(health::readyz))
         .route("/openapi.json", get(health::openapi))
         .route("/docs/idempotency", get(health::idempotency_docs))
-        .nest("/api/v1", api)
-        .nest("/api/v2", v2)
+        .nest("/api/v1", api.route_layer(admit()))
+        .nest("/api/v2", v2.route_layer(admit()))
         .fallback(|| async {
             ApiError::new(StatusCode::NOT_FOUND, "route_not_found", "no such route; see /openapi.json")
         })
@@ -162,24 +202,31 @@ pub fn router(state: AppState) -> Router {
             ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not take that method")
         })
         .with_state(state)
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(request_span)
-                .on_response(DefaultOnResponse::new().level(Level::INFO).latency_unit(LatencyUnit::Micros)),
-        )
+        // Innermost, so a panic becomes a 500 that is still counted and logged.
         .layer(CatchPanicLayer::custom(|_| axum::response::IntoResponse::into_response(ApiError::internal())))
+        .layer(from_fn(telemetry::track))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span).on_response(log_response).on_failure(()))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
 
-/// One span per request; the idempotency executor fills in the key and what
-/// became of it, so every request's log line says both. Tokens and bodies are
-/// never logged.
+/// One span per request; the rate limiter and the idempotency executor fill
+/// in the program, the key and what became of it, so every request's log line
+/// says all three. Tokens and bodies are never logged.
 fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
     tracing::info_span!(
         "request",
+        request_id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or(""),
         method = %request.method(),
+        route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str),
         path = %request.uri().path(),
         program = tracing::field::Empty,
         idempotency_key = tracing::field::Empty,
         idempotency_lookup = tracing::field::Empty,
     )
+}
+
+/// The request's one log line, inside its span (which carries the rest).
+fn log_response(response: &axum::http::Response<axum::body::Body>, latency: Duration, _span: &tracing::Span) {
+    tracing::info!(status = response.status().as_u16(), latency_ms = latency.as_secs_f64() * 1000.0, "request");
 }

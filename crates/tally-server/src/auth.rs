@@ -3,7 +3,7 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use tally_core::model::Program;
@@ -36,26 +36,42 @@ pub struct Authenticated {
     pub token_id: String,
 }
 
+/// The caller as the rate-limit middleware already resolved it for this
+/// request, so a token is looked up once per request.
+#[derive(Clone)]
+pub(crate) struct Caller {
+    pub program: Program,
+    pub token_id: String,
+}
+
 impl FromRequestParts<AppState> for Authenticated {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let unauthorized = |detail: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", detail);
-        let value = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .ok_or_else(|| unauthorized("send 'Authorization: Bearer <token>'"))?;
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| unauthorized("the Authorization header must be 'Bearer <token>'"))?;
-        match state.store.program_by_token_hash(&hash_token(token)).await? {
-            Some((program, token_id)) => Ok(Self { program, token_id }),
-            None => Err(unauthorized("the token is not valid")),
-        }
+        let caller = match parts.extensions.get::<Caller>() {
+            Some(caller) => caller.clone(),
+            None => authenticate(state.store.as_ref(), &parts.headers).await?.0,
+        };
+        Ok(Self { program: caller.program, token_id: caller.token_id })
+    }
+}
+
+/// Resolves `Authorization: Bearer <token>` to its caller and the token's hash.
+pub(crate) async fn authenticate(store: &dyn Store, headers: &HeaderMap) -> Result<(Caller, String), ApiError> {
+    let unauthorized = |detail: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", detail);
+    let value =
+        headers.get(header::AUTHORIZATION).ok_or_else(|| unauthorized("send 'Authorization: Bearer <token>'"))?;
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| unauthorized("the Authorization header must be 'Bearer <token>'"))?;
+    let hash = hash_token(token);
+    match store.program_by_token_hash(&hash).await? {
+        Some((program, token_id)) => Ok((Caller { program, token_id }, hash)),
+        None => Err(unauthorized("the token is not valid")),
     }
 }
 

@@ -23,6 +23,8 @@ pub struct WriteMeta {
     pub method: Method,
     pub path: String,
     pub fingerprint: String,
+    /// `Prefer: wait=N`: how long to wait for an in-flight request with the same key.
+    pub wait: Option<std::time::Duration>,
 }
 
 /// A write: its validated JSON body and its idempotency facts.
@@ -52,6 +54,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Write<T> {
         let meta = WriteMeta {
             fingerprint: fingerprint(parts.method.as_str(), uri.path(), uri.query(), &bytes),
             path: uri.path().to_owned(),
+            wait: crate::prefer::wait(&parts.headers),
             key,
             method: parts.method,
         };

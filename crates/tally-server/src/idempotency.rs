@@ -5,15 +5,19 @@
 //! and cannot share its transaction, and "record exists if and only if the
 //! effect committed" needs exactly that sharing.
 
+use std::time::Duration;
+
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde::Serialize;
 use tally_core::model::{IdempotencyRecord, Program};
-use tally_store::{KeyLock, KeyedResource, NewIdempotencyRecord, ResourceKey, Store, StoreTx};
+use tally_store::{KeyLock, KeyedResource, NewIdempotencyRecord, ResourceKey, Store, StoreError, StoreTx};
+use tokio::time::Instant;
 
 use crate::error::{ApiError, ApiResult, IDEMPOTENCY_DOCS};
 use crate::extract::WriteMeta;
+use crate::telemetry;
 
 pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 pub const LOOKUP: HeaderName = HeaderName::from_static("x-idempotency-lookup");
@@ -69,7 +73,7 @@ impl Reply {
             }
         }
         if let Some(lookup) = lookup {
-            let replayed = matches!(lookup, Lookup::Hit);
+            let replayed = matches!(lookup, Lookup::Hit | Lookup::Waited);
             headers.insert(REPLAYED, HeaderValue::from_static(if replayed { "true" } else { "false" }));
             headers.insert(LOOKUP, HeaderValue::from_static(lookup.as_str()));
         }
@@ -94,6 +98,8 @@ impl Reply {
 enum Lookup {
     Miss,
     Hit,
+    /// Met the key in flight, waited (`Prefer: wait`) and replayed its response.
+    Waited,
 }
 
 impl Lookup {
@@ -101,9 +107,24 @@ impl Lookup {
         match self {
             Lookup::Miss => "miss",
             Lookup::Hit => "hit",
+            Lookup::Waited => "waited",
         }
     }
 }
+
+/// Notes what became of a key, in the request's log line and in the metrics:
+/// `miss`, `hit`, `waited`, `reused`, `in_use` or `missing`.
+fn note(outcome: &'static str) {
+    tracing::Span::current().record("idempotency_lookup", outcome);
+    telemetry::lookup(outcome);
+}
+
+/// Back-off between claims of a key that is in flight: from 10 ms, doubling,
+/// at most 200 ms — a few dozen cheap attempts in the longest wait, never a
+/// tight loop on the database, and a waiter hears of the first request's end
+/// within 200 ms on whichever node it runs.
+const FIRST_RETRY: Duration = Duration::from_millis(10);
+const MAX_RETRY: Duration = Duration::from_millis(200);
 
 /// The outcome of claiming a key.
 pub enum Begun {
@@ -118,6 +139,20 @@ pub struct Execution {
     program_id: String,
     retention_hours: i32,
     meta: WriteMeta,
+    outcome: Outcome,
+}
+
+/// The lookup outcome of a keyed execution, counted once when the execution
+/// ends, however it ends: `miss`, unless it turned into a replay of the
+/// resource the key made (`hit`).
+struct Outcome(Option<&'static str>);
+
+impl Drop for Outcome {
+    fn drop(&mut self) {
+        if let Some(outcome) = self.0 {
+            telemetry::lookup(outcome);
+        }
+    }
 }
 
 /// Claims the request's key (if any) and opens the transaction of its effect.
@@ -126,7 +161,7 @@ pub async fn begin(store: &dyn Store, program: &Program, meta: WriteMeta, policy
     span.record("program", program.id.as_str());
     let Some(key) = &meta.key else {
         if policy == KeyPolicy::Required && program.settings.require_idempotency_key {
-            span.record("idempotency_lookup", "missing");
+            note("missing");
             return Err(missing_key());
         }
         let tx = store.begin(None).await?;
@@ -134,24 +169,54 @@ pub async fn begin(store: &dyn Store, program: &Program, meta: WriteMeta, policy
     };
     span.record("idempotency_key", key.as_str());
     let lock = KeyLock { program_id: program.id.clone(), key: key.as_str().to_owned() };
-    let mut tx = store.begin(Some(&lock)).await.map_err(|e| {
-        if matches!(e, tally_store::StoreError::KeyInUse) {
-            span.record("idempotency_lookup", "in_use");
-        }
-        ApiError::from_keyed_store_error(e)
-    })?;
+    let (mut tx, waited) = match store.begin(Some(&lock)).await {
+        Ok(tx) => (tx, false),
+        Err(StoreError::KeyInUse) => match meta.wait {
+            Some(wait) => (claim_within(store, &lock, wait).await?, true),
+            None => {
+                note("in_use");
+                return Err(ApiError::key_in_use());
+            }
+        },
+        Err(e) => return Err(ApiError::from_keyed_store_error(e)),
+    };
     match tx.idempotency_record(&program.id, key.as_str()).await.map_err(ApiError::from_keyed_store_error)? {
         Some(record) => {
-            check_same_request(&meta, &record).inspect_err(|_| {
-                span.record("idempotency_lookup", "reused");
-            })?;
-            span.record("idempotency_lookup", Lookup::Hit.as_str());
+            check_same_request(&meta, &record).inspect_err(|_| note("reused"))?;
+            let lookup = if waited { Lookup::Waited } else { Lookup::Hit };
+            note(lookup.as_str());
             // Dropping `tx` rolls back the read-only transaction and frees the key.
-            Ok(Begun::Replay(Reply::from_record(record).into_response_with(Some(Lookup::Hit))))
+            Ok(Begun::Replay(Reply::from_record(record).into_response_with(Some(lookup))))
         }
+        // After a wait too: the first request failed and recorded nothing, so
+        // this one runs afresh, exactly as a later retry would.
+        // Counted when the execution ends: it may yet replay a resource.
         None => {
             span.record("idempotency_lookup", Lookup::Miss.as_str());
             Ok(Begun::Fresh(Execution::new(tx, program, meta)))
+        }
+    }
+}
+
+/// `Prefer: wait`: claims a key that is in flight as soon as its holder ends,
+/// or answers 409 when `wait` runs out first. Holders on other nodes are seen
+/// through the store's lock, so this works on whichever node the waiter runs.
+async fn claim_within(store: &dyn Store, lock: &KeyLock, wait: Duration) -> ApiResult<Box<dyn StoreTx>> {
+    let deadline = Instant::now() + wait;
+    let _waiting = telemetry::waiting();
+    let mut pause = FIRST_RETRY;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            note("in_use");
+            return Err(ApiError::key_in_use());
+        }
+        tokio::time::sleep(pause.min(left)).await;
+        pause = (pause * 2).min(MAX_RETRY);
+        match store.begin(Some(lock)).await {
+            Ok(tx) => return Ok(tx),
+            Err(StoreError::KeyInUse) => continue,
+            Err(e) => return Err(ApiError::from_keyed_store_error(e)),
         }
     }
 }
@@ -183,7 +248,13 @@ fn check_same_request(meta: &WriteMeta, record: &IdempotencyRecord) -> ApiResult
 
 impl Execution {
     fn new(tx: Box<dyn StoreTx>, program: &Program, meta: WriteMeta) -> Self {
-        Self { tx, program_id: program.id.clone(), retention_hours: program.settings.idempotency_retention_hours, meta }
+        Self {
+            tx,
+            program_id: program.id.clone(),
+            retention_hours: program.settings.idempotency_retention_hours,
+            outcome: Outcome(meta.key.as_ref().map(|_| Lookup::Miss.as_str())),
+            meta,
+        }
     }
 
     pub fn tx(&mut self) -> &mut dyn StoreTx {
@@ -204,8 +275,10 @@ impl Execution {
 
     /// Answers a retry whose stored response has expired but whose resource
     /// still carries the key: the guarantee outlives the retention window.
-    pub fn replay_resource<T: Serialize>(self, found: KeyedResource<T>, id: &str) -> ApiResult<Response> {
+    pub fn replay_resource<T: Serialize>(mut self, found: KeyedResource<T>, id: &str) -> ApiResult<Response> {
         if found.fingerprint != self.meta.fingerprint {
+            tracing::Span::current().record("idempotency_lookup", "reused");
+            self.outcome.0 = Some("reused");
             return Err(ApiError::unprocessable(
                 "idempotency_key_reused",
                 format!(
@@ -214,14 +287,16 @@ impl Execution {
             ));
         }
         tracing::Span::current().record("idempotency_lookup", Lookup::Hit.as_str());
+        self.outcome.0 = Some(Lookup::Hit.as_str());
         Ok(Reply::json(StatusCode::OK, &found.resource).with_resource(id).into_response_with(Some(Lookup::Hit)))
     }
 
     /// Stores the reply under the key (for a 2xx) and commits it with the effect.
     pub async fn finish(mut self, reply: Reply) -> ApiResult<Response> {
         let lookup = self.meta.key.as_ref().map(|_| Lookup::Miss);
+        let stores = self.meta.key.is_some() && reply.status.is_success();
         if let Some(key) = &self.meta.key
-            && reply.status.is_success()
+            && stores
         {
             let record = NewIdempotencyRecord {
                 key: key.as_str().to_owned(),
@@ -242,6 +317,9 @@ impl Execution {
         }
         let keyed = self.meta.key.is_some();
         self.tx.commit().await.map_err(|e| if keyed { ApiError::from_keyed_store_error(e) } else { e.into() })?;
+        if stores {
+            telemetry::record_stored();
+        }
         Ok(reply.into_response_with(lookup))
     }
 }

@@ -12,7 +12,11 @@ pub mod extract;
 pub mod idempotency;
 pub mod openapi;
 pub mod operations;
+pub mod prefer;
+pub mod ratelimit;
 pub mod routes;
+pub mod shutdown;
 pub mod sweeper;
+pub mod telemetry;
 
-pub use app::{AppState, Application, Database, Settings};
+pub use app::{AppState, Application, Database, NodeSettings, Settings};

@@ -38,6 +38,7 @@ pub async fn sweep_all(store: &dyn Store) -> u64 {
         }
     }
     if total > 0 {
+        crate::telemetry::records_swept(total);
         tracing::info!(swept = total, "expired idempotency records deleted");
     }
     total

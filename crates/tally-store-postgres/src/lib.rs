@@ -30,7 +30,7 @@ use tally_core::model::{
     Balance, Coupon, Customer, IdempotencyRecord, LedgerEntry, PointLot, Program, ProgramSettings, Redemption, Reward,
     Transaction,
 };
-use tally_store::{CustomerFilter, KeyLock, Page, Store, StoreError, StoreResult, StoreTx, Violation};
+use tally_store::{CustomerFilter, KeyLock, Page, PoolStats, Store, StoreError, StoreResult, StoreTx, Violation};
 
 use release::Releases;
 use rows::*;
@@ -128,6 +128,14 @@ impl Store for PgStore {
         "postgres"
     }
 
+    fn pool_stats(&self) -> PoolStats {
+        PoolStats {
+            max: self.pool.options().get_max_connections(),
+            open: self.pool.size(),
+            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+        }
+    }
+
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map_err(map_err)?;
         Ok(())
@@ -142,8 +150,12 @@ impl Store for PgStore {
         // `try`: a duplicate is answered at once (409, or the caller's own wait
         // loop), never queued on a connection behind the first request.
         let mut taken = try_lock(&mut tx, lock_id).await?;
-        if !taken && self.releases.wait(lock_id).await {
-            // The holder was this node's own dropped transaction (see `release`).
+        if !taken {
+            // The holder may be this node's own dropped transaction (see
+            // `release`): wait for its rollback. That rollback may also have
+            // ended between the try above and this check (no gate left to
+            // wait on), so try once more either way.
+            self.releases.wait(lock_id).await;
             taken = try_lock(&mut tx, lock_id).await?;
         }
         if !taken {

@@ -26,7 +26,7 @@ use tally_core::model::{
     Balance, Coupon, Customer, IdempotencyRecord, LedgerEntry, PointLot, Program, ProgramSettings, Redemption, Reward,
     Transaction,
 };
-use tally_store::{CustomerFilter, KeyLock, Page, Store, StoreError, StoreResult, StoreTx, Violation};
+use tally_store::{CustomerFilter, KeyLock, Page, PoolStats, Store, StoreError, StoreResult, StoreTx, Violation};
 
 use rows::*;
 
@@ -143,6 +143,16 @@ impl Drop for InFlightGuard {
 impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
         "sqlite"
+    }
+
+    fn pool_stats(&self) -> PoolStats {
+        let (writer, reader) = (&self.writer, &self.reader);
+        let idle = |pool: &SqlitePool| u32::try_from(pool.num_idle()).unwrap_or(u32::MAX);
+        PoolStats {
+            max: writer.options().get_max_connections() + reader.options().get_max_connections(),
+            open: writer.size() + reader.size(),
+            idle: idle(writer) + idle(reader),
+        }
     }
 
     async fn ping(&self) -> StoreResult<()> {

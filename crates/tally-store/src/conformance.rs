@@ -57,6 +57,7 @@ macro_rules! conformance_suite {
         $crate::__conformance_cases!(
             $make;
             programs_and_tokens,
+            pool_stats,
             customers,
             credit_and_debit,
             stock,
@@ -154,6 +155,22 @@ pub async fn programs_and_tokens<S: Harness>(store: Arc<S>) {
     assert_eq!(read.settings, changed, "the new settings round-trip");
     let by_token = store.program_by_token_hash(&hash).await.expect("program_by_token_hash").expect("still resolves");
     assert_eq!(by_token.0.settings, changed, "a token resolves to the current settings");
+}
+
+/// `/metrics` reports pool usage from [`Store::pool_stats`]: the numbers must
+/// be consistent, and a running transaction must show as a busy connection.
+pub async fn pool_stats<S: Harness>(store: Arc<S>) {
+    store.ping().await.expect("ping");
+    let quiet = store.pool_stats();
+    assert!(quiet.max >= 1, "a pool allows at least one connection: {quiet:?}");
+    assert!(quiet.open >= 1, "a ping leaves a connection open: {quiet:?}");
+    assert!(quiet.idle <= quiet.open && quiet.open <= quiet.max, "idle <= open <= max: {quiet:?}");
+
+    let tx = store.begin(None).await.expect("begin");
+    let busy = store.pool_stats();
+    assert!(busy.idle < busy.open, "an open transaction holds a connection that is not idle: {busy:?}");
+    assert!(busy.open <= busy.max, "{busy:?}");
+    tx.commit().await.expect("commit");
 }
 
 // ---------------------------------------------------------------------------

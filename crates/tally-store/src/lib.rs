@@ -31,6 +31,9 @@ pub trait Store: Send + Sync + 'static {
     /// Cheap round trip proving storage answers.
     async fn ping(&self) -> StoreResult<()>;
 
+    /// How busy the connection pool(s) are right now, for `/metrics`.
+    fn pool_stats(&self) -> PoolStats;
+
     /// Starts a write transaction. With `key`, the transaction also holds the
     /// key's in-flight lock for exactly its own lifetime: a second `begin` with
     /// the same key, from any node, fails with [`StoreError::KeyInUse`] until
@@ -205,4 +208,16 @@ pub trait StoreTx: Send {
         from: CouponStatus,
         to: CouponStatus,
     ) -> StoreResult<Option<Coupon>>;
+}
+
+/// A snapshot of a backend's connection pool(s); SQLite adds its writer and
+/// reader pools together.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    /// The most connections the pool(s) may open.
+    pub max: u32,
+    /// Connections open now, busy or idle.
+    pub open: u32,
+    /// Open connections waiting for work.
+    pub idle: u32,
 }

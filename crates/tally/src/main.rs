@@ -7,9 +7,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use tally_core::model::ProgramSettings;
-use tally_server::{Application, Database, Settings, auth, demo};
+use tally_server::shutdown::ShutdownSettings;
+use tally_server::{Application, Database, NodeSettings, Settings, auth, demo};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -35,6 +36,51 @@ impl StorageArgs {
     }
 }
 
+#[derive(Args, Clone)]
+struct NodeArgs {
+    /// Share rate limits with the other nodes through this Redis (`redis://host:port`);
+    /// without it each node counts on its own.
+    #[arg(long, env = "TALLY_REDIS_URL")]
+    redis_url: Option<String>,
+    /// Prefix of Tally's Redis keys, so several deployments can share one Redis.
+    #[arg(long, env = "TALLY_REDIS_KEY_PREFIX", default_value = "tally")]
+    redis_key_prefix: String,
+    /// A Redis answer slower than this (milliseconds) counts as Redis being down:
+    /// the node limits on its own rather than make requests wait.
+    #[arg(long, env = "TALLY_REDIS_TIMEOUT_MS", default_value_t = 250)]
+    redis_timeout_ms: u64,
+    /// On SIGTERM, seconds `/readyz` answers 503 while the node still serves,
+    /// so a load balancer stops routing to it before its port closes.
+    #[arg(long, env = "TALLY_SHUTDOWN_DELAY_SECS", default_value_t = 1.0)]
+    shutdown_delay_secs: f64,
+    /// Then, seconds in-flight requests get to finish before the node exits anyway.
+    #[arg(long, env = "TALLY_SHUTDOWN_GRACE_SECS", default_value_t = 10.0)]
+    shutdown_grace_secs: f64,
+}
+
+impl NodeArgs {
+    fn settings(&self) -> anyhow::Result<NodeSettings> {
+        let secs = |name: &str, value: f64| {
+            Duration::try_from_secs_f64(value).with_context(|| format!("--{name} must be a number of seconds >= 0"))
+        };
+        Ok(NodeSettings {
+            redis_url: self.redis_url.clone().filter(|url| !url.is_empty()),
+            redis_key_prefix: self.redis_key_prefix.clone(),
+            redis_timeout: Duration::from_millis(self.redis_timeout_ms.max(1)),
+            shutdown: ShutdownSettings {
+                delay: secs("shutdown-delay-secs", self.shutdown_delay_secs)?,
+                grace: secs("shutdown-grace-secs", self.shutdown_grace_secs)?,
+            },
+        })
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API (runs migrations first).
@@ -50,6 +96,11 @@ enum Command {
         /// records and expiring due points.
         #[arg(long, env = "TALLY_MAINTENANCE_INTERVAL_SECS", default_value_t = 60)]
         maintenance_interval_secs: u64,
+        #[command(flatten)]
+        node: NodeArgs,
+        /// `json` for one JSON object per log line (for log shippers), `text` for people.
+        #[arg(long, env = "TALLY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
     },
     /// Create the schema or bring it up to date, then exit.
     Migrate {
@@ -100,30 +151,47 @@ enum TokenCommand {
     },
 }
 
+/// Logs go to stderr; stdout is for what a command prints (ids, tokens, the demo).
+fn init_logging(format: LogFormat, default_filter: &str) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs.init(),
+        // One object per line: the event's own fields at the top level, and the
+        // request span's (request id, route, program, key, outcome) under "span".
+        LogFormat::Json => logs.json().flatten_event(true).with_current_span(true).with_span_list(false).init(),
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
-    let default_filter = match cli.command {
-        Command::Client(_) => commands::ClientCommand::default_log_filter(),
-        _ => "info,sqlx=warn",
+    let (format, default_filter) = match &cli.command {
+        Command::Serve { log_format, .. } => (*log_format, "info,sqlx=warn"),
+        Command::Client(_) => (LogFormat::Text, commands::ClientCommand::default_log_filter()),
+        _ => (LogFormat::Text, "info,sqlx=warn"),
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter)))
-        .with_writer(std::io::stderr)
-        .init();
+    init_logging(format, default_filter);
     match cli.command {
-        Command::Serve { storage, listen, demo, maintenance_interval_secs } => {
+        Command::Serve { storage, listen, demo, maintenance_interval_secs, node, log_format: _ } => {
             let settings = Settings {
                 listen,
                 database: storage.database(),
                 maintenance_interval: Duration::from_secs(maintenance_interval_secs.max(1)),
+                node: node.settings()?,
             };
+            let settings_redis = settings.node.redis_url.is_some();
             let app = Application::build(settings).await.context("starting the server")?;
             let addr = format!("127.0.0.1:{}", app.port());
             if demo {
                 print_demo(&demo::ensure(app.store().as_ref()).await?, &addr);
             }
-            tracing::info!(listen = %listen, storage = app.store().backend(), "tally is serving");
+            tracing::info!(
+                listen = %listen,
+                storage = app.store().backend(),
+                rate_limits = if settings_redis { "shared through Redis" } else { "counted on this node" },
+                "tally is serving"
+            );
             app.run_until_stopped().await?;
         }
         Command::Migrate { storage } => {

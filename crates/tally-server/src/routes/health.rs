@@ -5,15 +5,23 @@ use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
 use crate::app::AppState;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 
 /// The process is up.
 pub async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// Storage answers: a load balancer sends traffic here only then.
+/// Storage answers and the node is not shutting down: a load balancer sends
+/// traffic here only then.
 pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    if state.lifecycle.is_draining() {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "draining",
+            "this node is shutting down and finishing its in-flight requests",
+        ));
+    }
     state.store.ping().await?;
     Ok(Json(json!({ "status": "ready", "storage": state.store.backend() })))
 }

@@ -7,10 +7,13 @@ mod concurrency;
 mod customers;
 mod errors;
 mod idempotency;
+mod observability;
 mod openapi;
 mod purchases;
+mod ratelimit;
 mod redemptions;
 mod rewards;
+mod waiting;
 
 mod adjustments;
 mod coupons;
