@@ -234,7 +234,18 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<ExitCode> {
         ClientCommand::Void { transaction, amount_cents, client: args } => {
             let client = args.writer().await?;
             let result = client.void_transaction(&transaction, &VoidTransaction { amount_cents }).await;
-            Ok(answer(&args, result, |v| format!("voided {transaction}: {}", v.value)))
+            Ok(answer(&args, result, |v| {
+                let t = &v.value;
+                format!(
+                    "{} is {}: {} of {} cents and {} of {} points voided",
+                    t.id,
+                    t.status.as_str(),
+                    t.voided_amount_cents,
+                    t.spend_amount_cents,
+                    t.voided_points,
+                    t.points
+                )
+            }))
         }
         ClientCommand::Fulfil { redemption, client: args } => {
             let client = args.writer().await?;
