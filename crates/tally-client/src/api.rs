@@ -7,13 +7,13 @@
 
 use reqwest::Method;
 use serde_json::Value;
-use tally_core::model::{Balance, Customer, LedgerEntry, Program, Redemption, Reward, Transaction};
+use tally_core::model::{Balance, Coupon, Customer, LedgerEntry, Program, Redemption, Reward, Transaction};
 
 use crate::client::{Client, WriteRequest, segment};
 use crate::error::Result;
 use crate::types::{
     CustomerFilter, KeyInfo, NewAdjustment, NewCustomer, NewRedemption, NewReward, NewTransaction, Page, PageParams,
-    ProgramPatch, RewardPatch, VoidTransaction, Written,
+    ProgramPatch, RewardPatch, V2Redeem, V2Redemption, V2RedemptionList, VoidTransaction, Written,
 };
 
 /// The writes of the API, as requests ready to send.
@@ -29,7 +29,8 @@ pub mod ops {
         WriteRequest::new("customer.upsert", Method::POST, "/api/v1/customers".into(), body)
     }
 
-    pub fn adjust_points(customer_id: &str, body: &NewAdjustment) -> WriteRequest<Value> {
+    /// Its answer is the adjustment's ledger entry (201).
+    pub fn adjust_points(customer_id: &str, body: &NewAdjustment) -> WriteRequest<LedgerEntry> {
         let path = format!("/api/v1/customers/{}/adjustments", segment(customer_id));
         WriteRequest::new("customer.adjust", Method::POST, path, body)
     }
@@ -38,7 +39,8 @@ pub mod ops {
         WriteRequest::new("transaction.create", Method::POST, "/api/v1/transactions".into(), body)
     }
 
-    pub fn void_transaction(transaction_id: &str, body: &VoidTransaction) -> WriteRequest<Value> {
+    /// Its answer is the purchase as the void left it (200).
+    pub fn void_transaction(transaction_id: &str, body: &VoidTransaction) -> WriteRequest<Transaction> {
         let path = format!("/api/v1/transactions/{}/void", segment(transaction_id));
         WriteRequest::new("transaction.void", Method::POST, path, body)
     }
@@ -65,13 +67,19 @@ pub mod ops {
         WriteRequest::new("redemption.cancel", Method::POST, path, &empty())
     }
 
-    pub fn redeem_coupon(code: &str) -> WriteRequest<Value> {
+    /// Its answer is the coupon, now `redeemed` (200).
+    pub fn redeem_coupon(code: &str) -> WriteRequest<Coupon> {
         let path = format!("/api/v1/coupons/{}/redeem", segment(code));
         WriteRequest::new("coupon.redeem", Method::POST, path, &empty())
     }
 
     pub fn update_program(body: &ProgramPatch) -> WriteRequest<Program> {
         WriteRequest::new("program.update", Method::PATCH, "/api/v1/program".into(), body)
+    }
+
+    /// The v2 compatibility shape of [`redeem`], with the same idempotency contract.
+    pub fn redeem_v2(body: &V2Redeem) -> WriteRequest<V2Redemption> {
+        WriteRequest::new("redemption.create_v2", Method::POST, "/api/v2/loyalty/rewards/redeem".into(), body)
     }
 }
 
@@ -124,8 +132,8 @@ impl Client {
         self.get(&format!("/api/v1/customers/{}/ledger{}", segment(customer_id), page_query(page))).await
     }
 
-    /// Signed points with a required reason.
-    pub async fn adjust_points(&self, customer_id: &str, adjustment: &NewAdjustment) -> Result<Written<Value>> {
+    /// Signed points with a required reason; the answer is the ledger entry it made.
+    pub async fn adjust_points(&self, customer_id: &str, adjustment: &NewAdjustment) -> Result<Written<LedgerEntry>> {
         self.submit(ops::adjust_points(customer_id, adjustment)).await
     }
 
@@ -140,8 +148,10 @@ impl Client {
         self.get(&format!("/api/v1/transactions/{}", segment(transaction_id))).await
     }
 
-    /// Voids a purchase (all of it, or `amount_cents` of it).
-    pub async fn void_transaction(&self, transaction_id: &str, void: &VoidTransaction) -> Result<Written<Value>> {
+    /// Voids a purchase (all of it, or `amount_cents` of it), taking back its
+    /// points in proportion; the answer is the purchase with its `status` and
+    /// `voided_*` totals.
+    pub async fn void_transaction(&self, transaction_id: &str, void: &VoidTransaction) -> Result<Written<Transaction>> {
         self.submit(ops::void_transaction(transaction_id, void)).await
     }
 
@@ -189,11 +199,14 @@ impl Client {
 
     // Coupons.
 
-    pub async fn coupon(&self, code: &str) -> Result<Value> {
+    /// A coupon by its code (case-insensitive).
+    pub async fn coupon(&self, code: &str) -> Result<Coupon> {
         self.get(&format!("/api/v1/coupons/{}", segment(code))).await
     }
 
-    pub async fn redeem_coupon(&self, code: &str) -> Result<Written<Value>> {
+    /// Uses a coupon, once: it fulfils the coupon's redemption. A second use is
+    /// 422 `already_redeemed`, a coupon of a cancelled redemption 422 `coupon_void`.
+    pub async fn redeem_coupon(&self, code: &str) -> Result<Written<Coupon>> {
         self.submit(ops::redeem_coupon(code)).await
     }
 
@@ -205,6 +218,18 @@ impl Client {
 
     pub async fn update_program(&self, patch: &ProgramPatch) -> Result<Written<Program>> {
         self.submit(ops::update_program(patch)).await
+    }
+
+    // The v2 compatibility pair.
+
+    /// `POST /api/v2/loyalty/rewards/redeem`: one unit, exactly once, like [`Client::redeem`].
+    pub async fn redeem_v2(&self, redemption: &V2Redeem) -> Result<Written<V2Redemption>> {
+        self.submit(ops::redeem_v2(redemption)).await
+    }
+
+    /// `GET /api/v2/loyalty/redemptions/{customer_id}`: the latest 100, newest first.
+    pub async fn redemptions_v2(&self, customer_id: &str) -> Result<V2RedemptionList> {
+        self.get(&format!("/api/v2/loyalty/redemptions/{}", segment(customer_id))).await
     }
 
     // Idempotency keys.
@@ -234,6 +259,10 @@ mod tests {
         assert_eq!(adjust.path, "/api/v1/customers/cus_1/adjustments");
         assert_eq!(adjust.body, br#"{"points":-5,"reason":"goodwill"}"#);
         assert_eq!(ops::redeem_coupon("A B/1").path, "/api/v1/coupons/A%20B%2F1/redeem");
+        assert_eq!(ops::redeem_coupon("ABC").body, b"{}");
+        let v2 = ops::redeem_v2(&V2Redeem { points_amount: Some(10), ..V2Redeem::new("cus_1", "rwd_1") });
+        assert_eq!(v2.path, "/api/v2/loyalty/rewards/redeem");
+        assert_eq!(v2.body, br#"{"customer_id":"cus_1","reward_id":"rwd_1","points_amount":10}"#);
         let patch = ops::update_reward("rwd_1", &RewardPatch { active: Some(false), ..Default::default() });
         assert_eq!((patch.method.as_str(), patch.path.as_str()), ("PATCH", "/api/v1/rewards/rwd_1"));
     }

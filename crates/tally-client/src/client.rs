@@ -168,10 +168,11 @@ pub enum ResumeOutcome {
 
 /// Whether the server still recognises this operation's key after the stored
 /// response expired (`docs/idempotency.md`, "Retention, and beyond it"), or a
-/// re-send is harmless anyway. Purchases, redemptions and adjustments keep their
-/// key in the resource; upserts and patches set the same state again; void,
-/// fulfil, cancel and coupon redeem refuse a repeat with a 422. Creating a
-/// reward, and any operation this SDK does not know, gets no such benefit.
+/// re-send is harmless anyway. Purchases, redemptions (v1 and v2), adjustments
+/// and voids keep their key in the resource or its ledger entry; upserts and
+/// patches set the same state again; fulfil, cancel and coupon redeem refuse a
+/// repeat with a 422. Creating a reward, and any operation this SDK does not
+/// know, gets no such benefit.
 pub fn survives_retention(operation: &str) -> bool {
     matches!(
         operation,
@@ -180,6 +181,7 @@ pub fn survives_retention(operation: &str) -> bool {
             | "transaction.create"
             | "transaction.void"
             | "redemption.create"
+            | "redemption.create_v2"
             | "redemption.fulfil"
             | "redemption.cancel"
             | "coupon.redeem"

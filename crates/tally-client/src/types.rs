@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tally_core::model::{RewardKind, VoidPolicy};
+use tally_core::model::{RedemptionStatus, RewardKind, VoidPolicy};
 
 /// `POST /customers`: upsert by email or phone.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,6 +122,50 @@ impl NewRedemption {
     pub fn new(customer_id: impl Into<String>, reward_id: impl Into<String>) -> Self {
         Self { customer_id: customer_id.into(), reward_id: reward_id.into(), quantity: None }
     }
+}
+
+/// `POST /api/v2/loyalty/rewards/redeem`: the compatibility shape of a
+/// one-unit redemption.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct V2Redeem {
+    pub customer_id: String,
+    pub reward_id: String,
+    /// When sent, must equal the reward's cost (422 `points_amount_mismatch` otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub points_amount: Option<i64>,
+    /// Accepted for compatibility; the server does not interpret it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redemption_type: Option<String>,
+}
+
+impl V2Redeem {
+    pub fn new(customer_id: impl Into<String>, reward_id: impl Into<String>) -> Self {
+        Self {
+            customer_id: customer_id.into(),
+            reward_id: reward_id.into(),
+            points_amount: None,
+            redemption_type: None,
+        }
+    }
+}
+
+/// A redemption in the v2 compatibility shape (the same redemption as v1's).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct V2Redemption {
+    pub redemption_id: String,
+    pub customer_id: String,
+    pub reward_id: String,
+    pub points_amount: i64,
+    pub quantity: i64,
+    pub status: RedemptionStatus,
+    pub created_at: DateTime<Utc>,
+}
+
+/// `GET /api/v2/loyalty/redemptions/{customer_id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct V2RedemptionList {
+    pub customer_id: String,
+    pub redemptions: Vec<V2Redemption>,
 }
 
 /// `PATCH /program`: absent fields stay as they are.

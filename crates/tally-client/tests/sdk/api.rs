@@ -1,9 +1,9 @@
 //! Every route that exists on this server, through the typed SDK.
 
-use tally_client::model::{RedemptionStatus, RewardKind};
+use tally_client::model::{CouponStatus, LedgerOperation, RedemptionStatus, RewardKind, TransactionStatus};
 use tally_client::{
-    CustomerFilter, IntentState, NewCustomer, NewRedemption, NewReward, NewTransaction, PageParams, ProgramPatch,
-    RewardPatch,
+    CustomerFilter, IntentState, NewAdjustment, NewCustomer, NewRedemption, NewReward, NewTransaction, PageParams,
+    ProgramPatch, RewardPatch, V2Redeem, VoidTransaction,
 };
 
 use crate::backend_tests;
@@ -113,7 +113,116 @@ async fn refusals_carry_status_code_and_detail_and_are_final(backend: Backend) {
     assert_eq!(unauthorized.status(), Some(401));
 }
 
+async fn voids_adjustments_fulfil_cancel_coupons_and_v2_answer_in_their_types(backend: Backend) {
+    let server = spawn_server(backend).await;
+    let client = server.client().await;
+    let ada = client.upsert_customer(&NewCustomer::email("ada@example.com")).await.unwrap().value.id;
+    let purchase = client.record_purchase(&NewTransaction::new(&ada, 10_000, "EUR")).await.unwrap().value;
+    assert_eq!((purchase.points, purchase.status), (100, TransactionStatus::Completed));
+
+    // Voids: a part, the rest, then nothing left to void.
+    let part = client.void_transaction(&purchase.id, &VoidTransaction { amount_cents: Some(25_00) }).await.unwrap();
+    assert_eq!((part.status, part.replayed), (200, false));
+    let t = &part.value;
+    assert_eq!(
+        (t.status, t.voided_amount_cents, t.voided_points, t.points),
+        (TransactionStatus::PartiallyVoided, 25_00, 25, 100)
+    );
+    let rest = client.void_transaction(&purchase.id, &VoidTransaction::default()).await.unwrap().value;
+    assert_eq!((rest.status, rest.voided_amount_cents, rest.voided_points), (TransactionStatus::Voided, 10_000, 100));
+    assert_eq!(client.transaction(&purchase.id).await.unwrap(), rest);
+    let again = client.void_transaction(&purchase.id, &VoidTransaction::default()).await.unwrap_err();
+    assert_eq!((again.status(), again.code()), (Some(422), Some("already_voided")));
+
+    // Adjustments answer with their ledger entry.
+    let credit = NewAdjustment { points: 80, reason: "goodwill: late delivery".into() };
+    let entry = client.adjust_points(&ada, &credit).await.unwrap();
+    assert_eq!(entry.status, 201);
+    let e = &entry.value;
+    assert_eq!((e.operation, e.points, e.balance_after), (LedgerOperation::Adjustment, 80, 80));
+    assert_eq!((e.customer_id.as_str(), e.reason.as_deref()), (ada.as_str(), Some("goodwill: late delivery")));
+    assert!(e.token_id.is_some(), "the token that made it is recorded");
+    let debit = client.adjust_points(&ada, &NewAdjustment { points: -30, reason: "typo".into() }).await.unwrap();
+    assert_eq!((debit.value.points, debit.value.balance_after), (-30, 50));
+    let too_much = client.adjust_points(&ada, &NewAdjustment { points: -51, reason: "x".into() }).await.unwrap_err();
+    assert_eq!(too_much.code(), Some("insufficient_points"));
+    let no_reason = client.adjust_points(&ada, &NewAdjustment { points: 5, reason: " ".into() }).await.unwrap_err();
+    assert_eq!(no_reason.status(), Some(422), "{no_reason}");
+    let ledger = client.ledger(&ada, &PageParams::default()).await.unwrap().data;
+    assert_eq!(ledger[0], debit.value, "newest first, the same entry the write answered");
+    assert_eq!(ledger.iter().filter(|l| l.operation == LedgerOperation::Void).count(), 2);
+
+    // Fulfil and cancel: each only from pending.
+    let mug = client.create_reward(&NewReward { stock: Some(5), ..NewReward::new("Mug", 10) }).await.unwrap().value;
+    let first = client.redeem(&NewRedemption::new(&ada, &mug.id)).await.unwrap().value;
+    let fulfilled = client.fulfil_redemption(&first.id).await.unwrap().value;
+    assert_eq!((fulfilled.id.as_str(), fulfilled.status), (first.id.as_str(), RedemptionStatus::Fulfilled));
+    assert_eq!(client.fulfil_redemption(&first.id).await.unwrap_err().code(), Some("already_fulfilled"));
+    assert_eq!(client.cancel_redemption(&first.id).await.unwrap_err().code(), Some("already_fulfilled"));
+    let second = client.redeem(&NewRedemption::new(&ada, &mug.id)).await.unwrap().value;
+    assert_eq!(client.balance(&ada).await.unwrap().available, 30);
+    let cancelled = client.cancel_redemption(&second.id).await.unwrap().value;
+    assert_eq!(cancelled.status, RedemptionStatus::Cancelled);
+    assert_eq!(client.balance(&ada).await.unwrap().available, 40, "the cancel refunded its points");
+    assert_eq!(client.reward(&mug.id).await.unwrap().stock, Some(4), "and its stock");
+
+    // A voucher's redemption carries a coupon, used once by its code in any case.
+    let voucher = NewReward { kind: Some(RewardKind::Voucher), ..NewReward::new("10 % off", 5) };
+    let voucher = client.create_reward(&voucher).await.unwrap().value;
+    let with_coupon = client.redeem(&NewRedemption::new(&ada, &voucher.id)).await.unwrap().value;
+    let code = with_coupon.coupon_code.clone().expect("a voucher issues a coupon");
+    let coupon = client.coupon(&code.to_ascii_lowercase()).await.unwrap();
+    assert_eq!((coupon.status, coupon.redemption_id.as_str()), (CouponStatus::Active, with_coupon.id.as_str()));
+    let used = client.redeem_coupon(&code).await.unwrap();
+    assert_eq!(
+        (used.status, used.value.status, used.value.code.as_str()),
+        (200, CouponStatus::Redeemed, code.as_str())
+    );
+    assert!(used.value.redeemed_at.is_some());
+    assert_eq!(client.redemption(&with_coupon.id).await.unwrap().status, RedemptionStatus::Fulfilled);
+    assert_eq!(client.redeem_coupon(&code).await.unwrap_err().code(), Some("already_redeemed"));
+    let void_coupon = client.redeem(&NewRedemption::new(&ada, &voucher.id)).await.unwrap().value;
+    client.cancel_redemption(&void_coupon.id).await.unwrap();
+    let void_code = void_coupon.coupon_code.unwrap();
+    assert_eq!(client.coupon(&void_code).await.unwrap().status, CouponStatus::Void);
+    assert_eq!(client.redeem_coupon(&void_code).await.unwrap_err().code(), Some("coupon_void"));
+    assert_eq!(client.coupon("NOSUCHCODE").await.unwrap_err().code(), Some("coupon_not_found"));
+
+    // The v2 compatibility pair.
+    let v2 = client.redeem_v2(&V2Redeem { points_amount: Some(10), ..V2Redeem::new(&ada, &mug.id) }).await.unwrap();
+    assert_eq!(v2.status, 201);
+    assert_eq!((v2.value.points_amount, v2.value.quantity, v2.value.status), (10, 1, RedemptionStatus::Pending));
+    assert_eq!(
+        client.redemption(&v2.value.redemption_id).await.unwrap().points_spent,
+        10,
+        "the same redemption as v1's"
+    );
+    let wrong = V2Redeem { points_amount: Some(9), ..V2Redeem::new(&ada, &mug.id) };
+    assert_eq!(client.redeem_v2(&wrong).await.unwrap_err().code(), Some("points_amount_mismatch"));
+    let listed = client.redemptions_v2(&ada).await.unwrap();
+    assert_eq!((listed.customer_id.as_str(), listed.redemptions.len()), (ada.as_str(), 5));
+    assert_eq!(listed.redemptions[0], v2.value, "newest first");
+
+    // Every write was journaled and has its final answer.
+    let journal = client.journal().unwrap();
+    assert_eq!(journal.pending().await.unwrap(), []);
+    let operations: std::collections::HashSet<String> =
+        journal.intents().await.unwrap().into_iter().map(|i| i.operation).collect();
+    for op in [
+        "transaction.void",
+        "customer.adjust",
+        "redemption.fulfil",
+        "redemption.cancel",
+        "coupon.redeem",
+        "redemption.create_v2",
+    ] {
+        assert!(operations.contains(op), "{op} is journaled: {operations:?}");
+    }
+    server.assert_verified().await;
+}
+
 backend_tests!(
     typed_calls_cover_customers_transactions_rewards_redemptions_program_and_keys,
     refusals_carry_status_code_and_detail_and_are_final,
+    voids_adjustments_fulfil_cancel_coupons_and_v2_answer_in_their_types,
 );

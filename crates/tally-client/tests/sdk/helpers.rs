@@ -39,23 +39,34 @@ macro_rules! backend_tests {
     };
 }
 
+/// The concrete store, for what only tests may do (move time).
+enum Raw {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
 /// A real Tally server on a free port, with one program and its token.
 pub struct Server {
     pub address: String,
     pub token: String,
     pub store: Arc<dyn Store>,
+    raw: Raw,
     /// Holds the SQLite file and the journals of the test.
     pub dir: tempfile::TempDir,
 }
 
 pub async fn spawn_server(backend: Backend) -> Server {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store: Arc<dyn Store> = match backend {
-        Backend::Sqlite => Arc::new(SqliteStore::open(dir.path().join("tally.db")).await.expect("open sqlite")),
+    let raw = match backend {
+        Backend::Sqlite => Raw::Sqlite(SqliteStore::open(dir.path().join("tally.db")).await.expect("open sqlite")),
         Backend::Postgres => {
             let url = tally_store_postgres::scratch::scratch_database_url().await;
-            Arc::new(PgStore::connect(&url, 8).await.expect("connect postgres"))
+            Raw::Postgres(PgStore::connect(&url, 8).await.expect("connect postgres"))
         }
+    };
+    let store: Arc<dyn Store> = match &raw {
+        Raw::Sqlite(s) => Arc::new(s.clone()),
+        Raw::Postgres(s) => Arc::new(s.clone()),
     };
     let app = Application::with_store(store.clone(), "127.0.0.1:0".parse().unwrap(), Duration::from_secs(3600))
         .await
@@ -64,7 +75,7 @@ pub async fn spawn_server(backend: Backend) -> Server {
     tokio::spawn(app.run_until_stopped());
     let program = store.create_program("sdk-test", &ProgramSettings::default()).await.unwrap();
     let token = issue_token(store.as_ref(), &program.id).await.unwrap();
-    Server { address, token, store, dir }
+    Server { address, token, store, raw, dir }
 }
 
 /// The default policy, scaled down so retries take milliseconds.
@@ -88,6 +99,23 @@ impl Server {
         client.record_purchase(&NewTransaction::new(&customer.id, points * 100, "EUR")).await.unwrap();
         let reward = client.create_reward(&NewReward::new("Coffee", cost)).await.unwrap().value;
         (customer.id, reward.id)
+    }
+
+    /// Moves every stored response past its retention, by the database clock:
+    /// what a retry arriving days later meets.
+    pub async fn expire_idempotency_records(&self) {
+        match &self.raw {
+            Raw::Sqlite(s) => s
+                .execute_raw(
+                    "UPDATE idempotency_records \
+                     SET expires_at = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) - 1000",
+                )
+                .await
+                .unwrap(),
+            Raw::Postgres(s) => {
+                s.execute_raw("UPDATE idempotency_records SET expires_at = now() - interval '1 second'").await.unwrap()
+            }
+        };
     }
 
     pub async fn assert_verified(&self) {

@@ -11,8 +11,8 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 use tally_client::{
-    Client, IntentState, NewCustomer, NewRedemption, NewTransaction, ResumeOutcome, RetryPolicy, VoidTransaction,
-    Written,
+    Client, IntentState, NewAdjustment, NewCustomer, NewRedemption, NewTransaction, ResumeOutcome, RetryPolicy,
+    VoidTransaction, Written,
 };
 
 /// Exit status of a write the server refused (a final answer, e.g. 422).
@@ -115,6 +115,19 @@ pub enum ClientCommand {
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// Add points to a customer's balance, or take them away, with a reason.
+    Adjust {
+        /// The customer (`cus_…`).
+        customer: String,
+        /// Signed: positive credits, negative debits (`--points -50`).
+        #[arg(long, allow_negative_numbers = true)]
+        points: i64,
+        /// Why, for the ledger (required).
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
     /// Mark a pending redemption fulfilled.
     Fulfil {
         /// The redemption (`rdm_…`).
@@ -127,6 +140,11 @@ pub enum ClientCommand {
         redemption: String,
         #[command(flatten)]
         client: ClientArgs,
+    },
+    /// Coupons issued by voucher rewards.
+    Coupon {
+        #[command(subcommand)]
+        command: CouponCommand,
     },
     /// A customer's balance.
     Balance {
@@ -176,6 +194,23 @@ pub enum CustomerCommand {
         phone: Option<String>,
         #[arg(long)]
         name: Option<String>,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CouponCommand {
+    /// Use a coupon, once: fulfils its redemption.
+    Redeem {
+        /// The coupon's code (case-insensitive).
+        code: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// A coupon and its status.
+    Show {
+        code: String,
         #[command(flatten)]
         client: ClientArgs,
     },
@@ -234,7 +269,51 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<ExitCode> {
         ClientCommand::Void { transaction, amount_cents, client: args } => {
             let client = args.writer().await?;
             let result = client.void_transaction(&transaction, &VoidTransaction { amount_cents }).await;
-            Ok(answer(&args, result, |v| format!("voided {transaction}: {}", v.value)))
+            Ok(answer(&args, result, |v| {
+                let t = &v.value;
+                format!(
+                    "{} is {}: {} of {} cents and {} of {} points voided",
+                    t.id,
+                    t.status.as_str(),
+                    t.voided_amount_cents,
+                    t.spend_amount_cents,
+                    t.voided_points,
+                    t.points
+                )
+            }))
+        }
+        ClientCommand::Adjust { customer, points, reason, client: args } => {
+            let client = args.writer().await?;
+            let result = client.adjust_points(&customer, &NewAdjustment { points, reason }).await;
+            Ok(answer(&args, result, |e| {
+                let e = &e.value;
+                format!("adjusted {} by {:+} points ({}): balance {}", e.customer_id, e.points, e.id, e.balance_after)
+            }))
+        }
+        ClientCommand::Coupon { command: CouponCommand::Redeem { code, client: args } } => {
+            let client = args.writer().await?;
+            let result = client.redeem_coupon(&code).await;
+            Ok(answer(&args, result, |c| {
+                let c = &c.value;
+                format!("coupon {} is {}: redemption {} fulfilled", c.code, c.status.as_str(), c.redemption_id)
+            }))
+        }
+        ClientCommand::Coupon { command: CouponCommand::Show { code, client: args } } => {
+            let client = args.reader().await?;
+            Ok(match client.coupon(&code).await {
+                Ok(c) if args.json => print_json(&c),
+                Ok(c) => {
+                    println!("coupon {} is {}", c.code, c.status.as_str());
+                    println!("  customer     {}", c.customer_id);
+                    println!("  reward       {}", c.reward_id);
+                    println!("  redemption   {}", c.redemption_id);
+                    if let Some(at) = c.redeemed_at {
+                        println!("  redeemed at  {}", at.to_rfc3339());
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => failure(&args, &e),
+            })
         }
         ClientCommand::Fulfil { redemption, client: args } => {
             let client = args.writer().await?;

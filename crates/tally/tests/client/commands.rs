@@ -1,5 +1,6 @@
 //! Each client command: its sentence, its `--json`, its exit code.
 
+use tally_client::model::RewardKind;
 use tally_client::{IntentState, Journal, NewReward};
 
 use crate::backend_tests;
@@ -98,7 +99,66 @@ async fn a_write_without_an_answer_exits_75_and_resume_finishes_it_once(backend:
     env.assert_verified();
 }
 
+async fn adjust_void_and_coupon_commands_and_their_resume(backend: Backend) {
+    let env = start(backend).await;
+    let customer = env.json(&["customer", "upsert", "--email", "cy@example.com"])["id"].as_str().unwrap().to_owned();
+    let purchase = env.json(&["earn", "--customer", &customer, "--spend-cents", "50000", "--currency", "EUR"]);
+    let purchase = purchase["id"].as_str().unwrap().to_owned();
+
+    let debit = env.run(&["adjust", &customer, "--points", "-50", "--reason", "typo on the receipt"]);
+    assert!(debit.status.success(), "{}", stderr(&debit));
+    let sentence = stdout(&debit);
+    assert!(sentence.starts_with(&format!("adjusted {customer} by -50 points (led_")), "{sentence}");
+    assert!(sentence.contains("): balance 450 (key "), "{sentence}");
+    let credit = env.json(&["adjust", &customer, "--points", "25", "--reason", "goodwill"]);
+    assert_eq!((credit["operation"].as_str(), credit["reason"].as_str()), (Some("adjustment"), Some("goodwill")));
+    assert_eq!(credit["balance_after"], 475);
+    let no_reason = env.run(&["adjust", &customer, "--points", "5"]);
+    assert_eq!(no_reason.status.code(), Some(2), "a reason is required: {}", stderr(&no_reason));
+    let too_much = env.run(&["adjust", &customer, "--points", "-10000", "--reason", "oops"]);
+    assert_eq!(too_much.status.code(), Some(1));
+    assert!(stderr(&too_much).contains("insufficient_points"), "{}", stderr(&too_much));
+
+    let voided = env.run(&["void", &purchase, "--amount-cents", "10000"]);
+    assert!(voided.status.success(), "{}", stderr(&voided));
+    assert!(
+        stdout(&voided)
+            .starts_with(&format!("{purchase} is partially_voided: 10000 of 50000 cents and 100 of 500 points voided")),
+        "{}",
+        stdout(&voided)
+    );
+
+    let voucher = NewReward { kind: Some(RewardKind::Voucher), ..NewReward::new("10 % off", 5) };
+    let voucher = env.api().await.create_reward(&voucher).await.unwrap().value.id;
+    let redemption = env.json(&["redeem", "--customer", &customer, "--reward", &voucher]);
+    let code = redemption["coupon_code"].as_str().expect("a voucher issues a coupon").to_owned();
+    let shown = stdout(&env.run(&["coupon", "show", &code]));
+    assert!(shown.starts_with(&format!("coupon {code} is active")), "{shown}");
+    let used = env.run(&["coupon", "redeem", &code.to_ascii_lowercase()]);
+    assert!(used.status.success(), "{}", stderr(&used));
+    let expected = format!("coupon {code} is redeemed: redemption {} fulfilled", redemption["id"].as_str().unwrap());
+    assert!(stdout(&used).starts_with(&expected), "{}", stdout(&used));
+    let twice = env.run(&["coupon", "redeem", &code]);
+    assert_eq!(twice.status.code(), Some(1));
+    assert!(stderr(&twice).contains("422 already_redeemed"), "{}", stderr(&twice));
+    assert_eq!(env.json(&["coupon", "show", &code])["status"], "redeemed");
+
+    // An adjustment with no answer is journaled, exits 75, and resume applies it once.
+    let dead = format!("http://127.0.0.1:{}", free_port());
+    let output = env
+        .command(&["adjust", &customer, "--points", "3", "--reason", "late", "--url", &dead, "--max-retries", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(75), "{}", stderr(&output));
+    let resumed = env.run(&["resume"]);
+    assert!(stdout(&resumed).contains("customer.adjust: 201, done now"), "{}", stdout(&resumed));
+    assert!(stdout(&resumed).contains("1 succeeded, 0 refused"), "{}", stdout(&resumed));
+    assert_eq!(env.json(&["balance", &customer])["available"], 500 - 50 + 25 - 100 - 5 + 3);
+    env.assert_verified();
+}
+
 backend_tests!(
     writes_and_reads_print_sentences_or_json_and_refusals_exit_1,
     a_write_without_an_answer_exits_75_and_resume_finishes_it_once,
+    adjust_void_and_coupon_commands_and_their_resume,
 );
