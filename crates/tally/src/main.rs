@@ -1,6 +1,9 @@
 //! The `tally` command.
 
+mod commands;
+
 use std::net::SocketAddr;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -122,6 +125,9 @@ enum Command {
         #[arg(long)]
         program: Option<String>,
     },
+    /// The client commands, on `tally-client`: writes are journaled and retried with their keys.
+    #[command(flatten)]
+    Client(commands::ClientCommand),
 }
 
 #[derive(Subcommand)]
@@ -146,8 +152,8 @@ enum TokenCommand {
 }
 
 /// Logs go to stderr; stdout is for what a command prints (ids, tokens, the demo).
-fn init_logging(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+fn init_logging(format: LogFormat, default_filter: &str) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match format {
         LogFormat::Text => logs.init(),
@@ -158,12 +164,14 @@ fn init_logging(format: LogFormat) {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
-    init_logging(match &cli.command {
-        Command::Serve { log_format, .. } => *log_format,
-        _ => LogFormat::Text,
-    });
+    let (format, default_filter) = match &cli.command {
+        Command::Serve { log_format, .. } => (*log_format, "info,sqlx=warn"),
+        Command::Client(_) => (LogFormat::Text, commands::ClientCommand::default_log_filter()),
+        _ => (LogFormat::Text, "info,sqlx=warn"),
+    };
+    init_logging(format, default_filter);
     match cli.command {
         Command::Serve { storage, listen, demo, maintenance_interval_secs, node, log_format: _ } => {
             let settings = Settings {
@@ -212,8 +220,9 @@ async fn main() -> anyhow::Result<()> {
                 std::process::exit(1);
             }
         }
+        Command::Client(command) => return commands::run(command).await,
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print_demo(demo: &demo::Demo, addr: &str) {

@@ -1,0 +1,105 @@
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tally_client::{Client, NewCustomer, NewReward, NewTransaction, RetryPolicy};
+use tally_core::model::ProgramSettings;
+use tally_server::Application;
+use tally_server::auth::issue_token;
+use tally_store::Store;
+use tally_store_postgres::PgStore;
+use tally_store_sqlite::SqliteStore;
+
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// One test per backend for each listed `async fn(Backend)`.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($case:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    super::$case($crate::helpers::Backend::Sqlite).await
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    super::$case($crate::helpers::Backend::Postgres).await
+                }
+            )+
+        }
+    };
+}
+
+/// A real Tally server on a free port, with one program and its token.
+pub struct Server {
+    pub address: String,
+    pub token: String,
+    pub store: Arc<dyn Store>,
+    /// Holds the SQLite file and the journals of the test.
+    pub dir: tempfile::TempDir,
+}
+
+pub async fn spawn_server(backend: Backend) -> Server {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store: Arc<dyn Store> = match backend {
+        Backend::Sqlite => Arc::new(SqliteStore::open(dir.path().join("tally.db")).await.expect("open sqlite")),
+        Backend::Postgres => {
+            let url = tally_store_postgres::scratch::scratch_database_url().await;
+            Arc::new(PgStore::connect(&url, 8).await.expect("connect postgres"))
+        }
+    };
+    let app = Application::with_store(store.clone(), "127.0.0.1:0".parse().unwrap(), Duration::from_secs(3600))
+        .await
+        .unwrap();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let program = store.create_program("sdk-test", &ProgramSettings::default()).await.unwrap();
+    let token = issue_token(store.as_ref(), &program.id).await.unwrap();
+    Server { address, token, store, dir }
+}
+
+/// The default policy, scaled down so retries take milliseconds.
+pub fn fast_retries() -> RetryPolicy {
+    RetryPolicy::scaled(Duration::from_millis(10))
+}
+
+pub async fn client(address: &str, token: &str, journal: &Path, retry: RetryPolicy) -> Client {
+    Client::builder(address, token).journal(journal).retry(retry).build().await.unwrap()
+}
+
+impl Server {
+    pub async fn client(&self) -> Client {
+        client(&self.address, &self.token, &self.dir.path().join("journal.db"), fast_retries()).await
+    }
+
+    /// A customer with `points` earned through a purchase, and a reward of `cost` points.
+    pub async fn customer_and_reward(&self, points: i64, cost: i64) -> (String, String) {
+        let client = self.client().await;
+        let customer = client.upsert_customer(&NewCustomer::email("ada@example.com")).await.unwrap().value;
+        client.record_purchase(&NewTransaction::new(&customer.id, points * 100, "EUR")).await.unwrap();
+        let reward = client.create_reward(&NewReward::new("Coffee", cost)).await.unwrap().value;
+        (customer.id, reward.id)
+    }
+
+    pub async fn assert_verified(&self) {
+        let violations = self.store.verify(None).await.unwrap();
+        assert!(violations.is_empty(), "ledger violations: {violations:?}");
+    }
+}
+
+/// Logs the SDK's attempts when a test runs with `RUST_LOG` set.
+pub fn init_logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+}

@@ -1,0 +1,175 @@
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+use tally_client::Client;
+
+pub const TALLY: &str = env!("CARGO_BIN_EXE_tally");
+
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// One test per backend for each listed `async fn(Backend)`.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($case:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    super::$case($crate::helpers::Backend::Sqlite).await
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    super::$case($crate::helpers::Backend::Postgres).await
+                }
+            )+
+        }
+    };
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A `tally serve` process, killed when dropped.
+pub struct Node {
+    child: Child,
+    pub url: String,
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A server process on its own database, a program, its token, and a work
+/// directory for journals and CSV files.
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub database_url: String,
+    pub token: String,
+    pub node: Node,
+}
+
+fn admin(args: &[&str], database_url: &str) -> String {
+    let output = Command::new(TALLY).args(args).env("TALLY_DATABASE_URL", database_url).output().unwrap();
+    assert!(output.status.success(), "tally {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+/// These tests are about the client, not rate limits: lift the program's
+/// limit (600 requests a minute by default) far above what an import sends.
+async fn lift_rate_limit(url: &str, token: &str) {
+    let response = reqwest::Client::new()
+        .patch(format!("{url}/api/v1/program"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({ "rate_limit_per_minute": 1_000_000 }))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "PATCH /api/v1/program: {}", response.status());
+}
+
+pub async fn start(backend: Backend) -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = match backend {
+        Backend::Sqlite => dir.path().join("tally.db").to_str().unwrap().to_owned(),
+        Backend::Postgres => tally_store_postgres::scratch::scratch_database_url().await,
+    };
+    let program = admin(&["program", "create", "client test"], &database_url);
+    let token = admin(&["token", "create", "--program", &program], &database_url);
+    let port = free_port();
+    let child = Command::new(TALLY)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("TALLY_DATABASE_URL", &database_url)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let node = Node { child, url: format!("http://127.0.0.1:{port}") };
+    let http = reqwest::Client::new();
+    for _ in 0..100 {
+        if http.get(format!("{}/readyz", node.url)).send().await.is_ok_and(|r| r.status().is_success()) {
+            lift_rate_limit(&node.url, &token).await;
+            return Env { dir, database_url, token, node };
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("tally serve did not become ready on {}", node.url);
+}
+
+impl Env {
+    pub fn journal(&self) -> PathBuf {
+        self.dir.path().join("journal.db")
+    }
+
+    /// `tally ARGS` as a client of this server: its token, its journal, fast retries.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(TALLY);
+        command
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("TALLY_URL", &self.node.url)
+            .env("TALLY_TOKEN", &self.token)
+            .env("TALLY_JOURNAL", self.journal())
+            .env("TALLY_RETRY_BASE_MS", "10")
+            .env_remove("RUST_LOG");
+        command
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    /// Runs `tally ARGS --json`, asserts success, and parses what it printed.
+    pub fn json(&self, args: &[&str]) -> Value {
+        let mut args = args.to_vec();
+        args.push("--json");
+        let output = self.run(&args);
+        assert!(output.status.success(), "tally {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+            panic!("tally {args:?} printed no JSON ({e}): {}", String::from_utf8_lossy(&output.stdout))
+        })
+    }
+
+    /// An SDK client for checking the server's state (no journal).
+    pub async fn api(&self) -> Client {
+        Client::builder(&self.node.url, &self.token).build().await.unwrap()
+    }
+
+    /// A second program on the same server, and its token.
+    pub fn other_token(&self) -> String {
+        let program = admin(&["program", "create", "other"], &self.database_url);
+        let token = admin(&["token", "create", "--program", &program], &self.database_url);
+        let lift = lift_rate_limit(&self.node.url, &token);
+        tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(lift));
+        token
+    }
+
+    /// `tally verify`: every ledger invariant holds.
+    pub fn assert_verified(&self) {
+        let report = admin(&["verify"], &self.database_url);
+        assert!(report.contains(" 0 violation(s)"), "{report}");
+    }
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
