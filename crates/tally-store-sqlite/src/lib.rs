@@ -171,7 +171,18 @@ impl Store for SqliteStore {
             }
             None => None,
         };
-        let tx = self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
+        // Begun in a task of its own, because sqlx's SQLite `begin_with` is not
+        // cancellation-safe: a caller dropped after the worker ran BEGIN (its
+        // client hung up) would return the one writer connection to the pool
+        // inside a transaction nobody owns, and every later write would fail
+        // with "begin_with at non-zero transaction depth". The task always
+        // finishes; if nobody awaits it any more, its transaction is dropped,
+        // which rolls it back.
+        let writer = self.writer.clone();
+        let begun = tokio::spawn(async move { writer.begin_with("BEGIN IMMEDIATE").await })
+            .await
+            .map_err(|e| StoreError::Other(format!("the task beginning a transaction failed: {e}")))?;
+        let tx = begun.map_err(map_err)?;
         Ok(Box::new(tx::SqliteTx::new(tx, guard)))
     }
 
@@ -470,5 +481,35 @@ impl tally_store::conformance::Harness for SqliteStore {
         // Same clock as `due_lots` and `expire_lot`; lots without a date stay undated.
         let sql = format!("UPDATE point_lots SET expires_at = {} - 1000 WHERE expires_at IS NOT NULL", now_ms!());
         self.execute_raw(&sql).await.expect("make lots due");
+    }
+}
+
+#[cfg(test)]
+mod cancellation {
+    use super::*;
+
+    /// A request cancelled while its transaction begins (its client hung up)
+    /// must not leave the one writer connection inside a transaction nobody
+    /// owns: every later write would fail.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_begin_cancelled_midway_leaves_the_writer_usable() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("tally.db")).await.unwrap();
+        for i in 0..400u64 {
+            // Poll the begin a few times, with the worker thread running in
+            // between, then drop it: a cancellation at a different point each round.
+            let mut begin = Box::pin(store.begin(None));
+            for _ in 0..(i % 8) {
+                let poll = std::future::poll_fn(|cx| std::task::Poll::Ready(begin.as_mut().poll(cx))).await;
+                if poll.is_ready() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_micros(i % 50));
+            }
+            drop(begin);
+            let next = tokio::time::timeout(Duration::from_secs(10), store.begin(None)).await;
+            let tx = next.expect("a begin after a cancelled one does not hang");
+            assert!(tx.is_ok(), "attempt {i}: a begin after a cancelled one fails: {:?}", tx.err());
+        }
     }
 }

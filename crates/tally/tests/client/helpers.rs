@@ -69,6 +69,19 @@ fn admin(args: &[&str], database_url: &str) -> String {
     String::from_utf8(output.stdout).unwrap().trim().to_owned()
 }
 
+/// These tests are about the client, not rate limits: lift the program's
+/// limit (600 requests a minute by default) far above what an import sends.
+async fn lift_rate_limit(url: &str, token: &str) {
+    let response = reqwest::Client::new()
+        .patch(format!("{url}/api/v1/program"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({ "rate_limit_per_minute": 1_000_000 }))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "PATCH /api/v1/program: {}", response.status());
+}
+
 pub async fn start(backend: Backend) -> Env {
     let dir = tempfile::tempdir().unwrap();
     let database_url = match backend {
@@ -90,6 +103,7 @@ pub async fn start(backend: Backend) -> Env {
     let http = reqwest::Client::new();
     for _ in 0..100 {
         if http.get(format!("{}/readyz", node.url)).send().await.is_ok_and(|r| r.status().is_success()) {
+            lift_rate_limit(&node.url, &token).await;
             return Env { dir, database_url, token, node };
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -139,7 +153,10 @@ impl Env {
     /// A second program on the same server, and its token.
     pub fn other_token(&self) -> String {
         let program = admin(&["program", "create", "other"], &self.database_url);
-        admin(&["token", "create", "--program", &program], &self.database_url)
+        let token = admin(&["token", "create", "--program", &program], &self.database_url);
+        let lift = lift_rate_limit(&self.node.url, &token);
+        tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(lift));
+        token
     }
 
     /// `tally verify`: every ledger invariant holds.
