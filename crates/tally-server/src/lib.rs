@@ -12,6 +12,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod openapi;
 pub mod operations;
+pub mod replay_cache;
 pub mod routes;
 pub mod sweeper;
 
