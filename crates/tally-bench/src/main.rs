@@ -22,7 +22,7 @@ use tracing_subscriber::EnvFilter;
 
 use crate::load::Timing;
 use crate::report::{Machine, Report};
-use crate::scenarios::Plan;
+use crate::scenarios::{Part, Plan};
 use crate::setup::Backend;
 
 #[derive(Parser)]
@@ -84,6 +84,12 @@ struct RunArgs {
     /// PostgreSQL pool size of the server and of the raw limit.
     #[arg(long, env = "TALLY_PG_MAX_CONNECTIONS", default_value_t = 8)]
     pg_max_connections: u32,
+    /// Keep the servers' logs (one line per request) in the temporary directory.
+    #[arg(long)]
+    keep_logs: bool,
+    /// Run only these parts (comma-separated), e.g. to profile one of them.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    only: Vec<Part>,
     /// The server binary to benchmark; it must take `serve --database-url …
     /// --listen … --pg-max-connections … --maintenance-interval-secs …`, as
     /// `tally` does. Default: this binary, which serves the same way.
@@ -135,6 +141,8 @@ async fn bench(args: RunArgs) -> anyhow::Result<()> {
         server_bin: server_bin.clone(),
         pg_max_connections: args.pg_max_connections,
         log_dir: std::env::temp_dir(),
+        keep_logs: args.keep_logs,
+        only: args.only,
     };
     let backends = match args.backend {
         Backends::Sqlite => vec![Backend::Sqlite],

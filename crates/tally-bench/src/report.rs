@@ -318,6 +318,8 @@ pub const RAW: &str = "raw limit (no HTTP)";
 pub const FIRST: &str = "first writes";
 pub const NO_KEY: &str = "first writes, no key";
 pub const REPLAYS: &str = "replays";
+pub const CONTENTION: &str = "contention (one customer)";
+pub const GROWTH: &str = "growth run (sweeper on)";
 
 impl Report {
     /// The human-readable table (Markdown, so it pastes into BENCHMARKS.md).

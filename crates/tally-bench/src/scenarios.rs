@@ -10,7 +10,7 @@ use http::{Method, StatusCode};
 
 use crate::load::{self, Connection, Measured, Timing, Verdict};
 use crate::raw;
-use crate::report::{BackendReport, FIRST, Growth, NO_KEY, RAW, REPLAYS, ScenarioResult};
+use crate::report::{BackendReport, CONTENTION, FIRST, GROWTH, Growth, NO_KEY, RAW, REPLAYS, ScenarioResult};
 use crate::server::{Server, ServerOptions};
 use crate::setup::{Backend, Fixture, Sql};
 
@@ -31,6 +31,26 @@ pub struct Plan {
     pub server_bin: PathBuf,
     pub pg_max_connections: u32,
     pub log_dir: PathBuf,
+    pub keep_logs: bool,
+    /// Run only these parts (all when empty): for profiling one of them.
+    pub only: Vec<Part>,
+}
+
+/// The parts of a run, for `--only`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Part {
+    Raw,
+    First,
+    Overhead,
+    Replays,
+    Contention,
+    Growth,
+}
+
+impl Plan {
+    fn runs(&self, part: Part) -> bool {
+        self.only.is_empty() || self.only.contains(&part)
+    }
 }
 
 pub async fn run_backend(backend: Backend, plan: &Plan) -> anyhow::Result<BackendReport> {
@@ -42,7 +62,7 @@ pub async fn run_backend(backend: Backend, plan: &Plan) -> anyhow::Result<Backen
     let (mut written, mut write_failures): (u64, u64) = (0, 0);
 
     // 1. The raw limit, with no server running.
-    {
+    if plan.runs(Part::Raw) {
         let store = fixture.open().await?;
         for concurrency in CONCURRENCY {
             eprintln!("[{}] raw transaction, {concurrency} concurrent", backend.name());
@@ -54,54 +74,70 @@ pub async fn run_backend(backend: Backend, plan: &Plan) -> anyhow::Result<Backen
     }
 
     // 2–5. Against the server.
-    let server = start_server(&fixture, plan, 60, "main").await?;
-    let addr = server.addr;
-    for concurrency in [8, 64, 32] {
-        eprintln!("[{}] first writes, {concurrency} connections", backend.name());
-        let measured = first_writes(&fixture, addr, concurrency, plan.timing, "first", KeyMode::Fresh, false).await?;
-        written += measured.all_ok;
-        write_failures += measured.all_errors;
-        report.push(ScenarioResult::new(FIRST, concurrency, &measured, server.take_peak_rss_mib()));
+    if [Part::First, Part::Overhead, Part::Replays, Part::Contention].into_iter().any(|p| plan.runs(p)) {
+        let server = start_server(&fixture, plan, 60, "main").await?;
+        let addr = server.addr;
+        let first_writes_at = if plan.runs(Part::First) { &[8, 64, 32][..] } else { &[] };
+        for &concurrency in first_writes_at {
+            eprintln!("[{}] first writes, {concurrency} connections", backend.name());
+            let measured =
+                first_writes(&fixture, addr, concurrency, plan.timing, "first", KeyMode::Fresh, false).await?;
+            written += measured.all_ok;
+            write_failures += measured.all_errors;
+            report.push(ScenarioResult::new(FIRST, concurrency, &measured, server.take_peak_rss_mib()));
+        }
+        if plan.runs(Part::Overhead) {
+            // Keyed and unkeyed back to back at the same concurrency: the overhead pair.
+            if !plan.runs(Part::First) {
+                eprintln!("[{}] first writes, {OVERHEAD_CONCURRENCY} connections", backend.name());
+                let measured =
+                    first_writes(&fixture, addr, OVERHEAD_CONCURRENCY, plan.timing, "first", KeyMode::Fresh, false)
+                        .await?;
+                written += measured.all_ok;
+                write_failures += measured.all_errors;
+                report.push(ScenarioResult::new(FIRST, OVERHEAD_CONCURRENCY, &measured, server.take_peak_rss_mib()));
+            }
+            set_require_key(&fixture, addr, false).await?;
+            eprintln!("[{}] first writes without a key, {OVERHEAD_CONCURRENCY} connections", backend.name());
+            let measured =
+                first_writes(&fixture, addr, OVERHEAD_CONCURRENCY, plan.timing, "nokey", KeyMode::None, false).await?;
+            written += measured.all_ok;
+            write_failures += measured.all_errors;
+            report.push(ScenarioResult::new(NO_KEY, OVERHEAD_CONCURRENCY, &measured, server.take_peak_rss_mib()));
+            set_require_key(&fixture, addr, true).await?;
+        }
+
+        if plan.runs(Part::Replays) {
+            eprintln!("[{}] replays of one key, {HIGH} connections", backend.name());
+            let measured = replays(&fixture, addr, HIGH, plan.timing).await?;
+            written += 1;
+            report.push(ScenarioResult::new(REPLAYS, HIGH, &measured, server.take_peak_rss_mib()));
+        }
+
+        if plan.runs(Part::Contention) {
+            eprintln!("[{}] contention: one customer, {HIGH} connections", backend.name());
+            let measured = first_writes(&fixture, addr, HIGH, plan.timing, "hot", KeyMode::Fresh, true).await?;
+            written += measured.all_ok;
+            write_failures += measured.all_errors;
+            report.push(ScenarioResult::new(CONTENTION, HIGH, &measured, server.take_peak_rss_mib()));
+        }
+        report.server_high_water_mib = server.high_water_mib();
+        server.stop().await?;
     }
-    // Right after the keyed run at the same concurrency: the overhead pair.
-    set_require_key(&fixture, addr, false).await?;
-    eprintln!("[{}] first writes without a key, {OVERHEAD_CONCURRENCY} connections", backend.name());
-    let measured =
-        first_writes(&fixture, addr, OVERHEAD_CONCURRENCY, plan.timing, "nokey", KeyMode::None, false).await?;
-    written += measured.all_ok;
-    write_failures += measured.all_errors;
-    report.push(ScenarioResult::new(NO_KEY, OVERHEAD_CONCURRENCY, &measured, server.take_peak_rss_mib()));
-    set_require_key(&fixture, addr, true).await?;
-
-    eprintln!("[{}] replays of one key, {HIGH} connections", backend.name());
-    let measured = replays(&fixture, addr, HIGH, plan.timing).await?;
-    written += 1;
-    report.push(ScenarioResult::new(REPLAYS, HIGH, &measured, server.take_peak_rss_mib()));
-
-    eprintln!("[{}] contention: one customer, {HIGH} connections", backend.name());
-    let measured = first_writes(&fixture, addr, HIGH, plan.timing, "hot", KeyMode::Fresh, true).await?;
-    written += measured.all_ok;
-    write_failures += measured.all_errors;
-    report.push(ScenarioResult::new("contention (one customer)", HIGH, &measured, server.take_peak_rss_mib()));
-    report.server_high_water_mib = server.high_water_mib();
-    server.stop().await?;
 
     // 6. Storage growth, with its own server sweeping every second.
-    eprintln!("[{}] storage growth for {:.0} s", backend.name(), plan.growth.as_secs_f64());
-    let server = start_server(&fixture, plan, 1, "growth").await?;
-    let (growth, measured) = storage_growth(&fixture, &sql, &server, plan).await?;
-    written += measured.all_ok;
-    write_failures += measured.all_errors;
-    report.push(ScenarioResult::new(
-        "growth run (sweeper on)",
-        GROWTH_CONCURRENCY,
-        &measured,
-        server.take_peak_rss_mib(),
-    ));
-    report.growth = Some(growth);
-    report.server_high_water_mib =
-        report.server_high_water_mib.into_iter().chain(server.high_water_mib()).reduce(f64::max);
-    server.stop().await?;
+    if plan.runs(Part::Growth) {
+        eprintln!("[{}] storage growth for {:.0} s", backend.name(), plan.growth.as_secs_f64());
+        let server = start_server(&fixture, plan, 1, "growth").await?;
+        let (growth, measured) = storage_growth(&fixture, &sql, &server, plan).await?;
+        written += measured.all_ok;
+        write_failures += measured.all_errors;
+        report.push(ScenarioResult::new(GROWTH, GROWTH_CONCURRENCY, &measured, server.take_peak_rss_mib()));
+        report.growth = Some(growth);
+        report.server_high_water_mib =
+            report.server_high_water_mib.into_iter().chain(server.high_water_mib()).reduce(f64::max);
+        server.stop().await?;
+    }
 
     // Exactly once: every 201 made one redemption, and nothing else made any.
     let redemptions = sql.count("redemptions").await? as u64;
@@ -121,6 +157,7 @@ async fn start_server(fixture: &Fixture, plan: &Plan, maintenance_secs: u64, tag
         pg_max_connections: fixture.pg_max_connections,
         maintenance_interval_secs: maintenance_secs,
         log,
+        keep_log: plan.keep_logs,
     })
     .await
 }

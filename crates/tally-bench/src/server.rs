@@ -21,6 +21,10 @@ pub struct Server {
     /// Peak RSS seen by the sampler since the last `take_peak_rss`, in KiB.
     peak_kib: Arc<AtomicU64>,
     sampler: tokio::task::JoinHandle<()>,
+    /// The server's log: one line per request, so a full run writes hundreds
+    /// of MiB. Removed after a clean stop unless asked to keep it.
+    log: PathBuf,
+    keep_log: bool,
 }
 
 pub struct ServerOptions<'a> {
@@ -30,6 +34,7 @@ pub struct ServerOptions<'a> {
     pub maintenance_interval_secs: u64,
     /// Where the server's log goes.
     pub log: PathBuf,
+    pub keep_log: bool,
 }
 
 impl Server {
@@ -56,7 +61,8 @@ impl Server {
         let pid = child.id().context("the server exited at once")?;
         let peak_kib = Arc::new(AtomicU64::new(0));
         let sampler = tokio::spawn(sample_rss(pid, peak_kib.clone()));
-        let mut server = Self { child, addr, pid, peak_kib, sampler };
+        let mut server =
+            Self { child, addr, pid, peak_kib, sampler, log: options.log.clone(), keep_log: options.keep_log };
         server.wait_ready(&options.log).await?;
         Ok(server)
     }
@@ -102,6 +108,9 @@ impl Server {
                 status?;
             }
             Err(_) => self.child.kill().await?,
+        }
+        if !self.keep_log {
+            let _ = std::fs::remove_file(&self.log);
         }
         Ok(())
     }

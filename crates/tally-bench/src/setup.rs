@@ -95,6 +95,18 @@ impl Fixture {
         }
         tx.commit().await?;
         let hot_customer = customers.pop().expect("seeded");
+        // Statistics for the planner, as a database in service has: without
+        // them PostgreSQL plans the first minute's queries for empty tables.
+        let sql = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => {
+                Some(sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(&database_url).await?)
+            }
+        };
+        if let Some(pool) = sql {
+            sqlx::query("ANALYZE").execute(&pool).await?;
+            pool.close().await;
+        }
         Ok(Self {
             backend,
             database_url,
