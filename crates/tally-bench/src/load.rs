@@ -53,6 +53,22 @@ pub struct Measured {
 }
 
 impl Measured {
+    /// Adds another run of the same scenario: counts, time and latencies.
+    pub fn merge(&mut self, other: Measured) -> anyhow::Result<()> {
+        self.ok += other.ok;
+        self.all_ok += other.all_ok;
+        self.all_errors += other.all_errors;
+        self.elapsed += other.elapsed;
+        for (what, n) in other.errors {
+            match self.errors.iter_mut().find(|(name, _)| *name == what) {
+                Some((_, total)) => *total += n,
+                None => self.errors.push((what, n)),
+            }
+        }
+        self.histogram.add(&other.histogram).context("merging histograms")?;
+        Ok(())
+    }
+
     pub fn throughput(&self) -> f64 {
         self.ok as f64 / self.elapsed.as_secs_f64().max(1e-9)
     }

@@ -12,6 +12,7 @@ mod scenarios;
 mod server;
 mod setup;
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -72,10 +73,13 @@ struct RunArgs {
     json: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = Backends::Both)]
     backend: Backends,
-    /// Measured seconds per scenario (default 15, or 1.5 with --quick).
+    /// Rounds per scenario, raw and HTTP alternating (default 3, or 1 with --quick).
+    #[arg(long)]
+    rounds: Option<usize>,
+    /// Measured seconds per scenario and round (default 5, or 1.5 with --quick).
     #[arg(long)]
     duration_secs: Option<f64>,
-    /// Warm-up seconds per scenario, not counted (default 3, or 0.3 with --quick).
+    /// Warm-up seconds per scenario and round, not counted (default 1, or 0.3 with --quick).
     #[arg(long)]
     warmup_secs: Option<f64>,
     /// Seconds of the storage-growth run (default 60, or 6 with --quick).
@@ -111,6 +115,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
         .with_writer(std::io::stderr)
+        // Colour codes only for a person at a terminal, not in a log file.
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let settings = tally_server::Settings {
         listen: args.listen,
@@ -125,7 +131,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn bench(args: RunArgs) -> anyhow::Result<()> {
-    let (measure, warmup, growth) = if args.quick { (1.5, 0.3, 6.0) } else { (15.0, 3.0, 60.0) };
+    let (measure, warmup, growth, rounds) = if args.quick { (1.5, 0.3, 6.0, 1) } else { (5.0, 1.0, 60.0, 3) };
     let timing = Timing {
         warmup: Duration::from_secs_f64(args.warmup_secs.unwrap_or(warmup)),
         measure: Duration::from_secs_f64(args.duration_secs.unwrap_or(measure)),
@@ -142,6 +148,7 @@ async fn bench(args: RunArgs) -> anyhow::Result<()> {
         pg_max_connections: args.pg_max_connections,
         log_dir: std::env::temp_dir(),
         keep_logs: args.keep_logs,
+        rounds: args.rounds.unwrap_or(rounds).max(1),
         only: args.only,
     };
     let backends = match args.backend {
@@ -156,6 +163,7 @@ async fn bench(args: RunArgs) -> anyhow::Result<()> {
         warmup_secs: timing.warmup.as_secs_f64(),
         measure_secs: timing.measure.as_secs_f64(),
         growth_secs: plan.growth.as_secs_f64(),
+        rounds: plan.rounds,
         pg_max_connections: args.pg_max_connections,
         server_bin: server_bin.display().to_string(),
         machine: Machine::probe(),

@@ -17,6 +17,7 @@ pub struct Report {
     pub warmup_secs: f64,
     pub measure_secs: f64,
     pub growth_secs: f64,
+    pub rounds: usize,
     pub pg_max_connections: u32,
     pub server_bin: String,
     pub machine: Machine,
@@ -267,7 +268,7 @@ impl BackendReport {
             });
         }
         if let (Some(keyed), Some(unkeyed)) =
-            (self.find(FIRST, OVERHEAD_CONCURRENCY), self.find(NO_KEY, OVERHEAD_CONCURRENCY))
+            (self.find(KEYED, OVERHEAD_CONCURRENCY), self.find(NO_KEY, OVERHEAD_CONCURRENCY))
         {
             let pct = (unkeyed.throughput_rps - keyed.throughput_rps) / unkeyed.throughput_rps.max(1e-9) * 100.0;
             ratios.idempotency_overhead_pct = Some(pct);
@@ -317,6 +318,7 @@ impl BackendReport {
 pub const RAW: &str = "raw limit (no HTTP)";
 pub const FIRST: &str = "first writes";
 pub const NO_KEY: &str = "first writes, no key";
+pub const KEYED: &str = "first writes, key (overhead pair)";
 pub const REPLAYS: &str = "replays";
 pub const CONTENTION: &str = "contention (one customer)";
 pub const GROWTH: &str = "growth run (sweeper on)";
@@ -335,8 +337,9 @@ impl Report {
         );
         let _ = writeln!(
             out,
-            "each scenario: {:.1} s warm-up + {:.1} s measured; PostgreSQL pool {} connections; server: {}",
-            self.warmup_secs, self.measure_secs, self.pg_max_connections, self.server_bin
+            "each scenario: {} round(s) of {:.1} s warm-up + {:.1} s measured, raw and HTTP rounds alternating; \
+             PostgreSQL pool {} connections; server: {}",
+            self.rounds, self.warmup_secs, self.measure_secs, self.pg_max_connections, self.server_bin
         );
         for b in &self.backends {
             let _ = writeln!(out, "\n### {} — {}\n", b.backend.name(), b.engine);

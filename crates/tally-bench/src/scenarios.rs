@@ -10,7 +10,7 @@ use http::{Method, StatusCode};
 
 use crate::load::{self, Connection, Measured, Timing, Verdict};
 use crate::raw;
-use crate::report::{BackendReport, CONTENTION, FIRST, GROWTH, Growth, NO_KEY, RAW, REPLAYS, ScenarioResult};
+use crate::report::{BackendReport, CONTENTION, FIRST, GROWTH, Growth, KEYED, NO_KEY, RAW, REPLAYS, ScenarioResult};
 use crate::server::{Server, ServerOptions};
 use crate::setup::{Backend, Fixture, Sql};
 
@@ -32,6 +32,8 @@ pub struct Plan {
     pub pg_max_connections: u32,
     pub log_dir: PathBuf,
     pub keep_logs: bool,
+    /// Rounds per scenario, alternating raw and HTTP runs.
+    pub rounds: usize,
     /// Run only these parts (all when empty): for profiling one of them.
     pub only: Vec<Part>,
 }
@@ -61,65 +63,103 @@ pub async fn run_backend(backend: Backend, plan: &Plan) -> anyhow::Result<Backen
     // Successful and failed writes, for the exactly-once check at the end.
     let (mut written, mut write_failures): (u64, u64) = (0, 0);
 
-    // 1. The raw limit, with no server running.
-    if plan.runs(Part::Raw) {
-        let store = fixture.open().await?;
-        for concurrency in CONCURRENCY {
-            eprintln!("[{}] raw transaction, {concurrency} concurrent", backend.name());
-            let measured = raw_limit(&fixture, &store, concurrency, plan.timing).await?;
-            written += measured.all_ok;
-            write_failures += measured.all_errors;
+    // 1–5. The raw limit and the HTTP scenarios. The raw limit runs in this
+    // process while the server process idles, in rounds alternating with the
+    // HTTP run at the same concurrency, so both sides of a ratio see the same
+    // machine: other work on it drifts over minutes, not within a round.
+    let http = [Part::First, Part::Overhead, Part::Replays, Part::Contention].into_iter().any(|p| plan.runs(p));
+    let server = if http { Some(start_server(&fixture, plan, 60, "main").await?) } else { None };
+    let raw_store = if plan.runs(Part::Raw) { Some(fixture.open().await?) } else { None };
+    let mut tally = |m: &Measured| {
+        written += m.all_ok;
+        write_failures += m.all_errors;
+    };
+    for concurrency in CONCURRENCY {
+        let (mut raw_runs, mut http_runs, mut rss) = (Runs::default(), Runs::default(), None);
+        for round in 0..plan.rounds {
+            if let Some(store) = &raw_store {
+                eprintln!("[{}] raw transaction, {concurrency} concurrent (round {})", backend.name(), round + 1);
+                let measured = raw_limit(&fixture, store, concurrency, plan.timing, round).await?;
+                tally(&measured);
+                raw_runs.add(measured)?;
+            }
+            if let (Some(server), true) = (&server, plan.runs(Part::First)) {
+                eprintln!("[{}] first writes, {concurrency} connections (round {})", backend.name(), round + 1);
+                let tag = format!("first-r{round}");
+                let measured =
+                    first_writes(&fixture, server.addr, concurrency, plan.timing, tag, KeyMode::Fresh, false).await?;
+                tally(&measured);
+                http_runs.add(measured)?;
+                rss = max_rss(rss, server.take_peak_rss_mib());
+            }
+        }
+        if let Some(measured) = raw_runs.0 {
             report.push(ScenarioResult::new(RAW, concurrency, &measured, None));
         }
-    }
-
-    // 2–5. Against the server.
-    if [Part::First, Part::Overhead, Part::Replays, Part::Contention].into_iter().any(|p| plan.runs(p)) {
-        let server = start_server(&fixture, plan, 60, "main").await?;
-        let addr = server.addr;
-        let first_writes_at = if plan.runs(Part::First) { &[8, 64, 32][..] } else { &[] };
-        for &concurrency in first_writes_at {
-            eprintln!("[{}] first writes, {concurrency} connections", backend.name());
-            let measured =
-                first_writes(&fixture, addr, concurrency, plan.timing, "first", KeyMode::Fresh, false).await?;
-            written += measured.all_ok;
-            write_failures += measured.all_errors;
-            report.push(ScenarioResult::new(FIRST, concurrency, &measured, server.take_peak_rss_mib()));
+        if let Some(measured) = http_runs.0 {
+            report.push(ScenarioResult::new(FIRST, concurrency, &measured, rss));
         }
+    }
+    drop(raw_store);
+
+    if let Some(server) = server {
+        let addr = server.addr;
         if plan.runs(Part::Overhead) {
-            // Keyed and unkeyed back to back at the same concurrency: the overhead pair.
-            if !plan.runs(Part::First) {
-                eprintln!("[{}] first writes, {OVERHEAD_CONCURRENCY} connections", backend.name());
+            // Keyed and unkeyed in alternating rounds at the same concurrency.
+            let (mut keyed, mut unkeyed, mut rss) = (Runs::default(), Runs::default(), None);
+            for round in 0..plan.rounds {
+                eprintln!(
+                    "[{}] overhead pair, {OVERHEAD_CONCURRENCY} connections (round {})",
+                    backend.name(),
+                    round + 1
+                );
+                let tag = format!("keyed-r{round}");
                 let measured =
-                    first_writes(&fixture, addr, OVERHEAD_CONCURRENCY, plan.timing, "first", KeyMode::Fresh, false)
-                        .await?;
-                written += measured.all_ok;
-                write_failures += measured.all_errors;
-                report.push(ScenarioResult::new(FIRST, OVERHEAD_CONCURRENCY, &measured, server.take_peak_rss_mib()));
+                    first_writes(&fixture, addr, OVERHEAD_CONCURRENCY, plan.timing, tag, KeyMode::Fresh, false).await?;
+                tally(&measured);
+                keyed.add(measured)?;
+                set_require_key(&fixture, addr, false).await?;
+                let tag = format!("nokey-r{round}");
+                let measured =
+                    first_writes(&fixture, addr, OVERHEAD_CONCURRENCY, plan.timing, tag, KeyMode::None, false).await?;
+                tally(&measured);
+                unkeyed.add(measured)?;
+                set_require_key(&fixture, addr, true).await?;
+                rss = max_rss(rss, server.take_peak_rss_mib());
             }
-            set_require_key(&fixture, addr, false).await?;
-            eprintln!("[{}] first writes without a key, {OVERHEAD_CONCURRENCY} connections", backend.name());
-            let measured =
-                first_writes(&fixture, addr, OVERHEAD_CONCURRENCY, plan.timing, "nokey", KeyMode::None, false).await?;
-            written += measured.all_ok;
-            write_failures += measured.all_errors;
-            report.push(ScenarioResult::new(NO_KEY, OVERHEAD_CONCURRENCY, &measured, server.take_peak_rss_mib()));
-            set_require_key(&fixture, addr, true).await?;
+            if let (Some(k), Some(u)) = (keyed.0, unkeyed.0) {
+                report.push(ScenarioResult::new(KEYED, OVERHEAD_CONCURRENCY, &k, rss));
+                report.push(ScenarioResult::new(NO_KEY, OVERHEAD_CONCURRENCY, &u, rss));
+            }
         }
 
         if plan.runs(Part::Replays) {
-            eprintln!("[{}] replays of one key, {HIGH} connections", backend.name());
-            let measured = replays(&fixture, addr, HIGH, plan.timing).await?;
-            written += 1;
-            report.push(ScenarioResult::new(REPLAYS, HIGH, &measured, server.take_peak_rss_mib()));
+            let (mut runs, mut rss) = (Runs::default(), None);
+            for round in 0..plan.rounds {
+                eprintln!("[{}] replays of one key, {HIGH} connections (round {})", backend.name(), round + 1);
+                runs.add(replays(&fixture, addr, HIGH, plan.timing, round).await?)?;
+                written += 1;
+                rss = max_rss(rss, server.take_peak_rss_mib());
+            }
+            if let Some(measured) = runs.0 {
+                report.push(ScenarioResult::new(REPLAYS, HIGH, &measured, rss));
+            }
         }
 
         if plan.runs(Part::Contention) {
-            eprintln!("[{}] contention: one customer, {HIGH} connections", backend.name());
-            let measured = first_writes(&fixture, addr, HIGH, plan.timing, "hot", KeyMode::Fresh, true).await?;
-            written += measured.all_ok;
-            write_failures += measured.all_errors;
-            report.push(ScenarioResult::new(CONTENTION, HIGH, &measured, server.take_peak_rss_mib()));
+            let (mut runs, mut rss) = (Runs::default(), None);
+            for round in 0..plan.rounds {
+                eprintln!("[{}] contention: one customer, {HIGH} connections (round {})", backend.name(), round + 1);
+                let tag = format!("hot-r{round}");
+                let measured = first_writes(&fixture, addr, HIGH, plan.timing, tag, KeyMode::Fresh, true).await?;
+                written += measured.all_ok;
+                write_failures += measured.all_errors;
+                runs.add(measured)?;
+                rss = max_rss(rss, server.take_peak_rss_mib());
+            }
+            if let Some(measured) = runs.0 {
+                report.push(ScenarioResult::new(CONTENTION, HIGH, &measured, rss));
+            }
         }
         report.server_high_water_mib = server.high_water_mib();
         server.stop().await?;
@@ -149,6 +189,24 @@ pub async fn run_backend(backend: Backend, plan: &Plan) -> anyhow::Result<Backen
     Ok(report)
 }
 
+/// The rounds of one scenario, merged.
+#[derive(Default)]
+struct Runs(Option<Measured>);
+
+impl Runs {
+    fn add(&mut self, measured: Measured) -> anyhow::Result<()> {
+        match &mut self.0 {
+            None => self.0 = Some(measured),
+            Some(all) => all.merge(measured)?,
+        }
+        Ok(())
+    }
+}
+
+fn max_rss(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    a.into_iter().chain(b).reduce(f64::max)
+}
+
 async fn start_server(fixture: &Fixture, plan: &Plan, maintenance_secs: u64, tag: &str) -> anyhow::Result<Server> {
     let log = plan.log_dir.join(format!("tally-bench-{}-{tag}.log", fixture.backend.name()));
     Server::start(ServerOptions {
@@ -167,6 +225,7 @@ async fn raw_limit(
     store: &Arc<dyn tally_store::Store>,
     concurrency: usize,
     timing: Timing,
+    round: usize,
 ) -> anyhow::Result<Measured> {
     let (fixture2, store2) = (fixture.clone(), store.clone());
     load::run(
@@ -178,7 +237,7 @@ async fn raw_limit(
             let store = store2.clone();
             async move {
                 let customer = customer_for(&fixture.customers, worker, n, concurrency);
-                let key = format!("raw-{concurrency}-{worker}-{n}");
+                let key = format!("raw-{concurrency}-r{round}-{worker}-{n}");
                 let verdict = match raw::redeem_once(&store, &fixture.program, customer, &fixture.reward_id, key).await
                 {
                     Ok(()) => Verdict::Ok,
@@ -214,10 +273,11 @@ async fn first_writes(
     addr: std::net::SocketAddr,
     concurrency: usize,
     timing: Timing,
-    tag: &'static str,
+    tag: String,
     keys: KeyMode,
     hot: bool,
 ) -> anyhow::Result<Measured> {
+    let tag: Arc<str> = tag.into();
     let bodies: Arc<Vec<Bytes>> = Arc::new(if hot {
         vec![Bytes::from(fixture.redemption_body(&fixture.hot_customer))]
     } else {
@@ -233,6 +293,7 @@ async fn first_writes(
         },
         move |mut worker, n| {
             let bodies = bodies.clone();
+            let tag = tag.clone();
             async move {
                 let body = bodies[(worker.index + n as usize * concurrency) % bodies.len()].clone();
                 let key = (keys == KeyMode::Fresh).then(|| format!("{tag}-{concurrency}-{}-{n}", worker.index));
@@ -251,11 +312,12 @@ async fn replays(
     addr: std::net::SocketAddr,
     concurrency: usize,
     timing: Timing,
+    round: usize,
 ) -> anyhow::Result<Measured> {
     let body = Bytes::from(fixture.redemption_body(&fixture.customers[0]));
-    let key = "replay-1";
+    let key: Arc<str> = format!("replay-{round}").into();
     let mut conn = Connection::open(addr, &fixture.token).await?;
-    let first = conn.send(Method::POST, raw::PATH, Some(key), body.clone()).await?;
+    let first = conn.send(Method::POST, raw::PATH, Some(&key), body.clone()).await?;
     if first.status != StatusCode::CREATED {
         bail!("the request to replay answered {} instead of 201", first.status);
     }
@@ -269,8 +331,9 @@ async fn replays(
         },
         move |mut worker, _n| {
             let body = body.clone();
+            let key = key.clone();
             async move {
-                let answer = worker.conn.send(Method::POST, raw::PATH, Some(key), body).await;
+                let answer = worker.conn.send(Method::POST, raw::PATH, Some(&key), body).await;
                 (worker, judge(answer, StatusCode::CREATED, Some(true)))
             }
         },
@@ -322,7 +385,7 @@ async fn storage_growth(
         let fixture = fixture.clone();
         let addr = server.addr;
         tokio::spawn(async move {
-            first_writes(&fixture, addr, GROWTH_CONCURRENCY, timing, "growth", KeyMode::Fresh, false).await
+            first_writes(&fixture, addr, GROWTH_CONCURRENCY, timing, "growth".into(), KeyMode::Fresh, false).await
         })
     };
     let start = Instant::now();

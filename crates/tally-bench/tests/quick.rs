@@ -9,11 +9,11 @@ use serde_json::Value;
 const SCENARIOS: [&str; 7] = [
     "raw limit (no HTTP)",
     "first writes",
+    "first writes, key (overhead pair)",
     "first writes, no key",
     "replays",
     "contention (one customer)",
     "growth run (sweeper on)",
-    "first writes",
 ];
 
 #[test]
