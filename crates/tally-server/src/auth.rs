@@ -1,6 +1,11 @@
 //! Bearer tokens. A token belongs to one program; only its SHA-256 is stored,
 //! so a leaked database does not leak working credentials.
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{LazyLock, Mutex};
+use std::time::{Duration, Instant};
+
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -69,9 +74,77 @@ pub(crate) async fn authenticate(store: &dyn Store, headers: &HeaderMap) -> Resu
         .filter(|t| !t.is_empty())
         .ok_or_else(|| unauthorized("the Authorization header must be 'Bearer <token>'"))?;
     let hash = hash_token(token);
+    if let Some(caller) = TOKENS.get(&hash) {
+        return Ok((caller, hash));
+    }
+    let generation = TOKENS.generation();
     match store.program_by_token_hash(&hash).await? {
-        Some((program, token_id)) => Ok((Caller { program, token_id }, hash)),
+        Some((program, token_id)) => {
+            TOKENS.put(hash.clone(), &program, &token_id, generation);
+            Ok((Caller { program, token_id }, hash))
+        }
         None => Err(unauthorized("the token is not valid")),
+    }
+}
+
+/// Forgets the cached settings of a program, after this node changed them.
+pub fn forget_program(program_id: &str) {
+    TOKENS.forget(program_id);
+}
+
+/// How long a token's program (and so its settings) is trusted without asking
+/// the database again. Authentication was one database round trip per request,
+/// as much as a replay's whole answer costs. A change made through this node
+/// (`PATCH /program`) is seen at once; one made through another node sharing
+/// the database is seen within this time. Tokens are never revoked today; when
+/// they can be, revocation will take up to this long to reach every node.
+const TOKEN_TTL: Duration = Duration::from_secs(5);
+/// Beyond this many tokens the cache starts over rather than growing.
+const MAX_TOKENS: usize = 10_000;
+
+/// One cache per process, not per `AppState`: entries are keyed by the token's
+/// hash, which names one token in one database, so servers sharing a process
+/// (tests) cannot see one another's entries.
+static TOKENS: LazyLock<TokenCache> = LazyLock::new(TokenCache::default);
+
+#[derive(Default)]
+struct TokenCache {
+    entries: Mutex<HashMap<String, (Program, String, Instant)>>,
+    /// Bumped by every `forget`, so a lookup that read the database before a
+    /// change committed cannot cache what it read after the change.
+    generation: AtomicU64,
+}
+
+impl TokenCache {
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Program, String, Instant)>> {
+        self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn get(&self, hash: &str) -> Option<Caller> {
+        let map = self.map();
+        let (program, token_id, at) = map.get(hash)?;
+        (at.elapsed() < TOKEN_TTL).then(|| Caller { program: program.clone(), token_id: token_id.clone() })
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    fn put(&self, hash: String, program: &Program, token_id: &str, generation: u64) {
+        let mut map = self.map();
+        if self.generation.load(Ordering::Acquire) != generation {
+            return;
+        }
+        if map.len() >= MAX_TOKENS {
+            map.clear();
+        }
+        map.insert(hash, (program.clone(), token_id.to_owned(), Instant::now()));
+    }
+
+    fn forget(&self, program_id: &str) {
+        let mut map = self.map();
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        map.retain(|_, (program, _, _)| program.id != program_id);
     }
 }
 

@@ -80,16 +80,16 @@ impl Reply {
         response
     }
 
-    fn from_record(record: IdempotencyRecord) -> Self {
+    fn from_record(record: &IdempotencyRecord) -> Self {
         Self {
             status: StatusCode::from_u16(record.status).unwrap_or(StatusCode::OK),
             headers: record
                 .headers
-                .into_iter()
-                .filter_map(|(name, value)| HeaderName::from_bytes(name.as_bytes()).ok().map(|n| (n, value)))
+                .iter()
+                .filter_map(|(name, value)| HeaderName::from_bytes(name.as_bytes()).ok().map(|n| (n, value.clone())))
                 .collect(),
-            body: record.body.into(),
-            resource_id: record.resource_id,
+            body: Bytes::copy_from_slice(&record.body),
+            resource_id: record.resource_id.clone(),
         }
     }
 }
@@ -168,6 +168,20 @@ pub async fn begin(store: &dyn Store, program: &Program, meta: WriteMeta, policy
         return Ok(Begun::Fresh(Execution::new(tx, program, meta)));
     };
     span.record("idempotency_key", key.as_str());
+    // A stored response, once visible, never changes until it expires, so a
+    // replay reads it without a transaction or the key's lock (from memory if
+    // this node read it lately, see `replay_cache`): replays neither queue
+    // behind writes (SQLite has one writer) nor contend for the lock
+    // (concurrent retries of one completed key would answer 409). Only a miss
+    // goes on to claim the key, and looks again under the lock.
+    if let Some(record) = crate::replay_cache::get(&program.id, key.as_str()) {
+        return replay(&meta, &record, Lookup::Hit);
+    }
+    if let Some(record) =
+        store.idempotency_record(&program.id, key.as_str()).await.map_err(ApiError::from_keyed_store_error)?
+    {
+        return replay(&meta, &crate::replay_cache::remember(&program.id, record), Lookup::Hit);
+    }
     let lock = KeyLock { program_id: program.id.clone(), key: key.as_str().to_owned() };
     let (mut tx, waited) = match store.begin(Some(&lock)).await {
         Ok(tx) => (tx, false),
@@ -181,13 +195,7 @@ pub async fn begin(store: &dyn Store, program: &Program, meta: WriteMeta, policy
         Err(e) => return Err(ApiError::from_keyed_store_error(e)),
     };
     match tx.idempotency_record(&program.id, key.as_str()).await.map_err(ApiError::from_keyed_store_error)? {
-        Some(record) => {
-            check_same_request(&meta, &record).inspect_err(|_| note("reused"))?;
-            let lookup = if waited { Lookup::Waited } else { Lookup::Hit };
-            note(lookup.as_str());
-            // Dropping `tx` rolls back the read-only transaction and frees the key.
-            Ok(Begun::Replay(Reply::from_record(record).into_response_with(Some(lookup))))
-        }
+        Some(record) => replay(&meta, &record, if waited { Lookup::Waited } else { Lookup::Hit }),
         // After a wait too: the first request failed and recorded nothing, so
         // this one runs afresh, exactly as a later retry would.
         // Counted when the execution ends: it may yet replay a resource.
@@ -219,6 +227,13 @@ async fn claim_within(store: &dyn Store, lock: &KeyLock, wait: Duration) -> ApiR
             Err(e) => return Err(ApiError::from_keyed_store_error(e)),
         }
     }
+}
+
+/// Answers with a stored response, or 422 if the key was used for another request.
+fn replay(meta: &WriteMeta, record: &IdempotencyRecord, lookup: Lookup) -> ApiResult<Begun> {
+    check_same_request(meta, record).inspect_err(|_| note("reused"))?;
+    note(lookup.as_str());
+    Ok(Begun::Replay(Reply::from_record(record).into_response_with(Some(lookup))))
 }
 
 fn missing_key() -> ApiError {

@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod operations;
 pub mod prefer;
 pub mod ratelimit;
+pub mod replay_cache;
 pub mod routes;
 pub mod shutdown;
 pub mod sweeper;

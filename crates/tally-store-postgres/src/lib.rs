@@ -50,6 +50,11 @@ impl PgStore {
     pub async fn connect(url: &str, max_connections: u32) -> StoreResult<Self> {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
+            // sqlx pings every connection it hands out, a round trip before
+            // each transaction and each read. A connection that died while
+            // idle fails its first statement instead, which is `Unavailable`
+            // (503, retry-safe, nothing committed), and is then discarded.
+            .test_before_acquire(false)
             // Short, so an unreachable database answers 503 quickly instead of
             // holding requests (and their clients' retries) for half a minute.
             .acquire_timeout(Duration::from_secs(5))

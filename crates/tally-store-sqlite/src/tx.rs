@@ -1,5 +1,7 @@
 //! The write transaction of the SQLite backend.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use sqlx::{Sqlite, Transaction as SqlxTransaction};
 use tally_core::ids::IdKind;
@@ -12,19 +14,26 @@ use tally_store::{
     NewTransaction, RewardPatch, StoreError, StoreResult, StoreTx,
 };
 
+use crate::durability::GroupSync;
 use crate::rows::*;
 use crate::{InFlightGuard, map_err, now_ms};
 
 pub(crate) struct SqliteTx {
     tx: SqlxTransaction<'static, Sqlite>,
-    /// Held until the transaction has committed or rolled back, so a retry
-    /// never sees "not in flight" before it can see the stored response.
+    /// Held until the transaction has rolled back, or committed and reached
+    /// the disk, so a retry never sees "not in flight" before it can see the
+    /// stored response, nor the response before it is durable.
     _in_flight: Option<InFlightGuard>,
+    durable: Arc<GroupSync>,
 }
 
 impl SqliteTx {
-    pub(crate) fn new(tx: SqlxTransaction<'static, Sqlite>, in_flight: Option<InFlightGuard>) -> Self {
-        Self { tx, _in_flight: in_flight }
+    pub(crate) fn new(
+        tx: SqlxTransaction<'static, Sqlite>,
+        in_flight: Option<InFlightGuard>,
+        durable: Arc<GroupSync>,
+    ) -> Self {
+        Self { tx, _in_flight: in_flight, durable }
     }
 }
 
@@ -76,9 +85,11 @@ impl SqliteTx {
 #[async_trait]
 impl StoreTx for SqliteTx {
     async fn commit(self: Box<Self>) -> StoreResult<()> {
-        let SqliteTx { tx, _in_flight } = *self;
-        tx.commit().await.map_err(map_err)
-        // `_in_flight` drops here, after the commit.
+        let SqliteTx { tx, _in_flight, durable } = *self;
+        tx.commit().await.map_err(map_err)?;
+        // The writer is free for the next transaction; this one waits for the disk.
+        durable.durable().await
+        // `_in_flight` drops here, after the commit is durable.
     }
 
     async fn idempotency_record(&mut self, program_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>> {

@@ -29,6 +29,13 @@ impl RedeemRequest {
 /// conditional update that refuses to go below zero; then the redemption row and
 /// its ledger entry. Stock before points keeps the lock order the same in every
 /// transaction (reward row, then customer row), so two redemptions never deadlock.
+///
+/// Round trips are the cost of a redemption, so the success path makes only the
+/// ones it needs: an unlimited reward's stock is not touched (an update that
+/// changes nothing would still lock the reward's row, making every redemption
+/// of a popular reward wait for the one before it), and the customer's
+/// existence is proven by the debit itself. A refusal looks the customer up
+/// before answering, so a missing customer is still reported first.
 pub async fn redeem(
     tx: &mut dyn StoreTx,
     program_id: &str,
@@ -47,25 +54,35 @@ pub async fn redeem(
     if !reward.active {
         return Err(ApiError::unprocessable("reward_inactive", "this reward is not available for redemption"));
     }
-    if tx.customer(program_id, &request.customer_id).await?.is_none() {
-        return Err(ApiError::not_found("customer_not_found", "customer"));
-    }
-    let cost = total_cost(reward.cost_points, request.quantity)
-        .map_err(|e| ApiError::unprocessable("points_overflow", e.to_string()))?;
+    let customer_id = request.customer_id.as_str();
+    let cost = match total_cost(reward.cost_points, request.quantity) {
+        Ok(cost) => cost,
+        Err(e) => {
+            let overflow = ApiError::unprocessable("points_overflow", e.to_string());
+            return Err(refuse(tx, program_id, customer_id, overflow).await);
+        }
+    };
     if let Some(expected) = request.expected_points
         && expected != cost
     {
-        return Err(ApiError::unprocessable(
+        let mismatch = ApiError::unprocessable(
             "points_amount_mismatch",
             format!("points_amount is {expected} but the reward costs {cost}; nothing was charged"),
-        ));
+        );
+        return Err(refuse(tx, program_id, customer_id, mismatch).await);
     }
-    if !tx.take_stock(program_id, &reward.id, request.quantity).await? {
-        return Err(ApiError::unprocessable("out_of_stock", "the reward does not have enough stock left"));
+    // Stock can only change from unlimited to finite (or back) by a reward
+    // update, which sets it outright: a redemption that read "unlimited" is
+    // ordered before such an update, and needs no write here.
+    if reward.stock.is_some() && !tx.take_stock(program_id, &reward.id, request.quantity).await? {
+        let refusal = ApiError::unprocessable("out_of_stock", "the reward does not have enough stock left");
+        return Err(refuse(tx, program_id, customer_id, refusal).await);
     }
-    let balance_after = tx.debit(program_id, &request.customer_id, cost).await?.ok_or_else(|| {
-        ApiError::unprocessable("insufficient_points", format!("the customer has fewer than {cost} points"))
-    })?;
+    let Some(balance_after) = tx.debit(program_id, customer_id, cost).await? else {
+        let refusal =
+            ApiError::unprocessable("insufficient_points", format!("the customer has fewer than {cost} points"));
+        return Err(refuse(tx, program_id, customer_id, refusal).await);
+    };
     let coupon_code = (reward.kind == RewardKind::Voucher).then(super::coupons::new_code);
     let redemption = tx
         .insert_redemption(
@@ -98,6 +115,16 @@ pub async fn redeem(
     )
     .await?;
     Ok(Outcome::Created(redemption))
+}
+
+/// The answer to a refused redemption: `customer_not_found` if there is no
+/// such customer, whatever else was wrong, else `refusal`.
+async fn refuse(tx: &mut dyn StoreTx, program_id: &str, customer_id: &str, refusal: ApiError) -> ApiError {
+    match tx.customer(program_id, customer_id).await {
+        Ok(Some(_)) => refusal,
+        Ok(None) => ApiError::not_found("customer_not_found", "customer"),
+        Err(e) => e.into(),
+    }
 }
 
 /// Explains why a redemption could not leave `pending`.

@@ -82,7 +82,9 @@ pub async fn patch(
         Begun::Replay(response) => Ok(response),
         Begun::Fresh(mut exec) => {
             let updated = exec.tx().update_program_settings(&program.id, &settings).await?;
-            exec.finish(Reply::json(StatusCode::OK, &updated).with_resource(&updated.id)).await
+            let response = exec.finish(Reply::json(StatusCode::OK, &updated).with_resource(&updated.id)).await;
+            crate::auth::forget_program(&program.id);
+            response
         }
     }
 }

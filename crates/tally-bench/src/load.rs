@@ -1,0 +1,251 @@
+//! A closed-loop load generator: `concurrency` workers, each on its own
+//! keep-alive connection, each sending its next request as soon as the last
+//! answer is read. Latency is measured from send to the last byte of the
+//! body, into HDR histograms; requests that complete during the warm-up are
+//! not counted.
+//!
+//! The same loop drives the raw-limit scenario (a store transaction instead
+//! of an HTTP request), so both sides of a ratio are timed by one piece of code.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use bytes::Bytes;
+use hdrhistogram::Histogram;
+use http::{HeaderValue, Method, Request, StatusCode, header};
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+
+/// How long a run lasts.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    pub warmup: Duration,
+    pub measure: Duration,
+}
+
+/// What one operation came to.
+pub enum Verdict {
+    /// The expected answer.
+    Ok,
+    /// Anything else, named for the report (e.g. `"status 409"`).
+    Unexpected(String),
+}
+
+/// The measured part of one run.
+#[derive(Debug, Clone)]
+pub struct Measured {
+    pub ok: u64,
+    /// Expected answers including the warm-up and the stragglers after the
+    /// deadline: what the database must hold afterwards.
+    pub all_ok: u64,
+    /// Failures including the warm-up and the stragglers.
+    pub all_errors: u64,
+    /// Unexpected answers and failures, with a count of each kind.
+    pub errors: Vec<(String, u64)>,
+    pub elapsed: Duration,
+    /// Latency of the expected answers, in microseconds.
+    pub histogram: Histogram<u64>,
+}
+
+impl Measured {
+    /// Adds another run of the same scenario: counts, time and latencies.
+    pub fn merge(&mut self, other: Measured) -> anyhow::Result<()> {
+        self.ok += other.ok;
+        self.all_ok += other.all_ok;
+        self.all_errors += other.all_errors;
+        self.elapsed += other.elapsed;
+        for (what, n) in other.errors {
+            match self.errors.iter_mut().find(|(name, _)| *name == what) {
+                Some((_, total)) => *total += n,
+                None => self.errors.push((what, n)),
+            }
+        }
+        self.histogram.add(&other.histogram).context("merging histograms")?;
+        Ok(())
+    }
+
+    pub fn throughput(&self) -> f64 {
+        self.ok as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    pub fn error_count(&self) -> u64 {
+        self.errors.iter().map(|(_, n)| n).sum()
+    }
+
+    /// A latency quantile in milliseconds.
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        if self.histogram.is_empty() { 0.0 } else { self.histogram.value_at_quantile(q) as f64 / 1000.0 }
+    }
+}
+
+pub fn new_histogram() -> Histogram<u64> {
+    // 1 µs to 60 s at 3 significant digits.
+    Histogram::new_with_bounds(1, 60_000_000, 3).expect("valid histogram bounds")
+}
+
+struct WorkerResult {
+    ok: u64,
+    all_ok: u64,
+    all_errors: u64,
+    errors: Vec<(String, u64)>,
+    histogram: Histogram<u64>,
+}
+
+fn add_error(errors: &mut Vec<(String, u64)>, what: String) {
+    match errors.iter_mut().find(|(name, _)| *name == what) {
+        Some((_, n)) => *n += 1,
+        None => errors.push((what, 1)),
+    }
+}
+
+/// Runs `concurrency` workers for warm-up plus measurement. `make_worker(i)`
+/// builds worker `i`'s state (e.g. its connection); `op(state, n)` performs its
+/// `n`-th operation and hands the state back. Workers stop at the deadline after their operation in
+/// flight completes; it counts if it completed in time.
+pub async fn run<S, M, MF, O, OF>(concurrency: usize, timing: Timing, make_worker: M, op: O) -> anyhow::Result<Measured>
+where
+    S: Send + 'static,
+    M: Fn(usize) -> MF,
+    MF: Future<Output = anyhow::Result<S>>,
+    O: Fn(S, u64) -> OF + Send + Sync + 'static,
+    OF: Future<Output = (S, Verdict)> + Send,
+{
+    let mut states = Vec::with_capacity(concurrency);
+    for i in 0..concurrency {
+        states.push(make_worker(i).await.with_context(|| format!("preparing worker {i}"))?);
+    }
+    let op = Arc::new(op);
+    let start = Instant::now();
+    let measure_from = start + timing.warmup;
+    let end = measure_from + timing.measure;
+    let mut handles = Vec::with_capacity(concurrency);
+    for state in states {
+        let op = op.clone();
+        handles.push(tokio::spawn(async move {
+            let mut result =
+                WorkerResult { ok: 0, all_ok: 0, all_errors: 0, errors: Vec::new(), histogram: new_histogram() };
+            let mut n = 0u64;
+            let mut state = Some(state);
+            loop {
+                let sent = Instant::now();
+                if sent >= end {
+                    break;
+                }
+                let (back, verdict) = op(state.take().expect("the state is back after each op"), n).await;
+                state = Some(back);
+                n += 1;
+                let done = Instant::now();
+                match verdict {
+                    Verdict::Ok => result.all_ok += 1,
+                    Verdict::Unexpected(_) => result.all_errors += 1,
+                }
+                if done < measure_from || done > end {
+                    continue;
+                }
+                match verdict {
+                    Verdict::Ok => {
+                        result.ok += 1;
+                        let micros = done.duration_since(sent).as_micros().max(1) as u64;
+                        result.histogram.saturating_record(micros);
+                    }
+                    Verdict::Unexpected(what) => add_error(&mut result.errors, what),
+                }
+            }
+            result
+        }));
+    }
+    let mut measured = Measured {
+        ok: 0,
+        all_ok: 0,
+        all_errors: 0,
+        errors: Vec::new(),
+        elapsed: timing.measure,
+        histogram: new_histogram(),
+    };
+    for handle in handles {
+        let result = handle.await.context("a load worker panicked")?;
+        measured.ok += result.ok;
+        measured.all_ok += result.all_ok;
+        measured.all_errors += result.all_errors;
+        for (what, n) in result.errors {
+            for _ in 0..n {
+                add_error(&mut measured.errors, what.clone());
+            }
+        }
+        measured.histogram.add(&result.histogram).context("merging histograms")?;
+    }
+    Ok(measured)
+}
+
+/// One keep-alive HTTP/1.1 connection. Requests are built by hand from
+/// pre-encoded header values so the generator spends as little of the
+/// machine's two cores as it can: every cycle it uses is one the server under
+/// test does not get.
+pub struct Connection {
+    addr: SocketAddr,
+    sender: SendRequest<Full<Bytes>>,
+    host: HeaderValue,
+    authorization: HeaderValue,
+}
+
+/// What an HTTP answer looked like, as far as the scenarios check it.
+pub struct Answer {
+    pub status: StatusCode,
+    /// `Idempotent-Replayed`, if sent.
+    pub replayed: Option<bool>,
+}
+
+impl Connection {
+    pub async fn open(addr: SocketAddr, token: &str) -> anyhow::Result<Self> {
+        let sender = handshake(addr).await?;
+        Ok(Self {
+            addr,
+            sender,
+            host: HeaderValue::from_str(&addr.to_string())?,
+            authorization: HeaderValue::from_str(&format!("Bearer {token}"))?,
+        })
+    }
+
+    /// Sends one request and reads the whole answer. A connection the server
+    /// closed is reopened once, and the attempt reported as an error.
+    pub async fn send(&mut self, method: Method, path: &str, key: Option<&str>, body: Bytes) -> anyhow::Result<Answer> {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, self.host.clone())
+            .header(header::AUTHORIZATION, self.authorization.clone())
+            .header(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if let Some(key) = key {
+            request = request.header("idempotency-key", key);
+        }
+        let request = request.body(Full::new(body))?;
+        let result = async {
+            self.sender.ready().await?;
+            let response = self.sender.send_request(request).await?;
+            let status = response.status();
+            let replayed = response.headers().get("idempotent-replayed").map(|v| v.as_bytes() == b"true");
+            response.into_body().collect().await?;
+            anyhow::Ok(Answer { status, replayed })
+        }
+        .await;
+        if result.is_err() {
+            self.sender = handshake(self.addr).await?;
+        }
+        result
+    }
+}
+
+async fn handshake(addr: SocketAddr) -> anyhow::Result<SendRequest<Full<Bytes>>> {
+    let stream = TcpStream::connect(addr).await.with_context(|| format!("connecting to {addr}"))?;
+    stream.set_nodelay(true)?;
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(sender)
+}
