@@ -38,6 +38,10 @@ pub async fn sweep_all(store: &dyn Store) -> u64 {
         }
     }
     if total > 0 {
+        // What the database no longer holds, this node no longer replays from
+        // memory either (the cache could only outlive a record whose expiry
+        // was moved by hand, but a sweep is the moment to be sure).
+        crate::replay_cache::forget_all();
         crate::telemetry::records_swept(total);
         tracing::info!(swept = total, "expired idempotency records deleted");
     }
