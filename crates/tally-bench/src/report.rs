@@ -245,11 +245,19 @@ impl BackendReport {
             if let (Some(peak), Some(http)) = (peak_raw, self.find(FIRST, c)) {
                 let ratio = http.throughput_rps / peak.max(1e-9);
                 ratios.first_writes_over_peak_raw.push(RatioAt { concurrency: c, ratio });
+                // Above 1 the denominator was not the limit: the raw rounds
+                // were slowed by something the server was not (see
+                // BENCHMARKS.md), and the ratio proves nothing either way.
+                let suspect = ratio > 1.05;
                 targets.push(Target {
                     name: format!("first writes at {c} ÷ peak raw limit"),
                     goal: format!("≥ {raw_floor}"),
-                    measured: format!("{ratio:.2}"),
-                    met: ratio >= raw_floor,
+                    measured: if suspect {
+                        format!("{ratio:.2}, above 1: the raw limit was under-measured, not judged")
+                    } else {
+                        format!("{ratio:.2}")
+                    },
+                    met: ratio >= raw_floor && !suspect,
                 });
             }
         }
