@@ -173,6 +173,11 @@ pub struct RatioAt {
 pub struct Ratios {
     /// HTTP first writes ÷ raw transaction rate, at each concurrency.
     pub first_writes_over_raw: Vec<RatioAt>,
+    /// HTTP first writes at each concurrency ÷ the best raw rate of the run
+    /// (the storage's limit, whatever concurrency reached it): what the
+    /// targets are judged on, since it can only be stricter.
+    pub first_writes_over_peak_raw: Vec<RatioAt>,
+    pub peak_raw_rps: Option<f64>,
     /// Replays ÷ first writes, both at 64 connections.
     pub replays_over_first_writes: Option<f64>,
     /// Throughput lost to idempotency on a first write: (no key − key) ÷ no key, in %.
@@ -230,15 +235,29 @@ impl BackendReport {
         };
         let mut ratios = Ratios::default();
         let mut targets = Vec::new();
+        let peak_raw = self.scenarios.iter().filter(|s| s.name == RAW).map(|s| s.throughput_rps).reduce(f64::max);
+        ratios.peak_raw_rps = peak_raw;
         for c in CONCURRENCY {
             if let (Some(raw), Some(http)) = (self.find(RAW, c), self.find(FIRST, c)) {
                 let ratio = http.throughput_rps / raw.throughput_rps.max(1e-9);
                 ratios.first_writes_over_raw.push(RatioAt { concurrency: c, ratio });
+            }
+            if let (Some(peak), Some(http)) = (peak_raw, self.find(FIRST, c)) {
+                let ratio = http.throughput_rps / peak.max(1e-9);
+                ratios.first_writes_over_peak_raw.push(RatioAt { concurrency: c, ratio });
+                // Above 1 the denominator was not the limit: the raw rounds
+                // were slowed by something the server was not (see
+                // BENCHMARKS.md), and the ratio proves nothing either way.
+                let suspect = ratio > 1.05;
                 targets.push(Target {
-                    name: format!("first writes ÷ raw limit at {c}"),
+                    name: format!("first writes at {c} ÷ peak raw limit"),
                     goal: format!("≥ {raw_floor}"),
-                    measured: format!("{ratio:.2}"),
-                    met: ratio >= raw_floor,
+                    measured: if suspect {
+                        format!("{ratio:.2}, above 1: the raw limit was under-measured, not judged")
+                    } else {
+                        format!("{ratio:.2}")
+                    },
+                    met: ratio >= raw_floor && !suspect,
                 });
             }
         }
@@ -368,7 +387,16 @@ impl Report {
             let r = &b.ratios;
             let _ = writeln!(out, "\nratios:");
             for at in &r.first_writes_over_raw {
-                let _ = writeln!(out, "- first writes ÷ raw limit at {}: **{:.2}**", at.concurrency, at.ratio);
+                let _ = writeln!(out, "- first writes ÷ raw limit, both at {}: **{:.2}**", at.concurrency, at.ratio);
+            }
+            if let Some(peak) = r.peak_raw_rps {
+                for at in &r.first_writes_over_peak_raw {
+                    let _ = writeln!(
+                        out,
+                        "- first writes at {} ÷ peak raw limit ({peak:.0}/s): **{:.2}**",
+                        at.concurrency, at.ratio
+                    );
+                }
             }
             if let Some(x) = r.replays_over_first_writes {
                 let _ = writeln!(out, "- replays ÷ first writes at {HIGH}: **{x:.2}**");

@@ -61,6 +61,7 @@ fn a_quick_run_reports_every_scenario_on_both_backends() {
         }
         let ratios = &backend["ratios"];
         assert_eq!(ratios["first_writes_over_raw"].as_array().map(Vec::len), Some(3), "{ratios}");
+        assert_eq!(ratios["first_writes_over_peak_raw"].as_array().map(Vec::len), Some(3), "{ratios}");
         assert!(ratios["replays_over_first_writes"].is_number(), "{ratios}");
         assert!(ratios["idempotency_overhead_pct"].is_number(), "{ratios}");
         assert!(backend["growth"]["samples"].as_array().is_some_and(|s| !s.is_empty()));
