@@ -464,7 +464,14 @@ pub async fn run(args: ChaosArgs) -> anyhow::Result<ExitCode> {
     let tally = std::env::current_exe().context("the path of this tally binary")?;
     let dir = std::env::temp_dir().join(format!("tally-chaos-{}-{}", std::process::id(), chrono_stamp()));
     std::fs::create_dir_all(&dir)?;
-    let result = run_in(&args, &tally, &dir, &seen, started).await;
+    // On Ctrl-C or SIGTERM the run is dropped, and with it every process it
+    // started: the nodes and Redis are killed, PostgreSQL is stopped.
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let result = tokio::select! {
+        result = run_in(&args, &tally, &dir, &seen, started) => result,
+        _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
+        _ = terminate.recv() => Err(anyhow::anyhow!("terminated")),
+    };
     if args.keep_dir {
         eprintln!("kept {}", dir.display());
     } else if let Err(e) = std::fs::remove_dir_all(&dir) {
