@@ -1,6 +1,7 @@
 //! The client commands: every one goes through `tally-client`, so each write
 //! is journaled with its key before it is sent, and retried with that key.
 
+pub mod chaos;
 mod import;
 
 use std::path::PathBuf;
