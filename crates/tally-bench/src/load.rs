@@ -83,6 +83,49 @@ impl Measured {
     }
 }
 
+/// `Measured` as it crosses a process boundary (a raw-limit round runs in a
+/// process of its own): the histogram as its recorded values and counts.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct MeasuredWire {
+    ok: u64,
+    all_ok: u64,
+    all_errors: u64,
+    errors: Vec<(String, u64)>,
+    elapsed_secs: f64,
+    latencies_us: Vec<(u64, u64)>,
+}
+
+impl From<&Measured> for MeasuredWire {
+    fn from(m: &Measured) -> Self {
+        Self {
+            ok: m.ok,
+            all_ok: m.all_ok,
+            all_errors: m.all_errors,
+            errors: m.errors.clone(),
+            elapsed_secs: m.elapsed.as_secs_f64(),
+            latencies_us: m.histogram.iter_recorded().map(|v| (v.value_iterated_to(), v.count_at_value())).collect(),
+        }
+    }
+}
+
+impl TryFrom<MeasuredWire> for Measured {
+    type Error = anyhow::Error;
+    fn try_from(w: MeasuredWire) -> anyhow::Result<Self> {
+        let mut histogram = new_histogram();
+        for (micros, count) in w.latencies_us {
+            histogram.record_n(micros, count).context("rebuilding a latency histogram")?;
+        }
+        Ok(Measured {
+            ok: w.ok,
+            all_ok: w.all_ok,
+            all_errors: w.all_errors,
+            errors: w.errors,
+            elapsed: Duration::from_secs_f64(w.elapsed_secs),
+            histogram,
+        })
+    }
+}
+
 pub fn new_histogram() -> Histogram<u64> {
     // 1 µs to 60 s at 3 significant digits.
     Histogram::new_with_bounds(1, 60_000_000, 3).expect("valid histogram bounds")

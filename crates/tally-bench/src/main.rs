@@ -42,6 +42,10 @@ enum Command {
     /// server under test as a child process of this binary this way.
     #[command(hide = true)]
     Serve(ServeArgs),
+    /// Run one raw-limit round: its description as JSON on stdin, the result
+    /// as JSON on stdout. The harness runs each round in a process this way.
+    #[command(hide = true)]
+    Raw,
 }
 
 #[derive(Args)]
@@ -76,13 +80,13 @@ struct RunArgs {
     /// Rounds per scenario, raw and HTTP alternating (default 3, or 1 with --quick).
     #[arg(long)]
     rounds: Option<usize>,
-    /// Measured seconds per scenario and round (default 5, or 1.5 with --quick).
+    /// Measured seconds per scenario and round (default 5, or 1.2 with --quick).
     #[arg(long)]
     duration_secs: Option<f64>,
     /// Warm-up seconds per scenario and round, not counted (default 1, or 0.3 with --quick).
     #[arg(long)]
     warmup_secs: Option<f64>,
-    /// Seconds of the storage-growth run (default 60, or 6 with --quick).
+    /// Seconds of the storage-growth run (default 60, or 5 with --quick).
     #[arg(long)]
     growth_secs: Option<f64>,
     /// PostgreSQL pool size of the server and of the raw limit.
@@ -105,6 +109,7 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Serve(args)) => serve(args),
+        Some(Command::Raw) => raw_round(),
         None => bench(cli.run),
     }
 }
@@ -131,21 +136,25 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 #[tokio::main]
+async fn raw_round() -> anyhow::Result<()> {
+    raw::serve_round().await
+}
+
+#[tokio::main]
 async fn bench(args: RunArgs) -> anyhow::Result<()> {
-    let (measure, warmup, growth, rounds) = if args.quick { (1.5, 0.3, 6.0, 1) } else { (5.0, 1.0, 60.0, 3) };
+    let (measure, warmup, growth, rounds) = if args.quick { (1.2, 0.3, 5.0, 1) } else { (5.0, 1.0, 60.0, 3) };
     let timing = Timing {
         warmup: Duration::from_secs_f64(args.warmup_secs.unwrap_or(warmup)),
         measure: Duration::from_secs_f64(args.duration_secs.unwrap_or(measure)),
     };
-    let server_bin = match args.server_bin {
-        Some(bin) => bin,
-        None => std::env::current_exe().context("finding this binary to run it as the server")?,
-    };
+    let bench_bin = std::env::current_exe().context("finding this binary to run it as the server")?;
+    let server_bin = args.server_bin.unwrap_or_else(|| bench_bin.clone());
     let plan = Plan {
         timing,
         growth: Duration::from_secs_f64(args.growth_secs.unwrap_or(growth)),
         simulated_retention: Duration::from_secs(2),
         server_bin: server_bin.clone(),
+        bench_bin,
         pg_max_connections: args.pg_max_connections,
         log_dir: std::env::temp_dir(),
         keep_logs: args.keep_logs,

@@ -29,6 +29,8 @@ pub struct Plan {
     /// The retention the growth run simulates by moving expiry into the past.
     pub simulated_retention: Duration,
     pub server_bin: PathBuf,
+    /// This binary, which runs each raw-limit round as `raw`.
+    pub bench_bin: PathBuf,
     pub pg_max_connections: u32,
     pub log_dir: PathBuf,
     pub keep_logs: bool,
@@ -63,13 +65,12 @@ pub async fn run_backend(backend: Backend, plan: &Plan) -> anyhow::Result<Backen
     // Successful and failed writes, for the exactly-once check at the end.
     let (mut written, mut write_failures): (u64, u64) = (0, 0);
 
-    // 1–5. The raw limit and the HTTP scenarios. The raw limit runs in this
-    // process while the server process idles, in rounds alternating with the
+    // 1–5. The raw limit and the HTTP scenarios. The raw limit runs in a
+    // process of its own while the server process idles, in rounds alternating with the
     // HTTP run at the same concurrency, so both sides of a ratio see the same
     // machine: other work on it drifts over minutes, not within a round.
     let http = [Part::First, Part::Overhead, Part::Replays, Part::Contention].into_iter().any(|p| plan.runs(p));
     let server = if http { Some(start_server(&fixture, plan, 60, "main").await?) } else { None };
-    let raw_store = if plan.runs(Part::Raw) { Some(fixture.open().await?) } else { None };
     let mut tally = |m: &Measured| {
         written += m.all_ok;
         write_failures += m.all_errors;
@@ -77,9 +78,9 @@ pub async fn run_backend(backend: Backend, plan: &Plan) -> anyhow::Result<Backen
     for concurrency in CONCURRENCY {
         let (mut raw_runs, mut http_runs, mut rss) = (Runs::default(), Runs::default(), None);
         for round in 0..plan.rounds {
-            if let Some(store) = &raw_store {
+            if plan.runs(Part::Raw) {
                 eprintln!("[{}] raw transaction, {concurrency} concurrent (round {})", backend.name(), round + 1);
-                let measured = raw_limit(&fixture, store, concurrency, plan.timing, round).await?;
+                let measured = raw::run_in_process(&plan.bench_bin, &fixture, concurrency, plan.timing, round).await?;
                 tally(&measured);
                 raw_runs.add(measured)?;
             }
@@ -100,7 +101,6 @@ pub async fn run_backend(backend: Backend, plan: &Plan) -> anyhow::Result<Backen
             report.push(ScenarioResult::new(FIRST, concurrency, &measured, rss));
         }
     }
-    drop(raw_store);
 
     if let Some(server) = server {
         let addr = server.addr;
@@ -220,38 +220,8 @@ async fn start_server(fixture: &Fixture, plan: &Plan, maintenance_secs: u64, tag
     .await
 }
 
-async fn raw_limit(
-    fixture: &Arc<Fixture>,
-    store: &Arc<dyn tally_store::Store>,
-    concurrency: usize,
-    timing: Timing,
-    round: usize,
-) -> anyhow::Result<Measured> {
-    let (fixture2, store2) = (fixture.clone(), store.clone());
-    load::run(
-        concurrency,
-        timing,
-        |i| async move { Ok(i) },
-        move |worker, n| {
-            let fixture = fixture2.clone();
-            let store = store2.clone();
-            async move {
-                let customer = customer_for(&fixture.customers, worker, n, concurrency);
-                let key = format!("raw-{concurrency}-r{round}-{worker}-{n}");
-                let verdict = match raw::redeem_once(&store, &fixture.program, customer, &fixture.reward_id, key).await
-                {
-                    Ok(()) => Verdict::Ok,
-                    Err(e) => Verdict::Unexpected(e.to_string()),
-                };
-                (worker, verdict)
-            }
-        },
-    )
-    .await
-}
-
 /// Worker `worker`'s `n`-th customer: concurrent workers use different customers.
-fn customer_for(customers: &[String], worker: usize, n: u64, concurrency: usize) -> &str {
+pub fn customer_for(customers: &[String], worker: usize, n: u64, concurrency: usize) -> &str {
     &customers[(worker + n as usize * concurrency) % customers.len()]
 }
 

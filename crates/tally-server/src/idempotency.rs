@@ -157,8 +157,8 @@ impl Drop for Outcome {
 
 /// Claims the request's key (if any) and opens the transaction of its effect.
 pub async fn begin(store: &dyn Store, program: &Program, meta: WriteMeta, policy: KeyPolicy) -> ApiResult<Begun> {
+    // The program is on the request's span already (`ratelimit::admit`).
     let span = tracing::Span::current();
-    span.record("program", program.id.as_str());
     let Some(key) = &meta.key else {
         if policy == KeyPolicy::Required && program.settings.require_idempotency_key {
             note("missing");
@@ -173,29 +173,40 @@ pub async fn begin(store: &dyn Store, program: &Program, meta: WriteMeta, policy
     // this node read it lately, see `replay_cache`): replays neither queue
     // behind writes (SQLite has one writer) nor contend for the lock
     // (concurrent retries of one completed key would answer 409). Only a miss
-    // goes on to claim the key, and looks again under the lock.
+    // goes on to claim the key, and looks again under the lock. A store that
+    // reads the record with the claim in one round trip (PostgreSQL) claims
+    // first and looks without the lock only when the claim fails, so a first
+    // write costs one round trip less and a replay one more.
     if let Some(record) = crate::replay_cache::get(&program.id, key.as_str()) {
         return replay(&meta, &record, Lookup::Hit);
     }
-    if let Some(record) =
-        store.idempotency_record(&program.id, key.as_str()).await.map_err(ApiError::from_keyed_store_error)?
-    {
-        return replay(&meta, &crate::replay_cache::remember(&program.id, record), Lookup::Hit);
+    let claim_reads_record = store.claim_reads_record();
+    if !claim_reads_record && let Some(record) = stored_record(store, program, key.as_str()).await? {
+        return replay(&meta, &record, Lookup::Hit);
     }
     let lock = KeyLock { program_id: program.id.clone(), key: key.as_str().to_owned() };
     let (mut tx, waited) = match store.begin(Some(&lock)).await {
         Ok(tx) => (tx, false),
-        Err(StoreError::KeyInUse) => match meta.wait {
-            Some(wait) => (claim_within(store, &lock, wait).await?, true),
-            None => {
-                note("in_use");
-                return Err(ApiError::key_in_use());
+        Err(StoreError::KeyInUse) => {
+            if claim_reads_record && let Some(record) = stored_record(store, program, key.as_str()).await? {
+                // Completed; the holder is another replay of it.
+                return replay(&meta, &record, Lookup::Hit);
             }
-        },
+            match meta.wait {
+                Some(wait) => (claim_within(store, &lock, wait).await?, true),
+                None => {
+                    note("in_use");
+                    return Err(ApiError::key_in_use());
+                }
+            }
+        }
         Err(e) => return Err(ApiError::from_keyed_store_error(e)),
     };
     match tx.idempotency_record(&program.id, key.as_str()).await.map_err(ApiError::from_keyed_store_error)? {
-        Some(record) => replay(&meta, &record, if waited { Lookup::Waited } else { Lookup::Hit }),
+        Some(record) => {
+            let record = crate::replay_cache::remember(&program.id, record);
+            replay(&meta, &record, if waited { Lookup::Waited } else { Lookup::Hit })
+        }
         // After a wait too: the first request failed and recorded nothing, so
         // this one runs afresh, exactly as a later retry would.
         // Counted when the execution ends: it may yet replay a resource.
@@ -204,6 +215,16 @@ pub async fn begin(store: &dyn Store, program: &Program, meta: WriteMeta, policy
             Ok(Begun::Fresh(Execution::new(tx, program, meta)))
         }
     }
+}
+
+/// The key's stored response, read outside any transaction (and remembered).
+async fn stored_record(
+    store: &dyn Store,
+    program: &Program,
+    key: &str,
+) -> ApiResult<Option<std::sync::Arc<IdempotencyRecord>>> {
+    let found = store.idempotency_record(&program.id, key).await.map_err(ApiError::from_keyed_store_error)?;
+    Ok(found.map(|record| crate::replay_cache::remember(&program.id, record)))
 }
 
 /// `Prefer: wait`: claims a key that is in flight as soon as its holder ends,

@@ -116,8 +116,20 @@ pub(crate) fn map_err(err: sqlx::Error) -> StoreError {
     }
 }
 
-async fn try_lock(conn: &mut PgConnection, lock_id: i64) -> StoreResult<bool> {
-    sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)").bind(lock_id).fetch_one(conn).await.map_err(map_err)
+/// Claims the key's lock; if it was free, also reads the key's live record
+/// (one round trip, see `tally_claim_key`). `None`: another transaction holds it.
+async fn try_claim(conn: &mut PgConnection, lock: &KeyLock) -> StoreResult<Option<Option<IdempotencyRecord>>> {
+    let row: ClaimRow = sqlx::query_as("SELECT * FROM tally_claim_key($1, $2, $3)")
+        .bind(lock.lock_id())
+        .bind(&lock.program_id)
+        .bind(&lock.key)
+        .fetch_one(conn)
+        .await
+        .map_err(map_err)?;
+    if !row.claimed {
+        return Ok(None);
+    }
+    Ok(Some(row.record().map(IdempotencyRecord::try_from).transpose()?))
 }
 
 /// Splits a bigint advisory-lock key the way `pg_locks` shows it: high half in
@@ -154,22 +166,28 @@ impl Store for PgStore {
         let lock_id = lock.lock_id();
         // `try`: a duplicate is answered at once (409, or the caller's own wait
         // loop), never queued on a connection behind the first request.
-        let mut taken = try_lock(&mut tx, lock_id).await?;
-        if !taken {
+        let mut claimed = try_claim(&mut tx, lock).await?;
+        if claimed.is_none() {
             // The holder may be this node's own dropped transaction (see
             // `release`): wait for its rollback. That rollback may also have
             // ended between the try above and this check (no gate left to
             // wait on), so try once more either way.
             self.releases.wait(lock_id).await;
-            taken = try_lock(&mut tx, lock_id).await?;
+            claimed = try_claim(&mut tx, lock).await?;
         }
-        if !taken {
+        let Some(record) = claimed else {
             // Awaited rather than left to the drop, so the connection is clean
             // before it goes back to the pool.
             tx.rollback().await.map_err(map_err)?;
             return Err(StoreError::KeyInUse);
-        }
-        Ok(Box::new(tx::PgTx::new(tx, Some((lock_id, self.releases.clone())))))
+        };
+        let mut tx = tx::PgTx::new(tx, Some((lock_id, self.releases.clone())));
+        tx.prefetch_record(lock, record);
+        Ok(Box::new(tx))
+    }
+
+    fn claim_reads_record(&self) -> bool {
+        true
     }
 
     async fn create_program(&self, name: &str, settings: &ProgramSettings) -> StoreResult<Program> {

@@ -290,6 +290,41 @@ pub(crate) struct RecordRow {
     expires_at: DateTime<Utc>,
 }
 
+/// What `tally_claim_key` answers: whether the key was claimed, and its live
+/// record's columns (all NULL when there is none).
+#[derive(FromRow)]
+pub(crate) struct ClaimRow {
+    pub(crate) claimed: bool,
+    key: Option<String>,
+    method: Option<String>,
+    path: Option<String>,
+    fingerprint: Option<String>,
+    status: Option<i32>,
+    headers: Option<String>,
+    body: Option<Vec<u8>>,
+    resource_id: Option<String>,
+    created_at: Option<DateTime<Utc>>,
+    expires_at: Option<DateTime<Utc>>,
+}
+
+impl ClaimRow {
+    /// The record, if the key has one (its NOT NULL columns are all set then).
+    pub(crate) fn record(self) -> Option<RecordRow> {
+        Some(RecordRow {
+            key: self.key?,
+            method: self.method?,
+            path: self.path?,
+            fingerprint: self.fingerprint?,
+            status: self.status?,
+            headers: self.headers?,
+            body: self.body?,
+            resource_id: self.resource_id,
+            created_at: self.created_at?,
+            expires_at: self.expires_at?,
+        })
+    }
+}
+
 impl TryFrom<RecordRow> for IdempotencyRecord {
     type Error = StoreError;
     fn try_from(r: RecordRow) -> Result<Self, StoreError> {

@@ -10,7 +10,7 @@ use tally_core::model::{
     RedemptionStatus, Reward, Transaction,
 };
 use tally_store::{
-    KeyedResource, NewCoupon, NewCustomer, NewIdempotencyRecord, NewLedgerEntry, NewRedemption, NewReward,
+    KeyLock, KeyedResource, NewCoupon, NewCustomer, NewIdempotencyRecord, NewLedgerEntry, NewRedemption, NewReward,
     NewTransaction, RewardPatch, StoreError, StoreResult, StoreTx,
 };
 
@@ -26,11 +26,19 @@ pub(crate) struct PgTx {
     tx: Option<SqlxTransaction<'static, Postgres>>,
     /// The lock id held, and the node's registry to report its release to.
     key: Option<(i64, Arc<Releases>)>,
+    /// The claimed key's record as read with the claim, for the first lookup.
+    prefetched: Option<(KeyLock, Option<IdempotencyRecord>)>,
 }
 
 impl PgTx {
     pub(crate) fn new(tx: SqlxTransaction<'static, Postgres>, key: Option<(i64, Arc<Releases>)>) -> Self {
-        Self { tx: Some(tx), key }
+        Self { tx: Some(tx), key, prefetched: None }
+    }
+
+    /// Keeps the record read along with the key's claim, so the executor's
+    /// lookup right after `begin` costs no round trip.
+    pub(crate) fn prefetch_record(&mut self, lock: &KeyLock, record: Option<IdempotencyRecord>) {
+        self.prefetched = Some((lock.clone(), record));
     }
 
     fn conn(&mut self) -> &mut PgConnection {
@@ -111,6 +119,12 @@ impl StoreTx for PgTx {
     }
 
     async fn idempotency_record(&mut self, program_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>> {
+        if let Some((lock, record)) = self.prefetched.take()
+            && lock.program_id == program_id
+            && lock.key == key
+        {
+            return Ok(record);
+        }
         let sql = format!(
             "SELECT {RECORD_COLUMNS} FROM idempotency_records WHERE program_id = $1 AND key = $2 AND expires_at > now()"
         );

@@ -440,6 +440,13 @@ pub async fn idempotency_records<S: Harness>(store: Arc<S>) {
 
     let stored = store.idempotency_record(p, &key).await.expect("idempotency_record").expect("committed record");
     assert_eq!(stored, in_tx, "the store reads back exactly what the transaction saw");
+    // A transaction that claims the key finds the record (PostgreSQL reads it
+    // along with the claim): what a retry that won the claim must see.
+    let lock = KeyLock { program_id: p.to_owned(), key: key.clone() };
+    let mut claimed = store.begin(Some(&lock)).await.expect("claim the key");
+    let under_claim = claimed.idempotency_record(p, &key).await.expect("idempotency_record");
+    assert_eq!(under_claim.as_ref(), Some(&stored), "the committed record, seen under the claim");
+    drop(claimed);
     let elsewhere = store.idempotency_record(&other.id, &key).await.expect("idempotency_record");
     assert!(elsewhere.is_none(), "a key is scoped to its program");
 
@@ -471,6 +478,10 @@ pub async fn idempotency_records<S: Harness>(store: Arc<S>) {
     store.expire_idempotency_records().await;
     assert!(store.idempotency_record(p, &key).await.expect("idempotency_record").is_none(), "expired");
     assert!(store.idempotency_record(&other.id, &key).await.expect("idempotency_record").is_none(), "expired");
+    let mut claimed = begin_when_released(&*store, &lock).await;
+    let under_claim = claimed.idempotency_record(p, &key).await.expect("idempotency_record");
+    assert!(under_claim.is_none(), "expired, under the claim too");
+    drop(claimed);
     let mut tx = store.begin(None).await.expect("begin");
     assert!(tx.idempotency_record(p, &key).await.expect("idempotency_record").is_none(), "expired, in a tx too");
 

@@ -34,6 +34,14 @@ pub trait Store: Send + Sync + 'static {
     /// How busy the connection pool(s) are right now, for `/metrics`.
     fn pool_stats(&self) -> PoolStats;
 
+    /// Whether `begin(Some(lock))` reads the key's stored record in the same
+    /// round trip as its claim (`StoreTx::idempotency_record` for that key then
+    /// answers from it). If it does, a lookup before claiming would only add a
+    /// round trip; if not, a lookup first spares replays the claim.
+    fn claim_reads_record(&self) -> bool {
+        false
+    }
+
     /// Starts a write transaction. With `key`, the transaction also holds the
     /// key's in-flight lock for exactly its own lifetime: a second `begin` with
     /// the same key, from any node, fails with [`StoreError::KeyInUse`] until

@@ -1,0 +1,4 @@
+// sqlx embeds the migrations at build time: rebuild when one is added or edited.
+fn main() {
+    println!("cargo:rerun-if-changed=migrations");
+}
