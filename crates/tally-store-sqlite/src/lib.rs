@@ -15,10 +15,10 @@
 //! mostly waiting for threads to wake. Run in place, a statement takes
 //! microseconds: it only appends to the WAL in the OS cache (`synchronous=NORMAL`
 //! and no checkpoint in the commit, see below), so blocking a runtime worker for
-//! it costs less than the hop it saves. What would block for longer stays off
-//! the writer: the fsync that makes commits durable (`durability`) and the WAL
-//! checkpoint (a background task on a connection of its own, every
-//! `CHECKPOINT_EVERY`, never inside a commit).
+//! it costs less than the hop it saves. What would block for longer never runs
+//! on the writer: the fsync that makes commits durable (`durability`) and the
+//! WAL checkpoint (a background task with a connection of its own, every
+//! `CHECKPOINT_EVERY`, never inside a commit; see `checkpoint`).
 //!
 //! Commits are made durable in groups (see `durability`): the writer does not
 //! wait for the disk, the committer does, and one fsync covers every commit
@@ -69,6 +69,12 @@ pub(crate) use now_ms;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// How often the background task copies the WAL back into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+/// WAL frames (pages) beyond which a checkpoint makes the WAL start over (see
+/// `checkpoint`); SQLite's own automatic checkpoint uses the same number.
+const RESTART_AFTER_FRAMES: i64 = 1000;
+/// How long the checkpoint that restarts the WAL waits for readers to leave it
+/// (it holds the writer meanwhile); if they have not, the next round tries again.
+const CHECKPOINT_PATIENCE: Duration = Duration::from_millis(10);
 /// The size the WAL file is cut back to when it starts over (it grows again
 /// under load between checkpoints; without a limit it would keep its largest size).
 const JOURNAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
@@ -88,9 +94,6 @@ pub struct SqliteStore {
     durable: Arc<durability::GroupSync>,
     /// Set by `close`: the writer refuses work from then on.
     closed: Arc<AtomicBool>,
-    /// Alive while any clone of the store is; the checkpoint task holds a
-    /// `Weak` of it and stops when it is gone.
-    alive: Arc<()>,
 }
 
 impl SqliteStore {
@@ -149,7 +152,7 @@ impl SqliteStore {
             .connect_with(options.clone().read_only(true))
             .await
             .map_err(map_err)?;
-        let checkpointer = options.connect().await.map_err(map_err)?;
+        let checkpointer = options.clone().busy_timeout(CHECKPOINT_PATIENCE).connect().await.map_err(map_err)?;
 
         let store = Self {
             writer: Arc::new(tokio::sync::Mutex::new(writer)),
@@ -157,9 +160,9 @@ impl SqliteStore {
             in_flight: Arc::default(),
             durable,
             closed: Arc::default(),
-            alive: Arc::new(()),
         };
-        tokio::spawn(checkpoint(checkpointer, Arc::downgrade(&store.alive), store.closed.clone()));
+        // A `Weak` of the writer: the task must not keep the store alive.
+        tokio::spawn(checkpoint(checkpointer, Arc::downgrade(&store.writer), store.closed.clone()));
         Ok(store)
     }
 
@@ -235,20 +238,55 @@ fn open_writer(path: &Path) -> rusqlite::Result<rusqlite::Connection> {
 }
 
 /// Copies the WAL back into the database file every `CHECKPOINT_EVERY`, on a
-/// connection of its own (sqlx: it runs on its own thread, and a checkpoint
-/// fsyncs). PASSIVE: it takes no lock a writer or reader waits for, copying
-/// what no reader still needs; the writer starts the WAL over once all of it
-/// has been copied. Stops when the store is dropped or closed.
-async fn checkpoint(mut conn: sqlx::SqliteConnection, alive: Weak<()>, closed: Arc<AtomicBool>) {
+/// connection of its own (sqlx: it runs on a thread of its own, and a
+/// checkpoint writes and fsyncs).
+///
+/// A PASSIVE checkpoint takes no lock that writers or readers wait for, so it
+/// copies most of the WAL while writes go on. But under a steady stream of
+/// writes that never lets the WAL start over: frames are appended while it
+/// copies, and readers that began before it finished still use the WAL, so it
+/// is never entirely in the database when the next transaction begins, and it
+/// grows without bound (gigabytes in a minute of imports). So once it holds
+/// `RESTART_AFTER_FRAMES`, a RESTART checkpoint follows while this task holds
+/// the writer: no frame can be added, it copies the few written during the
+/// first pass, and waits (at most `CHECKPOINT_PATIENCE`) for readers still in
+/// the WAL; the next transaction then writes the WAL from its start again (cut
+/// back to `JOURNAL_SIZE_LIMIT`). Writers wait for that second pass only, at
+/// most once per `CHECKPOINT_EVERY`: it copies little, and its time is mostly
+/// its two fsyncs (WAL, then database), some milliseconds; no runtime thread
+/// blocks on it. (SQLite's automatic checkpoint, which this replaces, made a
+/// commit wait for the same fsyncs every `RESTART_AFTER_FRAMES` frames, many
+/// times a second under load.)
+///
+/// Stops when the store is dropped or closed.
+async fn checkpoint(
+    mut conn: sqlx::SqliteConnection,
+    writer: Weak<tokio::sync::Mutex<rusqlite::Connection>>,
+    closed: Arc<AtomicBool>,
+) {
+    /// `(busy, frames in the WAL, frames copied)`.
+    async fn pass(conn: &mut sqlx::SqliteConnection, sql: &str) -> Option<(i64, i64, i64)> {
+        match sqlx::query_as(sql).fetch_one(conn).await {
+            Ok(result) => Some(result),
+            Err(e) => {
+                tracing::warn!(error = %e, "SQLite WAL checkpoint failed");
+                None
+            }
+        }
+    }
     let mut every = tokio::time::interval(CHECKPOINT_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
-        if alive.strong_count() == 0 || closed.load(Ordering::Acquire) {
+        if closed.load(Ordering::Acquire) {
             break;
         }
-        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&mut conn).await {
-            tracing::warn!(error = %e, "SQLite WAL checkpoint failed");
+        let Some(writer) = writer.upgrade() else { break };
+        if let Some((_, frames, _)) = pass(&mut conn, "PRAGMA wal_checkpoint(PASSIVE)").await
+            && frames >= RESTART_AFTER_FRAMES
+        {
+            let _writer = writer.lock().await;
+            pass(&mut conn, "PRAGMA wal_checkpoint(RESTART)").await;
         }
     }
     if let Err(e) = sqlx::Connection::close(conn).await {

@@ -2,6 +2,8 @@
 //! ends, leaves nothing behind and the writer usable; concurrent transactions
 //! queue for it and every one of them lands.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use tally_core::model::{LedgerOperation, ProgramSettings};
@@ -143,5 +145,58 @@ async fn concurrent_transactions_all_land() {
     let mut after: Vec<i64> = ledger.iter().map(|entry| entry.balance_after).collect();
     after.sort_unstable();
     assert_eq!(after, (1..=50).map(|n| n * 10).collect::<Vec<_>>(), "each credit saw the one before it");
+    assert!(store.verify(Some(&program_id)).await.unwrap().is_empty());
+}
+
+/// Under writes that never pause, with readers in the WAL all along, the WAL
+/// still starts over again and again instead of growing without bound.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wal_starts_over_under_a_steady_stream_of_writes() {
+    let (dir, store, program_id) = fresh_store().await;
+    let mut tx = store.begin(None).await.unwrap();
+    let shared = tx.insert_customer(&program_id, &customer("steady@example.com")).await.unwrap().unwrap();
+    tx.commit().await.unwrap();
+
+    // A number of commits rather than a time: a slow machine takes longer, and
+    // its WAL gets more chances to start over, not fewer.
+    let commits = Arc::new(AtomicU32::new(0));
+    let until = tokio::time::Instant::now() + Duration::from_secs(1);
+    let done = {
+        let commits = commits.clone();
+        move || commits.load(Ordering::Relaxed) >= 5000 && tokio::time::Instant::now() >= until
+    };
+    let writers = (0..4).map(|_| {
+        let (store, program_id, customer_id) = (store.clone(), program_id.clone(), shared.id.clone());
+        let (commits, done) = (commits.clone(), done.clone());
+        tokio::spawn(async move {
+            while !done() {
+                let mut tx = store.begin(None).await.unwrap();
+                let balance = tx.credit(&program_id, &customer_id, 1).await.unwrap().unwrap();
+                let entry = NewLedgerEntry::new(&customer_id, 1, balance, LedgerOperation::Earn);
+                tx.insert_ledger_entry(&program_id, &entry).await.unwrap();
+                tx.commit().await.unwrap();
+                commits.fetch_add(1, Ordering::Relaxed);
+            }
+        })
+    });
+    let readers = (0..2).map(|_| {
+        let (store, program_id, customer_id, done) =
+            (store.clone(), program_id.clone(), shared.id.clone(), done.clone());
+        tokio::spawn(async move {
+            while !done() {
+                store.ledger(&program_id, &customer_id, &page()).await.unwrap();
+            }
+        })
+    });
+    let tasks: Vec<_> = writers.chain(readers).collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+
+    // The WAL header's checkpoint sequence number counts the times it started over.
+    let wal = std::fs::read(dir.path().join("tally.db-wal")).unwrap();
+    let restarts = u32::from_be_bytes(wal[12..16].try_into().unwrap());
+    let commits = commits.load(Ordering::Relaxed);
+    assert!(restarts >= 3, "the WAL started over {restarts} times in {commits} commits ({} bytes)", wal.len());
     assert!(store.verify(Some(&program_id)).await.unwrap().is_empty());
 }
