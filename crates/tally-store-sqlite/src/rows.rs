@@ -1,4 +1,6 @@
 //! Row shapes as SQLite returns them, and their conversion to domain types.
+//! Each shape decodes from sqlx (the readers) and, where the writer reads it,
+//! from rusqlite (`from_rusqlite`); the conversions to domain types are shared.
 //! Timestamps are stored as integer milliseconds (see the migration).
 
 use chrono::{DateTime, Utc};
@@ -31,6 +33,23 @@ pub(crate) struct ProgramRow {
     require_idempotency_key: bool,
     rate_limit_per_minute: i32,
     created_at: i64,
+}
+
+impl ProgramRow {
+    /// Decodes a row read on the writer (rusqlite), by column name.
+    pub(crate) fn from_rusqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get("id")?,
+            name: row.get("name")?,
+            points_per_currency_unit: row.get("points_per_currency_unit")?,
+            void_policy: row.get("void_policy")?,
+            points_expire_after_days: row.get("points_expire_after_days")?,
+            idempotency_retention_hours: row.get("idempotency_retention_hours")?,
+            require_idempotency_key: row.get("require_idempotency_key")?,
+            rate_limit_per_minute: row.get("rate_limit_per_minute")?,
+            created_at: row.get("created_at")?,
+        })
+    }
 }
 
 impl TryFrom<ProgramRow> for Program {
@@ -70,6 +89,19 @@ pub(crate) struct CustomerRow {
     created_at: i64,
 }
 
+impl CustomerRow {
+    /// Decodes a row read on the writer (rusqlite), by column name.
+    pub(crate) fn from_rusqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get("id")?,
+            email: row.get("email")?,
+            phone: row.get("phone")?,
+            name: row.get("name")?,
+            created_at: row.get("created_at")?,
+        })
+    }
+}
+
 impl From<CustomerRow> for Customer {
     fn from(r: CustomerRow) -> Self {
         Customer { id: r.id, email: r.email, phone: r.phone, name: r.name, created_at: time(r.created_at) }
@@ -92,6 +124,25 @@ pub(crate) struct TransactionRow {
     voided_points: i64,
     idempotency_fingerprint: Option<String>,
     created_at: i64,
+}
+
+impl TransactionRow {
+    /// Decodes a row read on the writer (rusqlite), by column name.
+    pub(crate) fn from_rusqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get("id")?,
+            customer_id: row.get("customer_id")?,
+            spend_amount_cents: row.get("spend_amount_cents")?,
+            currency: row.get("currency")?,
+            points: row.get("points")?,
+            external_id: row.get("external_id")?,
+            status: row.get("status")?,
+            voided_amount_cents: row.get("voided_amount_cents")?,
+            voided_points: row.get("voided_points")?,
+            idempotency_fingerprint: row.get("idempotency_fingerprint")?,
+            created_at: row.get("created_at")?,
+        })
+    }
 }
 
 impl TransactionRow {
@@ -133,6 +184,22 @@ pub(crate) struct RewardRow {
     updated_at: i64,
 }
 
+impl RewardRow {
+    /// Decodes a row read on the writer (rusqlite), by column name.
+    pub(crate) fn from_rusqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get("id")?,
+            name: row.get("name")?,
+            cost_points: row.get("cost_points")?,
+            kind: row.get("kind")?,
+            stock: row.get("stock")?,
+            active: row.get("active")?,
+            created_at: row.get("created_at")?,
+            updated_at: row.get("updated_at")?,
+        })
+    }
+}
+
 impl TryFrom<RewardRow> for Reward {
     type Error = StoreError;
     fn try_from(r: RewardRow) -> Result<Self, StoreError> {
@@ -163,6 +230,23 @@ pub(crate) struct RedemptionRow {
     coupon_code: Option<String>,
     idempotency_fingerprint: Option<String>,
     created_at: i64,
+}
+
+impl RedemptionRow {
+    /// Decodes a row read on the writer (rusqlite), by column name.
+    pub(crate) fn from_rusqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get("id")?,
+            customer_id: row.get("customer_id")?,
+            reward_id: row.get("reward_id")?,
+            quantity: row.get("quantity")?,
+            points_spent: row.get("points_spent")?,
+            status: row.get("status")?,
+            coupon_code: row.get("coupon_code")?,
+            idempotency_fingerprint: row.get("idempotency_fingerprint")?,
+            created_at: row.get("created_at")?,
+        })
+    }
 }
 
 impl RedemptionRow {
@@ -207,6 +291,25 @@ pub(crate) struct LedgerRow {
 }
 
 impl LedgerRow {
+    /// Decodes a row read on the writer (rusqlite), by column name.
+    pub(crate) fn from_rusqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get("id")?,
+            customer_id: row.get("customer_id")?,
+            points: row.get("points")?,
+            balance_after: row.get("balance_after")?,
+            operation: row.get("operation")?,
+            transaction_id: row.get("transaction_id")?,
+            redemption_id: row.get("redemption_id")?,
+            reason: row.get("reason")?,
+            token_id: row.get("token_id")?,
+            idempotency_fingerprint: row.get("idempotency_fingerprint")?,
+            created_at: row.get("created_at")?,
+        })
+    }
+}
+
+impl LedgerRow {
     pub(crate) fn keyed(self) -> Result<KeyedResource<LedgerEntry>, StoreError> {
         let fingerprint = self.idempotency_fingerprint.clone().unwrap_or_default();
         Ok(KeyedResource { resource: self.try_into()?, fingerprint })
@@ -244,6 +347,22 @@ pub(crate) struct CouponRow {
     status: String,
     created_at: i64,
     redeemed_at: Option<i64>,
+}
+
+impl CouponRow {
+    /// Decodes a row read on the writer (rusqlite), by column name.
+    pub(crate) fn from_rusqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get("id")?,
+            code: row.get("code")?,
+            redemption_id: row.get("redemption_id")?,
+            customer_id: row.get("customer_id")?,
+            reward_id: row.get("reward_id")?,
+            status: row.get("status")?,
+            created_at: row.get("created_at")?,
+            redeemed_at: row.get("redeemed_at")?,
+        })
+    }
 }
 
 impl TryFrom<CouponRow> for Coupon {
@@ -294,6 +413,24 @@ pub(crate) struct RecordRow {
     expires_at: i64,
 }
 
+impl RecordRow {
+    /// Decodes a row read on the writer (rusqlite), by column name.
+    pub(crate) fn from_rusqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            key: row.get("key")?,
+            method: row.get("method")?,
+            path: row.get("path")?,
+            fingerprint: row.get("fingerprint")?,
+            status: row.get("status")?,
+            headers: row.get("headers")?,
+            body: bytes(row, "body")?,
+            resource_id: row.get("resource_id")?,
+            created_at: row.get("created_at")?,
+            expires_at: row.get("expires_at")?,
+        })
+    }
+}
+
 impl TryFrom<RecordRow> for IdempotencyRecord {
     type Error = StoreError;
     fn try_from(r: RecordRow) -> Result<Self, StoreError> {
@@ -309,6 +446,19 @@ impl TryFrom<RecordRow> for IdempotencyRecord {
             created_at: time(r.created_at),
             expires_at: time(r.expires_at),
         })
+    }
+}
+
+/// A BLOB column as bytes; TEXT is taken as its bytes too, as sqlx decodes it.
+fn bytes(row: &rusqlite::Row<'_>, column: &str) -> rusqlite::Result<Vec<u8>> {
+    use rusqlite::types::ValueRef;
+    match row.get_ref(column)? {
+        ValueRef::Blob(bytes) | ValueRef::Text(bytes) => Ok(bytes.to_vec()),
+        other => Err(rusqlite::Error::InvalidColumnType(
+            row.as_ref().column_index(column)?,
+            column.to_owned(),
+            other.data_type(),
+        )),
     }
 }
 

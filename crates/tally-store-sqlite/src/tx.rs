@@ -1,9 +1,13 @@
 //! The write transaction of the SQLite backend.
+//!
+//! It owns the writer (the lock on the one write connection) from `BEGIN
+//! IMMEDIATE` until it commits or is dropped, and runs every statement
+//! synchronously on it (see the crate's documentation for why).
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use sqlx::{Sqlite, Transaction as SqlxTransaction};
+use rusqlite::{Connection, OptionalExtension, Params, Row, params};
 use tally_core::ids::IdKind;
 use tally_core::model::{
     Coupon, CouponStatus, Customer, IdempotencyRecord, LedgerEntry, Program, ProgramSettings, Redemption,
@@ -13,33 +17,93 @@ use tally_store::{
     KeyedResource, NewCoupon, NewCustomer, NewIdempotencyRecord, NewLedgerEntry, NewRedemption, NewReward,
     NewTransaction, RewardPatch, StoreError, StoreResult, StoreTx,
 };
+use tokio::sync::OwnedMutexGuard;
 
 use crate::durability::GroupSync;
 use crate::rows::*;
-use crate::{InFlightGuard, map_err, now_ms};
+use crate::{InFlightGuard, map_rusqlite_err, now_ms};
 
 pub(crate) struct SqliteTx {
-    tx: SqlxTransaction<'static, Sqlite>,
+    /// The writer, inside this transaction; `None` once committed (the
+    /// transaction is finished and the writer free for the next one).
+    conn: Option<OwnedMutexGuard<Connection>>,
     /// Held until the transaction has rolled back, or committed and reached
     /// the disk, so a retry never sees "not in flight" before it can see the
-    /// stored response, nor the response before it is durable.
+    /// stored response, nor the response before it is durable. Declared after
+    /// `conn`, so it is released after the writer.
     _in_flight: Option<InFlightGuard>,
     durable: Arc<GroupSync>,
 }
 
 impl SqliteTx {
     pub(crate) fn new(
-        tx: SqlxTransaction<'static, Sqlite>,
+        conn: OwnedMutexGuard<Connection>,
         in_flight: Option<InFlightGuard>,
         durable: Arc<GroupSync>,
     ) -> Self {
-        Self { tx, _in_flight: in_flight, durable }
+        Self { conn: Some(conn), _in_flight: in_flight, durable }
     }
+
+    fn conn(&self) -> StoreResult<&Connection> {
+        self.conn.as_deref().ok_or_else(|| StoreError::Other("the transaction has already committed".to_owned()))
+    }
+
+    /// Runs a statement that returns no rows; answers how many rows it changed.
+    fn execute(&self, sql: &str, params: impl Params) -> StoreResult<usize> {
+        self.conn()?.prepare_cached(sql).and_then(|mut statement| statement.execute(params)).map_err(map_rusqlite_err)
+    }
+
+    /// Runs a statement and decodes its first row, if it returns any.
+    fn optional<T>(
+        &self,
+        sql: &str,
+        params: impl Params,
+        decode: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> StoreResult<Option<T>> {
+        self.conn()?
+            .prepare_cached(sql)
+            .and_then(|mut statement| statement.query_row(params, decode).optional())
+            .map_err(map_rusqlite_err)
+    }
+
+    /// Runs a statement and decodes its first row, which it must return.
+    fn one<T>(
+        &self,
+        sql: &str,
+        params: impl Params,
+        decode: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> StoreResult<T> {
+        self.conn()?
+            .prepare_cached(sql)
+            .and_then(|mut statement| statement.query_row(params, decode))
+            .map_err(map_rusqlite_err)
+    }
+}
+
+impl Drop for SqliteTx {
+    /// A transaction dropped before it committed (an error, a panic, a
+    /// cancelled request) rolls back here, synchronously, before the writer
+    /// is released: the next transaction always finds it clean.
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.as_deref() else { return };
+        // A failed COMMIT may already have ended the transaction.
+        if conn.is_autocommit() {
+            return;
+        }
+        if let Err(e) = conn.prepare_cached("ROLLBACK").and_then(|mut rollback| rollback.execute([])) {
+            tracing::warn!(error = %e, "rolling back a dropped SQLite transaction failed");
+        }
+    }
+}
+
+/// The first column, as a single value.
+fn first<T: rusqlite::types::FromSql>(row: &Row<'_>) -> rusqlite::Result<T> {
+    row.get(0)
 }
 
 impl SqliteTx {
     /// Starts a lot of `points` (nothing when not positive), expiring per the program's rule.
-    async fn start_lot(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<()> {
+    fn start_lot(&self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<()> {
         if points <= 0 {
             return Ok(());
         }
@@ -49,47 +113,36 @@ impl SqliteTx {
              FROM programs WHERE id = ?2",
             now = now_ms!()
         );
-        sqlx::query(&sql)
-            .bind(IdKind::PointLot.generate())
-            .bind(program_id)
-            .bind(customer_id)
-            .bind(points)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+        self.execute(&sql, params![IdKind::PointLot.generate(), program_id, customer_id, points])?;
         Ok(())
     }
 
     /// Spends `points` from the customer's unspent lots, oldest first, as far
     /// as they reach. One statement: each lot gives what is still owed after the
     /// lots before it (a running total by window function).
-    async fn spend_lots(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<()> {
-        sqlx::query(
+    fn spend_lots(&self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<()> {
+        self.execute(
             "WITH ordered AS ( \
                SELECT id, SUM(remaining) OVER (ORDER BY id) - remaining AS before \
                FROM point_lots WHERE program_id = ?1 AND customer_id = ?2 AND remaining > 0 \
              ) \
              UPDATE point_lots SET remaining = point_lots.remaining - MIN(point_lots.remaining, ?3 - ordered.before) \
              FROM ordered WHERE point_lots.id = ordered.id AND ordered.before < ?3",
-        )
-        .bind(program_id)
-        .bind(customer_id)
-        .bind(points)
-        .execute(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+            params![program_id, customer_id, points],
+        )?;
         Ok(())
     }
 }
 
 #[async_trait]
 impl StoreTx for SqliteTx {
-    async fn commit(self: Box<Self>) -> StoreResult<()> {
-        let SqliteTx { tx, _in_flight, durable } = *self;
-        tx.commit().await.map_err(map_err)?;
+    async fn commit(mut self: Box<Self>) -> StoreResult<()> {
+        // If COMMIT fails, `Drop` rolls back whatever it left open.
+        self.execute("COMMIT", [])?;
         // The writer is free for the next transaction; this one waits for the disk.
-        durable.durable().await
-        // `_in_flight` drops here, after the commit is durable.
+        drop(self.conn.take());
+        self.durable.durable().await
+        // `_in_flight` drops with `self`, after the commit is durable.
     }
 
     async fn idempotency_record(&mut self, program_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>> {
@@ -97,8 +150,7 @@ impl StoreTx for SqliteTx {
             "SELECT {RECORD_COLUMNS} FROM idempotency_records WHERE program_id = ?1 AND key = ?2 AND expires_at > {}",
             now_ms!()
         );
-        let row: Option<RecordRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(key).fetch_optional(&mut *self.tx).await.map_err(map_err)?;
+        let row = self.optional(&sql, params![program_id, key], RecordRow::from_rusqlite)?;
         row.map(IdempotencyRecord::try_from).transpose()
     }
 
@@ -120,21 +172,22 @@ impl StoreTx for SqliteTx {
              WHERE idempotency_records.expires_at <= {now}",
             now = now_ms!()
         );
-        let done = sqlx::query(&sql)
-            .bind(program_id)
-            .bind(&record.key)
-            .bind(&record.method)
-            .bind(&record.path)
-            .bind(&record.fingerprint)
-            .bind(i64::from(record.status))
-            .bind(headers)
-            .bind(&record.body)
-            .bind(&record.resource_id)
-            .bind(i64::from(retention_hours))
-            .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
-        if done.rows_affected() == 0 {
+        let changed = self.execute(
+            &sql,
+            params![
+                program_id,
+                record.key,
+                record.method,
+                record.path,
+                record.fingerprint,
+                i64::from(record.status),
+                headers,
+                record.body,
+                record.resource_id,
+                i64::from(retention_hours),
+            ],
+        )?;
+        if changed == 0 {
             // A live record already holds the key: only possible if the lock was bypassed.
             return Err(StoreError::Conflict("idempotency_key"));
         }
@@ -147,24 +200,25 @@ impl StoreTx for SqliteTx {
                idempotency_retention_hours = ?5, require_idempotency_key = ?6, rate_limit_per_minute = ?7 \
              WHERE id = ?1 RETURNING {PROGRAM_COLUMNS}"
         );
-        let row: ProgramRow = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(s.points_per_currency_unit)
-            .bind(s.void_policy.as_str())
-            .bind(s.points_expire_after_days)
-            .bind(s.idempotency_retention_hours)
-            .bind(s.require_idempotency_key)
-            .bind(s.rate_limit_per_minute)
-            .fetch_one(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+        let row = self.one(
+            &sql,
+            params![
+                program_id,
+                s.points_per_currency_unit,
+                s.void_policy.as_str(),
+                s.points_expire_after_days,
+                s.idempotency_retention_hours,
+                s.require_idempotency_key,
+                s.rate_limit_per_minute,
+            ],
+            ProgramRow::from_rusqlite,
+        )?;
         row.try_into()
     }
 
     async fn customer(&mut self, program_id: &str, id: &str) -> StoreResult<Option<Customer>> {
         let sql = format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE program_id = ?1 AND id = ?2");
-        let row: Option<CustomerRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(id).fetch_optional(&mut *self.tx).await.map_err(map_err)?;
+        let row = self.optional(&sql, params![program_id, id], CustomerRow::from_rusqlite)?;
         Ok(row.map(Customer::from))
     }
 
@@ -178,13 +232,7 @@ impl StoreTx for SqliteTx {
             "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE program_id = ?1 AND (email = ?2 OR phone = ?3) \
              ORDER BY (email = ?2) DESC LIMIT 1"
         );
-        let row: Option<CustomerRow> = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(email)
-            .bind(phone)
-            .fetch_optional(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+        let row = self.optional(&sql, params![program_id, email, phone], CustomerRow::from_rusqlite)?;
         Ok(row.map(Customer::from))
     }
 
@@ -194,15 +242,11 @@ impl StoreTx for SqliteTx {
              ON CONFLICT DO NOTHING RETURNING {CUSTOMER_COLUMNS}",
             now_ms!()
         );
-        let row: Option<CustomerRow> = sqlx::query_as(&sql)
-            .bind(IdKind::Customer.generate())
-            .bind(program_id)
-            .bind(&c.email)
-            .bind(&c.phone)
-            .bind(&c.name)
-            .fetch_optional(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+        let row = self.optional(
+            &sql,
+            params![IdKind::Customer.generate(), program_id, c.email, c.phone, c.name],
+            CustomerRow::from_rusqlite,
+        )?;
         Ok(row.map(Customer::from))
     }
 
@@ -211,53 +255,37 @@ impl StoreTx for SqliteTx {
             "UPDATE customers SET name = COALESCE(?3, name), email = COALESCE(email, ?4), phone = COALESCE(phone, ?5) \
              WHERE program_id = ?1 AND id = ?2 RETURNING {CUSTOMER_COLUMNS}"
         );
-        let row: CustomerRow = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(id)
-            .bind(&c.name)
-            .bind(&c.email)
-            .bind(&c.phone)
-            .fetch_one(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+        let row = self.one(&sql, params![program_id, id, c.name, c.email, c.phone], CustomerRow::from_rusqlite)?;
         Ok(row.into())
     }
 
     async fn credit(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<Option<i64>> {
         // The bounds in the WHERE clause keep SQLite from silently turning an
         // overflowing integer into a REAL.
-        let balance: Option<i64> = sqlx::query_scalar(
+        let balance: Option<i64> = self.optional(
             "UPDATE customers SET balance = balance + ?3, lifetime_earned = lifetime_earned + ?3 \
              WHERE program_id = ?1 AND id = ?2 \
                AND balance <= 9223372036854775807 - ?3 AND lifetime_earned <= 9223372036854775807 - ?3 \
              RETURNING balance",
-        )
-        .bind(program_id)
-        .bind(customer_id)
-        .bind(points)
-        .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+            params![program_id, customer_id, points],
+            first,
+        )?;
         if let Some(balance) = balance {
-            self.start_lot(program_id, customer_id, points.min(balance)).await?;
+            self.start_lot(program_id, customer_id, points.min(balance))?;
         }
         Ok(balance)
     }
 
     async fn debit(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<Option<i64>> {
-        let balance: Option<i64> = sqlx::query_scalar(
+        let balance: Option<i64> = self.optional(
             "UPDATE customers SET balance = balance - ?3, lifetime_spent = lifetime_spent + ?3 \
              WHERE program_id = ?1 AND id = ?2 AND balance >= ?3 AND lifetime_spent <= 9223372036854775807 - ?3 \
              RETURNING balance",
-        )
-        .bind(program_id)
-        .bind(customer_id)
-        .bind(points)
-        .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+            params![program_id, customer_id, points],
+            first,
+        )?;
         if balance.is_some() {
-            self.spend_lots(program_id, customer_id, points).await?;
+            self.spend_lots(program_id, customer_id, points)?;
         }
         Ok(balance)
     }
@@ -269,22 +297,24 @@ impl StoreTx for SqliteTx {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, {}) RETURNING {LEDGER_COLUMNS}",
             now_ms!()
         );
-        let row: LedgerRow = sqlx::query_as(&sql)
-            .bind(IdKind::LedgerEntry.generate())
-            .bind(program_id)
-            .bind(&e.customer_id)
-            .bind(e.points)
-            .bind(e.balance_after)
-            .bind(e.operation.as_str())
-            .bind(&e.transaction_id)
-            .bind(&e.redemption_id)
-            .bind(&e.reason)
-            .bind(&e.token_id)
-            .bind(e.idempotency.as_ref().map(|k| &k.key))
-            .bind(e.idempotency.as_ref().map(|k| &k.fingerprint))
-            .fetch_one(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+        let row = self.one(
+            &sql,
+            params![
+                IdKind::LedgerEntry.generate(),
+                program_id,
+                e.customer_id,
+                e.points,
+                e.balance_after,
+                e.operation.as_str(),
+                e.transaction_id,
+                e.redemption_id,
+                e.reason,
+                e.token_id,
+                e.idempotency.as_ref().map(|k| &k.key),
+                e.idempotency.as_ref().map(|k| &k.fingerprint),
+            ],
+            LedgerRow::from_rusqlite,
+        )?;
         row.try_into()
     }
 
@@ -296,19 +326,21 @@ impl StoreTx for SqliteTx {
              ON CONFLICT (program_id, external_id) DO NOTHING RETURNING {TRANSACTION_COLUMNS}",
             now_ms!()
         );
-        let row: Option<TransactionRow> = sqlx::query_as(&sql)
-            .bind(IdKind::Transaction.generate())
-            .bind(program_id)
-            .bind(&t.customer_id)
-            .bind(t.spend_amount_cents)
-            .bind(&t.currency)
-            .bind(t.points)
-            .bind(&t.external_id)
-            .bind(t.idempotency.as_ref().map(|k| &k.key))
-            .bind(t.idempotency.as_ref().map(|k| &k.fingerprint))
-            .fetch_optional(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+        let row = self.optional(
+            &sql,
+            params![
+                IdKind::Transaction.generate(),
+                program_id,
+                t.customer_id,
+                t.spend_amount_cents,
+                t.currency,
+                t.points,
+                t.external_id,
+                t.idempotency.as_ref().map(|k| &k.key),
+                t.idempotency.as_ref().map(|k| &k.fingerprint),
+            ],
+            TransactionRow::from_rusqlite,
+        )?;
         row.map(Transaction::try_from).transpose()
     }
 
@@ -318,12 +350,7 @@ impl StoreTx for SqliteTx {
         external_id: &str,
     ) -> StoreResult<Option<Transaction>> {
         let sql = format!("SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE program_id = ?1 AND external_id = ?2");
-        let row: Option<TransactionRow> = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(external_id)
-            .fetch_optional(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+        let row = self.optional(&sql, params![program_id, external_id], TransactionRow::from_rusqlite)?;
         row.map(Transaction::try_from).transpose()
     }
 
@@ -334,8 +361,7 @@ impl StoreTx for SqliteTx {
     ) -> StoreResult<Option<KeyedResource<Transaction>>> {
         let sql =
             format!("SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE program_id = ?1 AND idempotency_key = ?2");
-        let row: Option<TransactionRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(key).fetch_optional(&mut *self.tx).await.map_err(map_err)?;
+        let row = self.optional(&sql, params![program_id, key], TransactionRow::from_rusqlite)?;
         row.map(TransactionRow::keyed).transpose()
     }
 
@@ -345,17 +371,11 @@ impl StoreTx for SqliteTx {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, {now}, {now}) RETURNING {REWARD_COLUMNS}",
             now = now_ms!()
         );
-        let row: RewardRow = sqlx::query_as(&sql)
-            .bind(IdKind::Reward.generate())
-            .bind(program_id)
-            .bind(&r.name)
-            .bind(r.cost_points)
-            .bind(r.kind.as_str())
-            .bind(r.stock)
-            .bind(r.active)
-            .fetch_one(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+        let row = self.one(
+            &sql,
+            params![IdKind::Reward.generate(), program_id, r.name, r.cost_points, r.kind.as_str(), r.stock, r.active],
+            RewardRow::from_rusqlite,
+        )?;
         row.try_into()
     }
 
@@ -366,39 +386,27 @@ impl StoreTx for SqliteTx {
              WHERE program_id = ?1 AND id = ?2 RETURNING {REWARD_COLUMNS}",
             now_ms!()
         );
-        let row: Option<RewardRow> = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(id)
-            .bind(&p.name)
-            .bind(p.cost_points)
-            .bind(p.stock.is_some())
-            .bind(p.stock.flatten())
-            .bind(p.active)
-            .fetch_optional(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+        let row = self.optional(
+            &sql,
+            params![program_id, id, p.name, p.cost_points, p.stock.is_some(), p.stock.flatten(), p.active],
+            RewardRow::from_rusqlite,
+        )?;
         row.map(Reward::try_from).transpose()
     }
 
     async fn reward(&mut self, program_id: &str, id: &str) -> StoreResult<Option<Reward>> {
         let sql = format!("SELECT {REWARD_COLUMNS} FROM rewards WHERE program_id = ?1 AND id = ?2");
-        let row: Option<RewardRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(id).fetch_optional(&mut *self.tx).await.map_err(map_err)?;
+        let row = self.optional(&sql, params![program_id, id], RewardRow::from_rusqlite)?;
         row.map(Reward::try_from).transpose()
     }
 
     async fn take_stock(&mut self, program_id: &str, reward_id: &str, quantity: i64) -> StoreResult<bool> {
-        let done = sqlx::query(
+        let changed = self.execute(
             "UPDATE rewards SET stock = stock - ?3 \
              WHERE program_id = ?1 AND id = ?2 AND (stock IS NULL OR stock >= ?3)",
-        )
-        .bind(program_id)
-        .bind(reward_id)
-        .bind(quantity)
-        .execute(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
-        Ok(done.rows_affected() == 1)
+            params![program_id, reward_id, quantity],
+        )?;
+        Ok(changed == 1)
     }
 
     async fn insert_redemption(&mut self, program_id: &str, r: &NewRedemption) -> StoreResult<Redemption> {
@@ -408,19 +416,21 @@ impl StoreTx for SqliteTx {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8, ?9, {}) RETURNING {REDEMPTION_COLUMNS}",
             now_ms!()
         );
-        let row: RedemptionRow = sqlx::query_as(&sql)
-            .bind(IdKind::Redemption.generate())
-            .bind(program_id)
-            .bind(&r.customer_id)
-            .bind(&r.reward_id)
-            .bind(r.quantity)
-            .bind(r.points_spent)
-            .bind(&r.coupon_code)
-            .bind(r.idempotency.as_ref().map(|k| &k.key))
-            .bind(r.idempotency.as_ref().map(|k| &k.fingerprint))
-            .fetch_one(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+        let row = self.one(
+            &sql,
+            params![
+                IdKind::Redemption.generate(),
+                program_id,
+                r.customer_id,
+                r.reward_id,
+                r.quantity,
+                r.points_spent,
+                r.coupon_code,
+                r.idempotency.as_ref().map(|k| &k.key),
+                r.idempotency.as_ref().map(|k| &k.fingerprint),
+            ],
+            RedemptionRow::from_rusqlite,
+        )?;
         row.try_into()
     }
 
@@ -431,8 +441,7 @@ impl StoreTx for SqliteTx {
     ) -> StoreResult<Option<KeyedResource<Redemption>>> {
         let sql =
             format!("SELECT {REDEMPTION_COLUMNS} FROM redemptions WHERE program_id = ?1 AND idempotency_key = ?2");
-        let row: Option<RedemptionRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(key).fetch_optional(&mut *self.tx).await.map_err(map_err)?;
+        let row = self.optional(&sql, params![program_id, key], RedemptionRow::from_rusqlite)?;
         row.map(RedemptionRow::keyed).transpose()
     }
 
@@ -442,64 +451,50 @@ impl StoreTx for SqliteTx {
         customer_id: &str,
         points: i64,
     ) -> StoreResult<Option<i64>> {
-        let balance: Option<i64> = sqlx::query_scalar(
+        let balance: Option<i64> = self.optional(
             "UPDATE customers SET balance = balance - ?3, lifetime_spent = lifetime_spent + ?3 \
              WHERE program_id = ?1 AND id = ?2 \
                AND balance >= -9223372036854775807 - 1 + ?3 AND lifetime_spent <= 9223372036854775807 - ?3 \
              RETURNING balance",
-        )
-        .bind(program_id)
-        .bind(customer_id)
-        .bind(points)
-        .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+            params![program_id, customer_id, points],
+            first,
+        )?;
         if balance.is_some() {
-            self.spend_lots(program_id, customer_id, points).await?;
+            self.spend_lots(program_id, customer_id, points)?;
         }
         Ok(balance)
     }
 
     async fn expire_lot(&mut self, program_id: &str, lot_id: &str) -> StoreResult<Option<(i64, i64)>> {
         let now = now_ms!();
-        let lot: Option<(String, i64)> = sqlx::query_as(&format!(
-            "SELECT customer_id, remaining FROM point_lots WHERE program_id = ?1 AND id = ?2 \
-               AND expired_at IS NULL AND remaining > 0 AND expires_at <= {now}"
-        ))
-        .bind(program_id)
-        .bind(lot_id)
-        .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+        let lot: Option<(String, i64)> = self.optional(
+            &format!(
+                "SELECT customer_id, remaining FROM point_lots WHERE program_id = ?1 AND id = ?2 \
+                   AND expired_at IS NULL AND remaining > 0 AND expires_at <= {now}"
+            ),
+            params![program_id, lot_id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
         let Some((customer_id, points)) = lot else { return Ok(None) };
         // Same write transaction as the read above: nothing can change the lot in between.
-        sqlx::query(&format!("UPDATE point_lots SET remaining = 0, expired_at = {now} WHERE id = ?1"))
-            .bind(lot_id)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
-        let balance: i64 = sqlx::query_scalar(
+        self.execute(&format!("UPDATE point_lots SET remaining = 0, expired_at = {now} WHERE id = ?1"), [lot_id])?;
+        let balance: i64 = self.one(
             "UPDATE customers SET balance = balance - ?3, lifetime_spent = lifetime_spent + ?3 \
              WHERE program_id = ?1 AND id = ?2 RETURNING balance",
-        )
-        .bind(program_id)
-        .bind(&customer_id)
-        .bind(points)
-        .fetch_one(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+            params![program_id, customer_id, points],
+            first,
+        )?;
         Ok(Some((points, balance)))
     }
 
     async fn lock_customer(&mut self, program_id: &str, customer_id: &str) -> StoreResult<bool> {
         // The write transaction already holds SQLite's only write lock; this
         // only answers whether the customer exists.
-        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM customers WHERE program_id = ?1 AND id = ?2")
-            .bind(program_id)
-            .bind(customer_id)
-            .fetch_optional(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+        let found: Option<i64> = self.optional(
+            "SELECT 1 FROM customers WHERE program_id = ?1 AND id = ?2",
+            params![program_id, customer_id],
+            first,
+        )?;
         Ok(found.is_some())
     }
 
@@ -509,15 +504,13 @@ impl StoreTx for SqliteTx {
         key: &str,
     ) -> StoreResult<Option<KeyedResource<LedgerEntry>>> {
         let sql = format!("SELECT {LEDGER_COLUMNS} FROM ledger_entries WHERE program_id = ?1 AND idempotency_key = ?2");
-        let row: Option<LedgerRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(key).fetch_optional(&mut *self.tx).await.map_err(map_err)?;
+        let row = self.optional(&sql, params![program_id, key], LedgerRow::from_rusqlite)?;
         row.map(LedgerRow::keyed).transpose()
     }
 
     async fn transaction(&mut self, program_id: &str, id: &str) -> StoreResult<Option<Transaction>> {
         let sql = format!("SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE program_id = ?1 AND id = ?2");
-        let row: Option<TransactionRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(id).fetch_optional(&mut *self.tx).await.map_err(map_err)?;
+        let row = self.optional(&sql, params![program_id, id], TransactionRow::from_rusqlite)?;
         row.map(Transaction::try_from).transpose()
     }
 
@@ -536,13 +529,7 @@ impl StoreTx for SqliteTx {
                AND voided_amount_cents + COALESCE(?3, spend_amount_cents - voided_amount_cents) <= spend_amount_cents \
              RETURNING {TRANSACTION_COLUMNS}"
         );
-        let row: Option<TransactionRow> = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(id)
-            .bind(amount_cents)
-            .fetch_optional(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+        let row = self.optional(&sql, params![program_id, id, amount_cents], TransactionRow::from_rusqlite)?;
         row.map(Transaction::try_from).transpose()
     }
 
@@ -550,20 +537,13 @@ impl StoreTx for SqliteTx {
         let sql = format!(
             "UPDATE transactions SET voided_points = ?3 WHERE program_id = ?1 AND id = ?2 RETURNING {TRANSACTION_COLUMNS}"
         );
-        let row: TransactionRow = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(id)
-            .bind(voided_points)
-            .fetch_one(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+        let row = self.one(&sql, params![program_id, id, voided_points], TransactionRow::from_rusqlite)?;
         row.try_into()
     }
 
     async fn redemption(&mut self, program_id: &str, id: &str) -> StoreResult<Option<Redemption>> {
         let sql = format!("SELECT {REDEMPTION_COLUMNS} FROM redemptions WHERE program_id = ?1 AND id = ?2");
-        let row: Option<RedemptionRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(id).fetch_optional(&mut *self.tx).await.map_err(map_err)?;
+        let row = self.optional(&sql, params![program_id, id], RedemptionRow::from_rusqlite)?;
         row.map(Redemption::try_from).transpose()
     }
 
@@ -578,25 +558,16 @@ impl StoreTx for SqliteTx {
             "UPDATE redemptions SET status = ?4 WHERE program_id = ?1 AND id = ?2 AND status = ?3 \
              RETURNING {REDEMPTION_COLUMNS}"
         );
-        let row: Option<RedemptionRow> = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(id)
-            .bind(from.as_str())
-            .bind(to.as_str())
-            .fetch_optional(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+        let row =
+            self.optional(&sql, params![program_id, id, from.as_str(), to.as_str()], RedemptionRow::from_rusqlite)?;
         row.map(Redemption::try_from).transpose()
     }
 
     async fn return_stock(&mut self, program_id: &str, reward_id: &str, quantity: i64) -> StoreResult<()> {
-        sqlx::query("UPDATE rewards SET stock = stock + ?3 WHERE program_id = ?1 AND id = ?2 AND stock IS NOT NULL")
-            .bind(program_id)
-            .bind(reward_id)
-            .bind(quantity)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+        self.execute(
+            "UPDATE rewards SET stock = stock + ?3 WHERE program_id = ?1 AND id = ?2 AND stock IS NOT NULL",
+            params![program_id, reward_id, quantity],
+        )?;
         Ok(())
     }
 
@@ -606,23 +577,17 @@ impl StoreTx for SqliteTx {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', {}) RETURNING {COUPON_COLUMNS}",
             now_ms!()
         );
-        let row: CouponRow = sqlx::query_as(&sql)
-            .bind(IdKind::Coupon.generate())
-            .bind(program_id)
-            .bind(&c.code)
-            .bind(&c.redemption_id)
-            .bind(&c.customer_id)
-            .bind(&c.reward_id)
-            .fetch_one(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+        let row = self.one(
+            &sql,
+            params![IdKind::Coupon.generate(), program_id, c.code, c.redemption_id, c.customer_id, c.reward_id],
+            CouponRow::from_rusqlite,
+        )?;
         row.try_into()
     }
 
     async fn coupon(&mut self, program_id: &str, code: &str) -> StoreResult<Option<Coupon>> {
         let sql = format!("SELECT {COUPON_COLUMNS} FROM coupons WHERE program_id = ?1 AND code = ?2");
-        let row: Option<CouponRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(code).fetch_optional(&mut *self.tx).await.map_err(map_err)?;
+        let row = self.optional(&sql, params![program_id, code], CouponRow::from_rusqlite)?;
         row.map(Coupon::try_from).transpose()
     }
 
@@ -639,14 +604,8 @@ impl StoreTx for SqliteTx {
              WHERE program_id = ?1 AND code = ?2 AND status = ?3 RETURNING {COUPON_COLUMNS}",
             now_ms!()
         );
-        let row: Option<CouponRow> = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(code)
-            .bind(from.as_str())
-            .bind(to.as_str())
-            .fetch_optional(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+        let row =
+            self.optional(&sql, params![program_id, code, from.as_str(), to.as_str()], CouponRow::from_rusqlite)?;
         row.map(Coupon::try_from).transpose()
     }
 }
