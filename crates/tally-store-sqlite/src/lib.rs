@@ -83,6 +83,9 @@ const STATEMENT_CACHE: usize = 128;
 /// Read-only connections in the reader pool.
 const READERS: u32 = 4;
 
+/// Read-only connections that answer the stored-response lookup in place.
+const IN_PLACE_READERS: usize = 2;
+
 /// The one write connection; its lock is the queue of writers.
 pub(crate) type Writer = Arc<tokio::sync::Mutex<rusqlite::Connection>>;
 
@@ -90,6 +93,8 @@ pub(crate) type Writer = Arc<tokio::sync::Mutex<rusqlite::Connection>>;
 pub struct SqliteStore {
     writer: Writer,
     reader: SqlitePool,
+    /// For the one read every keyed request makes (see `InPlaceReaders`).
+    records: Arc<InPlaceReaders>,
     in_flight: Arc<Mutex<HashSet<KeyLock>>>,
     durable: Arc<durability::GroupSync>,
     /// Set by `close`: the writer refuses work from then on.
@@ -142,10 +147,13 @@ impl SqliteStore {
         migrator.close().await;
         migrated.map_err(|e| StoreError::Other(e.to_string()))?;
 
-        let writer = tokio::task::spawn_blocking(move || open_writer(&path))
-            .await
-            .map_err(|e| StoreError::Other(format!("the task opening the writer failed: {e}")))?
-            .map_err(map_rusqlite_err)?;
+        let (writer, records) = tokio::task::spawn_blocking(move || {
+            let writer = open_writer(&path)?;
+            Ok::<_, rusqlite::Error>((writer, InPlaceReaders::open(&path, IN_PLACE_READERS)?))
+        })
+        .await
+        .map_err(|e| StoreError::Other(format!("the task opening the writer failed: {e}")))?
+        .map_err(map_rusqlite_err)?;
         let reader = SqlitePoolOptions::new()
             .max_connections(READERS)
             .acquire_timeout(Duration::from_secs(5))
@@ -157,6 +165,7 @@ impl SqliteStore {
         let store = Self {
             writer: Arc::new(tokio::sync::Mutex::new(writer)),
             reader,
+            records: Arc::new(records),
             in_flight: Arc::default(),
             durable,
             closed: Arc::default(),
@@ -235,6 +244,44 @@ fn open_writer(path: &Path) -> rusqlite::Result<rusqlite::Connection> {
     conn.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
+}
+
+/// Read-only connections used in place, like the writer, for the lookup every
+/// keyed request makes before claiming its key (`idempotency_record`): through
+/// the sqlx pool that one read cost a thread hop each way, and measured as a
+/// large part of what a key adds to a first write once the writer itself ran
+/// in place. The read is one primary-key lookup in WAL mode (it never waits
+/// for the writer), so it holds a runtime worker for microseconds. The other
+/// reads (lists, balances) stay on the pool, where their size does not matter.
+struct InPlaceReaders {
+    connections: Vec<Mutex<rusqlite::Connection>>,
+    next: std::sync::atomic::AtomicUsize,
+}
+
+impl InPlaceReaders {
+    fn open(path: &Path, count: usize) -> rusqlite::Result<Self> {
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let connections = (0..count)
+            .map(|_| {
+                let conn = rusqlite::Connection::open_with_flags(path, flags)?;
+                conn.busy_timeout(BUSY_TIMEOUT)?;
+                Ok(Mutex::new(conn))
+            })
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Self { connections, next: Default::default() })
+    }
+
+    /// Runs `read` on a free connection (or waits the microseconds for one).
+    fn read<T>(&self, read: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        let count = self.connections.len();
+        let free = (0..count).find_map(|i| self.connections[(start + i) % count].try_lock().ok());
+        let conn = match free {
+            Some(conn) => conn,
+            None => self.connections[start % count].lock().unwrap_or_else(|poisoned| poisoned.into_inner()),
+        };
+        read(&conn)
+    }
 }
 
 /// Copies the WAL back into the database file every `CHECKPOINT_EVERY`, on a
@@ -612,8 +659,16 @@ impl Store for SqliteStore {
             "SELECT {RECORD_COLUMNS} FROM idempotency_records WHERE program_id = ?1 AND key = ?2 AND expires_at > {}",
             now_ms!()
         );
-        let row: Option<RecordRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(key).fetch_optional(&self.reader).await.map_err(map_err)?;
+        self.check_open()?;
+        let row = self
+            .records
+            .read(|conn| {
+                use rusqlite::OptionalExtension;
+                conn.prepare_cached(&sql)?
+                    .query_row(rusqlite::params![program_id, key], RecordRow::from_rusqlite)
+                    .optional()
+            })
+            .map_err(map_rusqlite_err)?;
         row.map(IdempotencyRecord::try_from).transpose()
     }
 
