@@ -66,6 +66,7 @@ macro_rules! conformance_suite {
             exactly_once_race,
             stock_race,
             transactions_and_redemptions,
+            keyed_resources_under_a_claim,
             pagination,
             verify,
             voids,
@@ -896,6 +897,51 @@ pub async fn transactions_and_redemptions<S: Harness>(store: Arc<S>) {
     assert!(matches!(reused, Err(StoreError::Conflict(_))), "a key already used by a redemption: {reused:?}");
     drop(tx);
     assert_eq!(store.redemptions(p, c, &page(10)).await.expect("redemptions").len(), 3);
+}
+
+/// A transaction holding a key's claim finds whatever resource carries the key
+/// (what a retry after the stored response expired replays), including one it
+/// made itself; a fresh key has none. PostgreSQL learns the latter with the
+/// claim and skips the look-ups, so this pins that shortcut to the truth.
+pub async fn keyed_resources_under_a_claim<S: Harness>(store: Arc<S>) {
+    let program = new_program(&*store).await;
+    let p = program.id.as_str();
+    let customer = new_customer(&*store, p).await;
+    let c = customer.id.as_str();
+    let claim = |key: &str| KeyLock { program_id: p.to_owned(), key: key.to_owned() };
+    let (bought, adjusted) = (unique("key"), unique("key"));
+
+    let mut tx = store.begin(Some(&claim(&bought))).await.expect("claim a fresh key");
+    assert!(tx.transaction_by_key(p, &bought).await.expect("transaction_by_key").is_none(), "a fresh key");
+    assert!(tx.redemption_by_key(p, &bought).await.expect("redemption_by_key").is_none(), "a fresh key");
+    assert!(tx.ledger_entry_by_key(p, &bought).await.expect("ledger_entry_by_key").is_none(), "a fresh key");
+    let made = tx
+        .insert_transaction(p, &purchase(c, None, Some(keyed(&bought, "fp-buy"))))
+        .await
+        .expect("insert_transaction")
+        .expect("a new purchase");
+    let seen = tx.transaction_by_key(p, &bought).await.expect("transaction_by_key");
+    assert_eq!(seen.map(|r| r.resource), Some(made.clone()), "its own purchase, in its transaction");
+    tx.commit().await.expect("commit");
+
+    let mut tx = begin_when_released(&*store, &claim(&bought)).await;
+    let found = tx.transaction_by_key(p, &bought).await.expect("transaction_by_key");
+    assert_eq!(found.map(|r| r.resource), Some(made), "a later claim of the key finds its purchase");
+    drop(tx);
+
+    let mut tx = store.begin(Some(&claim(&adjusted))).await.expect("claim another fresh key");
+    assert!(tx.ledger_entry_by_key(p, &adjusted).await.expect("ledger_entry_by_key").is_none(), "a fresh key");
+    let balance = tx.credit(p, c, 5).await.expect("credit").expect("credited");
+    let entry = NewLedgerEntry {
+        idempotency: Some(keyed(&adjusted, "fp-adjust")),
+        ..entry(c, 5, balance, LedgerOperation::Adjustment)
+    };
+    let entry = tx.insert_ledger_entry(p, &entry).await.expect("insert_ledger_entry");
+    tx.commit().await.expect("commit");
+    let mut tx = begin_when_released(&*store, &claim(&adjusted)).await;
+    let found = tx.ledger_entry_by_key(p, &adjusted).await.expect("ledger_entry_by_key");
+    assert_eq!(found.map(|r| r.resource.id), Some(entry.id), "a later claim finds the keyed entry");
+    drop(tx);
 }
 
 fn keyed(key: &str, fingerprint: &str) -> ResourceKey {
