@@ -4,12 +4,8 @@
 -- before its lock is granted, and could miss a record committed by the
 -- previous holder in between; PL/pgSQL under READ COMMITTED takes a fresh
 -- snapshot for each statement, so the lookup sees every commit made before
--- the lock was granted. Exactly one row: `claimed`, the record's columns
--- (NULL when not claimed or when the key has no live record), and
--- `keyed_resource`: whether a purchase, redemption or ledger entry already
--- carries the key (what a retry after the record expired replays). While the
--- lock is held no other transaction can make one, so a fresh key's write
--- skips that look-up too.
+-- the lock was granted. Exactly one row: `claimed`, and the record's columns
+-- (NULL when not claimed or when the key has no live record).
 CREATE FUNCTION tally_claim_key(lock_id BIGINT, for_program TEXT, for_key TEXT)
 RETURNS TABLE (
     claimed BOOLEAN,
@@ -22,21 +18,17 @@ RETURNS TABLE (
     body BYTEA,
     resource_id TEXT,
     created_at TIMESTAMPTZ,
-    expires_at TIMESTAMPTZ,
-    keyed_resource BOOLEAN
+    expires_at TIMESTAMPTZ
 )
 LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
     IF NOT pg_try_advisory_xact_lock(lock_id) THEN
         RETURN QUERY SELECT false, NULL::TEXT, NULL::TEXT, NULL::TEXT, NULL::TEXT, NULL::INTEGER, NULL::TEXT,
-            NULL::BYTEA, NULL::TEXT, NULL::TIMESTAMPTZ, NULL::TIMESTAMPTZ, NULL::BOOLEAN;
+            NULL::BYTEA, NULL::TEXT, NULL::TIMESTAMPTZ, NULL::TIMESTAMPTZ;
         RETURN;
     END IF;
     RETURN QUERY SELECT true, r.key, r.method, r.path, r.fingerprint, r.status, r.headers::TEXT, r.body,
-            r.resource_id::TEXT, r.created_at, r.expires_at,
-            EXISTS (SELECT 1 FROM transactions t WHERE t.program_id = for_program AND t.idempotency_key = for_key)
-            OR EXISTS (SELECT 1 FROM redemptions d WHERE d.program_id = for_program AND d.idempotency_key = for_key)
-            OR EXISTS (SELECT 1 FROM ledger_entries l WHERE l.program_id = for_program AND l.idempotency_key = for_key)
+            r.resource_id::TEXT, r.created_at, r.expires_at
         FROM (SELECT 1) AS one
         LEFT JOIN idempotency_records AS r
             ON r.program_id = for_program AND r.key = for_key AND r.expires_at > now();

@@ -116,17 +116,9 @@ pub(crate) fn map_err(err: sqlx::Error) -> StoreError {
     }
 }
 
-/// What claiming a key found out along the way.
-struct Claimed {
-    record: Option<IdempotencyRecord>,
-    /// A purchase, redemption or ledger entry carries the key already.
-    keyed_resource: bool,
-}
-
-/// Claims the key's lock; if it was free, also reads the key's live record and
-/// whether a resource carries the key (one round trip, see `tally_claim_key`).
-/// `None`: another transaction holds it.
-async fn try_claim(conn: &mut PgConnection, lock: &KeyLock) -> StoreResult<Option<Claimed>> {
+/// Claims the key's lock; if it was free, also reads the key's live record
+/// (one round trip, see `tally_claim_key`). `None`: another transaction holds it.
+async fn try_claim(conn: &mut PgConnection, lock: &KeyLock) -> StoreResult<Option<Option<IdempotencyRecord>>> {
     let row: ClaimRow = sqlx::query_as("SELECT * FROM tally_claim_key($1, $2, $3)")
         .bind(lock.lock_id())
         .bind(&lock.program_id)
@@ -137,10 +129,7 @@ async fn try_claim(conn: &mut PgConnection, lock: &KeyLock) -> StoreResult<Optio
     if !row.claimed {
         return Ok(None);
     }
-    // NULL only if not claimed; read as "maybe", which costs a look-up, never a wrong answer.
-    let keyed_resource = row.keyed_resource.unwrap_or(true);
-    let record = row.record().map(IdempotencyRecord::try_from).transpose()?;
-    Ok(Some(Claimed { record, keyed_resource }))
+    Ok(Some(row.record().map(IdempotencyRecord::try_from).transpose()?))
 }
 
 /// Splits a bigint advisory-lock key the way `pg_locks` shows it: high half in
@@ -186,14 +175,14 @@ impl Store for PgStore {
             self.releases.wait(lock_id).await;
             claimed = try_claim(&mut tx, lock).await?;
         }
-        let Some(claimed) = claimed else {
+        let Some(record) = claimed else {
             // Awaited rather than left to the drop, so the connection is clean
             // before it goes back to the pool.
             tx.rollback().await.map_err(map_err)?;
             return Err(StoreError::KeyInUse);
         };
         let mut tx = tx::PgTx::new(tx, Some((lock_id, self.releases.clone())));
-        tx.prefetch_claim(lock, claimed.record, claimed.keyed_resource);
+        tx.prefetch_record(lock, record);
         Ok(Box::new(tx))
     }
 

@@ -305,7 +305,6 @@ pub(crate) struct ClaimRow {
     resource_id: Option<String>,
     created_at: Option<DateTime<Utc>>,
     expires_at: Option<DateTime<Utc>>,
-    pub(crate) keyed_resource: Option<bool>,
 }
 
 impl ClaimRow {

@@ -28,27 +28,17 @@ pub(crate) struct PgTx {
     key: Option<(i64, Arc<Releases>)>,
     /// The claimed key's record as read with the claim, for the first lookup.
     prefetched: Option<(KeyLock, Option<IdempotencyRecord>)>,
-    /// The claimed key, when the claim found no resource carrying it: the
-    /// `*_by_key` look-ups answer "none" without a round trip until this
-    /// transaction inserts a resource (no other can while the lock is held).
-    unused_key: Option<KeyLock>,
 }
 
 impl PgTx {
     pub(crate) fn new(tx: SqlxTransaction<'static, Postgres>, key: Option<(i64, Arc<Releases>)>) -> Self {
-        Self { tx: Some(tx), key, prefetched: None, unused_key: None }
+        Self { tx: Some(tx), key, prefetched: None }
     }
 
-    /// Keeps what the key's claim read, so the executor's record look-up right
-    /// after `begin`, and a fresh key's resource look-up, cost no round trip.
-    pub(crate) fn prefetch_claim(&mut self, lock: &KeyLock, record: Option<IdempotencyRecord>, keyed_resource: bool) {
+    /// Keeps the record read along with the key's claim, so the executor's
+    /// lookup right after `begin` costs no round trip.
+    pub(crate) fn prefetch_record(&mut self, lock: &KeyLock, record: Option<IdempotencyRecord>) {
         self.prefetched = Some((lock.clone(), record));
-        self.unused_key = (!keyed_resource).then(|| lock.clone());
-    }
-
-    /// Whether no resource can carry `key`: see `unused_key`.
-    fn key_unused(&self, program_id: &str, key: &str) -> bool {
-        self.unused_key.as_ref().is_some_and(|lock| lock.program_id == program_id && lock.key == key)
     }
 
     fn conn(&mut self) -> &mut PgConnection {
@@ -343,9 +333,6 @@ impl StoreTx for PgTx {
         program_id: &str,
         key: &str,
     ) -> StoreResult<Option<KeyedResource<LedgerEntry>>> {
-        if self.key_unused(program_id, key) {
-            return Ok(None);
-        }
         let sql = format!("SELECT {LEDGER_COLUMNS} FROM ledger_entries WHERE program_id = $1 AND idempotency_key = $2");
         let row: Option<LedgerRow> =
             sqlx::query_as(&sql).bind(program_id).bind(key).fetch_optional(self.conn()).await.map_err(map_err)?;
@@ -384,7 +371,6 @@ impl StoreTx for PgTx {
     }
 
     async fn insert_ledger_entry(&mut self, program_id: &str, e: &NewLedgerEntry) -> StoreResult<LedgerEntry> {
-        self.unused_key = None;
         let sql = format!(
             "INSERT INTO ledger_entries (id, program_id, customer_id, points, balance_after, operation, transaction_id, \
                redemption_id, reason, token_id, idempotency_key, idempotency_fingerprint) \
@@ -410,7 +396,6 @@ impl StoreTx for PgTx {
     }
 
     async fn insert_transaction(&mut self, program_id: &str, t: &NewTransaction) -> StoreResult<Option<Transaction>> {
-        self.unused_key = None;
         // Only the external id is a conflict target: a clash on the idempotency
         // key means the lock was bypassed, and must fail loudly rather than vanish.
         let sql = format!(
@@ -455,9 +440,6 @@ impl StoreTx for PgTx {
         program_id: &str,
         key: &str,
     ) -> StoreResult<Option<KeyedResource<Transaction>>> {
-        if self.key_unused(program_id, key) {
-            return Ok(None);
-        }
         let sql =
             format!("SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE program_id = $1 AND idempotency_key = $2");
         let row: Option<TransactionRow> =
@@ -526,7 +508,6 @@ impl StoreTx for PgTx {
     }
 
     async fn insert_redemption(&mut self, program_id: &str, r: &NewRedemption) -> StoreResult<Redemption> {
-        self.unused_key = None;
         let sql = format!(
             "INSERT INTO redemptions (id, program_id, customer_id, reward_id, quantity, points_spent, status, \
                coupon_code, idempotency_key, idempotency_fingerprint) \
@@ -553,9 +534,6 @@ impl StoreTx for PgTx {
         program_id: &str,
         key: &str,
     ) -> StoreResult<Option<KeyedResource<Redemption>>> {
-        if self.key_unused(program_id, key) {
-            return Ok(None);
-        }
         let sql =
             format!("SELECT {REDEMPTION_COLUMNS} FROM redemptions WHERE program_id = $1 AND idempotency_key = $2");
         let row: Option<RedemptionRow> =
