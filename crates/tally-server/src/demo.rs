@@ -29,7 +29,9 @@ pub async fn ensure(store: &dyn Store) -> anyhow::Result<Demo> {
         .map_err(|e| anyhow::anyhow!(e.detail))?;
     let customer =
         match customers::upsert(tx.as_mut(), &program.id, &ada).await.map_err(|e| anyhow::anyhow!(e.detail))? {
-            crate::operations::Outcome::Created(c) | crate::operations::Outcome::Existing(c) => c,
+            crate::operations::Outcome::Created(c)
+            | crate::operations::Outcome::Existing(c)
+            | crate::operations::Outcome::Changed(c) => c,
             crate::operations::Outcome::Replayed(k) => k.resource,
         };
     let welcome = purchases::Purchase {
@@ -39,9 +41,7 @@ pub async fn ensure(store: &dyn Store) -> anyhow::Result<Demo> {
         external_id: Some("demo-welcome-purchase".into()),
         points: None,
     };
-    purchases::record(tx.as_mut(), &program.id, program.settings.points_per_currency_unit, welcome, None)
-        .await
-        .map_err(|e| anyhow::anyhow!(e.detail))?;
+    purchases::record(tx.as_mut(), &program.id, welcome, None).await.map_err(|e| anyhow::anyhow!(e.detail))?;
     tx.commit().await?;
 
     let existing = store.rewards(&program.id, &Page { limit: 100, starting_after: None }).await?;

@@ -86,6 +86,16 @@ impl ApiError {
     /// guarantee cannot be given, so the write is not attempted (503).
     pub fn from_keyed_store_error(err: StoreError) -> Self {
         match err {
+            StoreError::OutcomeUnknown(cause) => {
+                tracing::error!(%cause, "the commit of an idempotent write may or may not have taken effect");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "outcome_unknown",
+                    "storage failed while committing: the write may or may not have taken effect; \
+                     retry with the same Idempotency-Key, which replays it if it did and runs it if it did not",
+                )
+                .with_retry_after(1)
+            }
             StoreError::Unavailable(cause) => {
                 tracing::warn!(%cause, "storage unavailable for an idempotent write");
                 Self::new(
@@ -112,6 +122,16 @@ impl From<StoreError> for ApiError {
                 tracing::warn!(%cause, "storage unavailable");
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", "storage is unreachable; retry later")
                     .with_retry_after(1)
+            }
+            StoreError::OutcomeUnknown(cause) => {
+                tracing::error!(%cause, "the commit of a write may or may not have taken effect");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "outcome_unknown",
+                    "storage failed while committing: the write may or may not have taken effect; \
+                     look before retrying, or send an Idempotency-Key so that a retry is safe",
+                )
+                .with_retry_after(1)
             }
             StoreError::Other(cause) => {
                 tracing::error!(%cause, "storage error");

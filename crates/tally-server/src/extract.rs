@@ -38,14 +38,12 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Write<T> {
 
     async fn from_request(req: Request, _state: &AppState) -> Result<Self, ApiError> {
         let (parts, body) = req.into_parts();
-        let key = IdempotencyKey::from_headers(
-            parts.headers.get("idempotency-key").map(|v| v.as_bytes()),
-            parts.headers.get("x-idempotency-key").map(|v| v.as_bytes()),
-        )
-        .map_err(|e| {
-            ApiError::new(StatusCode::BAD_REQUEST, "idempotency_key_invalid", e.to_string())
-                .with_docs_link(crate::error::IDEMPOTENCY_DOCS)
-        })?;
+        let (primary, alias) = (parts.headers.get_all("idempotency-key"), parts.headers.get_all("x-idempotency-key"));
+        let key =
+            IdempotencyKey::from_headers(primary.iter().chain(alias.iter()).map(|v| v.as_bytes())).map_err(|e| {
+                ApiError::new(StatusCode::BAD_REQUEST, "idempotency_key_invalid", e.to_string())
+                    .with_docs_link(crate::error::IDEMPOTENCY_DOCS)
+            })?;
         let bytes = read_body(&parts, body).await?;
         let body = parse_json(&bytes)?;
         // Nested routers strip their prefix from `parts.uri`; the key must

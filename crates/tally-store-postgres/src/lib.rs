@@ -186,10 +186,6 @@ impl Store for PgStore {
         Ok(Box::new(tx))
     }
 
-    fn claim_reads_record(&self) -> bool {
-        true
-    }
-
     async fn create_program(&self, name: &str, settings: &ProgramSettings) -> StoreResult<Program> {
         let sql = format!(
             "INSERT INTO programs (id, name, points_per_currency_unit, void_policy, points_expire_after_days, \

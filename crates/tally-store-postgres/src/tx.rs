@@ -6,12 +6,12 @@ use async_trait::async_trait;
 use sqlx::{PgConnection, Postgres, Transaction as SqlxTransaction};
 use tally_core::ids::IdKind;
 use tally_core::model::{
-    Coupon, CouponStatus, Customer, IdempotencyRecord, LedgerEntry, Program, ProgramSettings, Redemption,
-    RedemptionStatus, Reward, Transaction,
+    Coupon, CouponStatus, Customer, IdempotencyRecord, LedgerEntry, Program, Redemption, RedemptionStatus, Reward,
+    Transaction,
 };
 use tally_store::{
     KeyLock, KeyedResource, NewCoupon, NewCustomer, NewIdempotencyRecord, NewLedgerEntry, NewRedemption, NewReward,
-    NewTransaction, RewardPatch, StoreError, StoreResult, StoreTx,
+    NewTransaction, ProgramPatch, ResourceKey, RewardPatch, StoreError, StoreResult, StoreTx,
 };
 
 use crate::map_err;
@@ -115,7 +115,15 @@ impl StoreTx for PgTx {
     async fn commit(self: Box<Self>) -> StoreResult<()> {
         let mut this = self;
         let tx = this.tx.take().expect("a transaction is open until commit or drop");
-        tx.commit().await.map_err(map_err)
+        tx.commit().await.map_err(commit_err)
+    }
+
+    async fn rollback(self: Box<Self>) -> StoreResult<()> {
+        let mut this = self;
+        let tx = this.tx.take().expect("a transaction is open until commit or drop");
+        // Awaited, so the key's advisory lock is released before this returns;
+        // a failure closes the connection, which ends the session and its lock.
+        tx.rollback().await.map_err(map_err)
     }
 
     async fn idempotency_record(&mut self, program_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>> {
@@ -170,24 +178,36 @@ impl StoreTx for PgTx {
         Ok(())
     }
 
-    async fn update_program_settings(&mut self, program_id: &str, s: &ProgramSettings) -> StoreResult<Program> {
+    async fn program(&mut self, program_id: &str) -> StoreResult<Option<Program>> {
+        let sql = format!("SELECT {PROGRAM_COLUMNS} FROM programs WHERE id = $1");
+        let row: Option<ProgramRow> =
+            sqlx::query_as(&sql).bind(program_id).fetch_optional(self.conn()).await.map_err(map_err)?;
+        row.map(Program::try_from).transpose()
+    }
+
+    async fn patch_program(&mut self, program_id: &str, p: &ProgramPatch) -> StoreResult<Option<Program>> {
         let sql = format!(
-            "UPDATE programs SET points_per_currency_unit = $2, void_policy = $3, points_expire_after_days = $4, \
-               idempotency_retention_hours = $5, require_idempotency_key = $6, rate_limit_per_minute = $7 \
+            "UPDATE programs SET points_per_currency_unit = COALESCE($2, points_per_currency_unit), \
+               void_policy = COALESCE($3, void_policy), \
+               points_expire_after_days = CASE WHEN $4 THEN $5 ELSE points_expire_after_days END, \
+               idempotency_retention_hours = COALESCE($6, idempotency_retention_hours), \
+               require_idempotency_key = COALESCE($7, require_idempotency_key), \
+               rate_limit_per_minute = COALESCE($8, rate_limit_per_minute) \
              WHERE id = $1 RETURNING {PROGRAM_COLUMNS}"
         );
-        let row: ProgramRow = sqlx::query_as(&sql)
+        let row: Option<ProgramRow> = sqlx::query_as(&sql)
             .bind(program_id)
-            .bind(s.points_per_currency_unit)
-            .bind(s.void_policy.as_str())
-            .bind(s.points_expire_after_days)
-            .bind(s.idempotency_retention_hours)
-            .bind(s.require_idempotency_key)
-            .bind(s.rate_limit_per_minute)
-            .fetch_one(self.conn())
+            .bind(p.points_per_currency_unit)
+            .bind(p.void_policy.map(|v| v.as_str()))
+            .bind(p.points_expire_after_days.is_some())
+            .bind(p.points_expire_after_days.flatten())
+            .bind(p.idempotency_retention_hours)
+            .bind(p.require_idempotency_key)
+            .bind(p.rate_limit_per_minute)
+            .fetch_optional(self.conn())
             .await
             .map_err(map_err)?;
-        row.try_into()
+        row.map(Program::try_from).transpose()
     }
 
     async fn customer(&mut self, program_id: &str, id: &str) -> StoreResult<Option<Customer>> {
@@ -596,26 +616,40 @@ impl StoreTx for PgTx {
         row.map(Redemption::try_from).transpose()
     }
 
-    async fn transition_redemption(
+    async fn transition_redemption_keyed(
         &mut self,
         program_id: &str,
         id: &str,
         from: RedemptionStatus,
         to: RedemptionStatus,
+        key: Option<&ResourceKey>,
     ) -> StoreResult<Option<Redemption>> {
         let sql = format!(
-            "UPDATE redemptions SET status = $4 WHERE program_id = $1 AND id = $2 AND status = $3 \
-             RETURNING {REDEMPTION_COLUMNS}"
+            "UPDATE redemptions SET status = $4, moved_by_key = COALESCE($5, moved_by_key), \
+               moved_by_fingerprint = COALESCE($6, moved_by_fingerprint) \
+             WHERE program_id = $1 AND id = $2 AND status = $3 RETURNING {REDEMPTION_COLUMNS}"
         );
         let row: Option<RedemptionRow> = sqlx::query_as(&sql)
             .bind(program_id)
             .bind(id)
             .bind(from.as_str())
             .bind(to.as_str())
+            .bind(key.map(|k| &k.key))
+            .bind(key.map(|k| &k.fingerprint))
             .fetch_optional(self.conn())
             .await
             .map_err(map_err)?;
         row.map(Redemption::try_from).transpose()
+    }
+
+    async fn redemption_moved_by(&mut self, program_id: &str, id: &str) -> StoreResult<Option<ResourceKey>> {
+        moved_by(
+            self.conn(),
+            "SELECT moved_by_key, moved_by_fingerprint FROM redemptions WHERE program_id = $1 AND id = $2",
+            program_id,
+            id,
+        )
+        .await
     }
 
     async fn return_stock(&mut self, program_id: &str, reward_id: &str, quantity: i64) -> StoreResult<()> {
@@ -654,15 +688,17 @@ impl StoreTx for PgTx {
         row.map(Coupon::try_from).transpose()
     }
 
-    async fn transition_coupon(
+    async fn transition_coupon_keyed(
         &mut self,
         program_id: &str,
         code: &str,
         from: CouponStatus,
         to: CouponStatus,
+        key: Option<&ResourceKey>,
     ) -> StoreResult<Option<Coupon>> {
         let sql = format!(
-            "UPDATE coupons SET status = $4, redeemed_at = CASE WHEN $4 = 'redeemed' THEN now() ELSE redeemed_at END \
+            "UPDATE coupons SET status = $4, redeemed_at = CASE WHEN $4 = 'redeemed' THEN now() ELSE redeemed_at END, \
+               moved_by_key = COALESCE($5, moved_by_key), moved_by_fingerprint = COALESCE($6, moved_by_fingerprint) \
              WHERE program_id = $1 AND code = $2 AND status = $3 RETURNING {COUPON_COLUMNS}"
         );
         let row: Option<CouponRow> = sqlx::query_as(&sql)
@@ -670,9 +706,43 @@ impl StoreTx for PgTx {
             .bind(code)
             .bind(from.as_str())
             .bind(to.as_str())
+            .bind(key.map(|k| &k.key))
+            .bind(key.map(|k| &k.fingerprint))
             .fetch_optional(self.conn())
             .await
             .map_err(map_err)?;
         row.map(Coupon::try_from).transpose()
+    }
+
+    async fn coupon_moved_by(&mut self, program_id: &str, code: &str) -> StoreResult<Option<ResourceKey>> {
+        moved_by(
+            self.conn(),
+            "SELECT moved_by_key, moved_by_fingerprint FROM coupons WHERE program_id = $1 AND code = $2",
+            program_id,
+            code,
+        )
+        .await
+    }
+}
+
+/// The key a keyed state change left on its row (`moved_by_key`), if any.
+async fn moved_by(conn: &mut PgConnection, sql: &str, program_id: &str, id: &str) -> StoreResult<Option<ResourceKey>> {
+    let row: Option<(Option<String>, Option<String>)> =
+        sqlx::query_as(sql).bind(program_id).bind(id).fetch_optional(conn).await.map_err(map_err)?;
+    Ok(match row {
+        Some((Some(key), Some(fingerprint))) => Some(ResourceKey { key, fingerprint }),
+        _ => None,
+    })
+}
+
+/// A failed COMMIT. An error the server sent in reply says the commit did
+/// not happen (PostgreSQL answers a COMMIT with an error only when it rolled
+/// back, e.g. a serialization failure or its session being terminated), so
+/// it maps as any other statement's error. Without a reply (the connection
+/// broke after the COMMIT was sent) it may have reached the disk or not.
+fn commit_err(err: sqlx::Error) -> StoreError {
+    match err {
+        sqlx::Error::Database(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => map_err(err),
+        other => StoreError::OutcomeUnknown(other.to_string()),
     }
 }

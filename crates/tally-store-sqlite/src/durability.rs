@@ -69,14 +69,14 @@ impl GroupSync {
             let (wal, database, file) = (self.wal.clone(), self.database.clone(), handle.take());
             let (file, result) = tokio::task::spawn_blocking(move || sync(file, &wal, &database))
                 .await
-                .map_err(|e| StoreError::Unavailable(format!("the fsync task failed: {e}")))?;
+                .map_err(|e| StoreError::OutcomeUnknown(format!("the fsync task failed: {e}")))?;
             *handle = file;
             self.fsyncs.fetch_add(1, Ordering::Relaxed);
             if let Err(e) = result {
-                // Committed but perhaps not durable: answer as for a lost
-                // connection. A retry finds the record (if it survived) and replays it.
+                // Committed but perhaps not durable: the outcome is unknown.
+                // A retry finds the record (if it survived) and replays it.
                 tracing::error!(error = %e, "fsync of the SQLite WAL failed");
-                return Err(StoreError::Unavailable(format!("fsync failed: {e}")));
+                return Err(StoreError::OutcomeUnknown(format!("fsync failed: {e}")));
             }
             self.synced.fetch_max(target, Ordering::AcqRel);
         }

@@ -53,7 +53,9 @@ use tally_core::model::{
     Balance, Coupon, Customer, IdempotencyRecord, LedgerEntry, PointLot, Program, ProgramSettings, Redemption, Reward,
     Transaction,
 };
-use tally_store::{CustomerFilter, KeyLock, Page, PoolStats, Store, StoreError, StoreResult, StoreTx, Violation};
+use tally_store::{
+    Claim, CustomerFilter, KeyLock, Page, PoolStats, Store, StoreError, StoreResult, StoreTx, Violation,
+};
 
 use rows::*;
 
@@ -441,6 +443,16 @@ impl Store for SqliteStore {
         rollback_leftover(&conn).map_err(map_rusqlite_err)?;
         conn.prepare_cached("BEGIN IMMEDIATE").and_then(|mut begin| begin.execute([])).map_err(map_rusqlite_err)?;
         Ok(Box::new(tx::SqliteTx::new(conn, guard, self.durable.clone())))
+    }
+
+    /// Looks on a reader first: a replay then never queues behind the one
+    /// writer. Only a key with no stored response goes on to claim the lock,
+    /// and looks again under it.
+    async fn claim(&self, lock: &KeyLock) -> StoreResult<Claim> {
+        if let Some(record) = Store::idempotency_record(self, &lock.program_id, &lock.key).await? {
+            return Ok(Claim::Completed(record));
+        }
+        tally_store::claim_then_look(self, lock).await
     }
 
     async fn create_program(&self, name: &str, settings: &ProgramSettings) -> StoreResult<Program> {

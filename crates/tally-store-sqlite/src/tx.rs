@@ -10,12 +10,12 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Params, Row, params};
 use tally_core::ids::IdKind;
 use tally_core::model::{
-    Coupon, CouponStatus, Customer, IdempotencyRecord, LedgerEntry, Program, ProgramSettings, Redemption,
-    RedemptionStatus, Reward, Transaction,
+    Coupon, CouponStatus, Customer, IdempotencyRecord, LedgerEntry, Program, Redemption, RedemptionStatus, Reward,
+    Transaction,
 };
 use tally_store::{
     KeyedResource, NewCoupon, NewCustomer, NewIdempotencyRecord, NewLedgerEntry, NewRedemption, NewReward,
-    NewTransaction, RewardPatch, StoreError, StoreResult, StoreTx,
+    NewTransaction, ProgramPatch, ResourceKey, RewardPatch, StoreError, StoreResult, StoreTx,
 };
 use tokio::sync::OwnedMutexGuard;
 
@@ -31,7 +31,7 @@ pub(crate) struct SqliteTx {
     /// the disk, so a retry never sees "not in flight" before it can see the
     /// stored response, nor the response before it is durable. Declared after
     /// `conn`, so it is released after the writer.
-    _in_flight: Option<InFlightGuard>,
+    in_flight: Option<InFlightGuard>,
     durable: Arc<GroupSync>,
 }
 
@@ -41,7 +41,7 @@ impl SqliteTx {
         in_flight: Option<InFlightGuard>,
         durable: Arc<GroupSync>,
     ) -> Self {
-        Self { conn: Some(conn), _in_flight: in_flight, durable }
+        Self { conn: Some(conn), in_flight, durable }
     }
 
     fn conn(&self) -> StoreResult<&Connection> {
@@ -102,6 +102,17 @@ fn first<T: rusqlite::types::FromSql>(row: &Row<'_>) -> rusqlite::Result<T> {
 }
 
 impl SqliteTx {
+    /// The key a keyed state change left on its row (`moved_by_key`), if any.
+    fn moved_by(&self, sql: &str, program_id: &str, id: &str) -> StoreResult<Option<ResourceKey>> {
+        let row = self.optional(sql, params![program_id, id], |row| {
+            Ok((row.get::<_, Option<String>>(0)?, row.get::<_, Option<String>>(1)?))
+        })?;
+        Ok(match row {
+            Some((Some(key), Some(fingerprint))) => Some(ResourceKey { key, fingerprint }),
+            _ => None,
+        })
+    }
+
     /// Starts a lot of `points` (nothing when not positive), expiring per the program's rule.
     fn start_lot(&self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<()> {
         if points <= 0 {
@@ -136,13 +147,28 @@ impl SqliteTx {
 
 #[async_trait]
 impl StoreTx for SqliteTx {
+    async fn rollback(self: Box<Self>) -> StoreResult<()> {
+        // `Drop` rolls back synchronously, before the writer is released.
+        drop(self);
+        Ok(())
+    }
+
     async fn commit(mut self: Box<Self>) -> StoreResult<()> {
-        // If COMMIT fails, `Drop` rolls back whatever it left open.
+        // If COMMIT fails, `Drop` rolls back whatever it left open: nothing committed.
         self.execute("COMMIT", [])?;
-        // The writer is free for the next transaction; this one waits for the disk.
+        // The writer is free for the next transaction; this one waits for the
+        // disk in a task of its own that holds the key's in-flight mark until
+        // the fsync ends. Were the wait in this future, a handler cancelled
+        // during it (its client gone) would free the key at once, and a
+        // replay could show a response that a power cut then loses.
         drop(self.conn.take());
-        self.durable.durable().await
-        // `_in_flight` drops with `self`, after the commit is durable.
+        let (in_flight, durable) = (self.in_flight.take(), self.durable.clone());
+        let wait = tokio::spawn(async move {
+            let durable = durable.durable().await;
+            drop(in_flight);
+            durable
+        });
+        wait.await.map_err(|e| StoreError::OutcomeUnknown(format!("the fsync wait failed: {e}")))?
     }
 
     async fn idempotency_record(&mut self, program_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>> {
@@ -194,26 +220,37 @@ impl StoreTx for SqliteTx {
         Ok(())
     }
 
-    async fn update_program_settings(&mut self, program_id: &str, s: &ProgramSettings) -> StoreResult<Program> {
+    async fn program(&mut self, program_id: &str) -> StoreResult<Option<Program>> {
+        let sql = format!("SELECT {PROGRAM_COLUMNS} FROM programs WHERE id = ?1");
+        let row = self.optional(&sql, params![program_id], ProgramRow::from_rusqlite)?;
+        row.map(Program::try_from).transpose()
+    }
+
+    async fn patch_program(&mut self, program_id: &str, p: &ProgramPatch) -> StoreResult<Option<Program>> {
         let sql = format!(
-            "UPDATE programs SET points_per_currency_unit = ?2, void_policy = ?3, points_expire_after_days = ?4, \
-               idempotency_retention_hours = ?5, require_idempotency_key = ?6, rate_limit_per_minute = ?7 \
+            "UPDATE programs SET points_per_currency_unit = COALESCE(?2, points_per_currency_unit), \
+               void_policy = COALESCE(?3, void_policy), \
+               points_expire_after_days = CASE WHEN ?4 THEN ?5 ELSE points_expire_after_days END, \
+               idempotency_retention_hours = COALESCE(?6, idempotency_retention_hours), \
+               require_idempotency_key = COALESCE(?7, require_idempotency_key), \
+               rate_limit_per_minute = COALESCE(?8, rate_limit_per_minute) \
              WHERE id = ?1 RETURNING {PROGRAM_COLUMNS}"
         );
-        let row = self.one(
+        let row = self.optional(
             &sql,
             params![
                 program_id,
-                s.points_per_currency_unit,
-                s.void_policy.as_str(),
-                s.points_expire_after_days,
-                s.idempotency_retention_hours,
-                s.require_idempotency_key,
-                s.rate_limit_per_minute,
+                p.points_per_currency_unit,
+                p.void_policy.map(|v| v.as_str()),
+                p.points_expire_after_days.is_some(),
+                p.points_expire_after_days.flatten(),
+                p.idempotency_retention_hours,
+                p.require_idempotency_key,
+                p.rate_limit_per_minute,
             ],
             ProgramRow::from_rusqlite,
         )?;
-        row.try_into()
+        row.map(Program::try_from).transpose()
     }
 
     async fn customer(&mut self, program_id: &str, id: &str) -> StoreResult<Option<Customer>> {
@@ -547,20 +584,31 @@ impl StoreTx for SqliteTx {
         row.map(Redemption::try_from).transpose()
     }
 
-    async fn transition_redemption(
+    async fn transition_redemption_keyed(
         &mut self,
         program_id: &str,
         id: &str,
         from: RedemptionStatus,
         to: RedemptionStatus,
+        key: Option<&ResourceKey>,
     ) -> StoreResult<Option<Redemption>> {
         let sql = format!(
-            "UPDATE redemptions SET status = ?4 WHERE program_id = ?1 AND id = ?2 AND status = ?3 \
-             RETURNING {REDEMPTION_COLUMNS}"
+            "UPDATE redemptions SET status = ?4, moved_by_key = COALESCE(?5, moved_by_key), \
+               moved_by_fingerprint = COALESCE(?6, moved_by_fingerprint) \
+             WHERE program_id = ?1 AND id = ?2 AND status = ?3 RETURNING {REDEMPTION_COLUMNS}"
         );
-        let row =
-            self.optional(&sql, params![program_id, id, from.as_str(), to.as_str()], RedemptionRow::from_rusqlite)?;
+        let (key, fingerprint) = (key.map(|k| &k.key), key.map(|k| &k.fingerprint));
+        let params = params![program_id, id, from.as_str(), to.as_str(), key, fingerprint];
+        let row = self.optional(&sql, params, RedemptionRow::from_rusqlite)?;
         row.map(Redemption::try_from).transpose()
+    }
+
+    async fn redemption_moved_by(&mut self, program_id: &str, id: &str) -> StoreResult<Option<ResourceKey>> {
+        self.moved_by(
+            "SELECT moved_by_key, moved_by_fingerprint FROM redemptions WHERE program_id = ?1 AND id = ?2",
+            program_id,
+            id,
+        )
     }
 
     async fn return_stock(&mut self, program_id: &str, reward_id: &str, quantity: i64) -> StoreResult<()> {
@@ -591,21 +639,32 @@ impl StoreTx for SqliteTx {
         row.map(Coupon::try_from).transpose()
     }
 
-    async fn transition_coupon(
+    async fn transition_coupon_keyed(
         &mut self,
         program_id: &str,
         code: &str,
         from: CouponStatus,
         to: CouponStatus,
+        key: Option<&ResourceKey>,
     ) -> StoreResult<Option<Coupon>> {
         let sql = format!(
             "UPDATE coupons SET status = ?4, \
-               redeemed_at = CASE WHEN ?4 = 'redeemed' THEN {} ELSE redeemed_at END \
+               redeemed_at = CASE WHEN ?4 = 'redeemed' THEN {} ELSE redeemed_at END, \
+               moved_by_key = COALESCE(?5, moved_by_key), moved_by_fingerprint = COALESCE(?6, moved_by_fingerprint) \
              WHERE program_id = ?1 AND code = ?2 AND status = ?3 RETURNING {COUPON_COLUMNS}",
             now_ms!()
         );
-        let row =
-            self.optional(&sql, params![program_id, code, from.as_str(), to.as_str()], CouponRow::from_rusqlite)?;
+        let (key, fingerprint) = (key.map(|k| &k.key), key.map(|k| &k.fingerprint));
+        let params = params![program_id, code, from.as_str(), to.as_str(), key, fingerprint];
+        let row = self.optional(&sql, params, CouponRow::from_rusqlite)?;
         row.map(Coupon::try_from).transpose()
+    }
+
+    async fn coupon_moved_by(&mut self, program_id: &str, code: &str) -> StoreResult<Option<ResourceKey>> {
+        self.moved_by(
+            "SELECT moved_by_key, moved_by_fingerprint FROM coupons WHERE program_id = ?1 AND code = ?2",
+            program_id,
+            code,
+        )
     }
 }

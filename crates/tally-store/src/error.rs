@@ -17,6 +17,11 @@ pub enum StoreError {
     /// out, serialization failure). Nothing was committed; retrying is safe.
     #[error("storage unavailable: {0}")]
     Unavailable(String),
+    /// A commit (or the fsync that makes it durable) failed in a way that
+    /// leaves open whether it took effect. Retrying with the same key is
+    /// safe: it replays the effect if there was one, and runs it if not.
+    #[error("the outcome of the commit is unknown: {0}")]
+    OutcomeUnknown(String),
     #[error("storage error: {0}")]
     Other(String),
 }

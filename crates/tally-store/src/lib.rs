@@ -34,19 +34,22 @@ pub trait Store: Send + Sync + 'static {
     /// How busy the connection pool(s) are right now, for `/metrics`.
     fn pool_stats(&self) -> PoolStats;
 
-    /// Whether `begin(Some(lock))` reads the key's stored record in the same
-    /// round trip as its claim (`StoreTx::idempotency_record` for that key then
-    /// answers from it). If it does, a lookup before claiming would only add a
-    /// round trip; if not, a lookup first spares replays the claim.
-    fn claim_reads_record(&self) -> bool {
-        false
-    }
-
     /// Starts a write transaction. With `key`, the transaction also holds the
     /// key's in-flight lock for exactly its own lifetime: a second `begin` with
     /// the same key, from any node, fails with [`StoreError::KeyInUse`] until
     /// this transaction commits or rolls back (or its process dies).
     async fn begin(&self, key: Option<&KeyLock>) -> StoreResult<Box<dyn StoreTx>>;
+
+    /// Claims an idempotency key for a write: what the key's stored record
+    /// says, or a transaction holding the key, or that another holds it.
+    /// A `Completed` claim leaves no transaction open.
+    ///
+    /// The default claims first and reads the record under the lock (a store
+    /// whose claim reads the record in the same round trip pays nothing for
+    /// the read); a store may read first when replays are cheaper that way.
+    async fn claim(&self, lock: &KeyLock) -> StoreResult<Claim> {
+        claim_then_look(self, lock).await
+    }
 
     // --- programs and tokens (administration) ---
     async fn create_program(&self, name: &str, settings: &ProgramSettings) -> StoreResult<Program>;
@@ -85,10 +88,42 @@ pub trait Store: Send + Sync + 'static {
     async fn verify(&self, program_id: Option<&str>) -> StoreResult<Vec<Violation>>;
 }
 
-/// One write transaction. Dropping it without [`StoreTx::commit`] rolls it back.
+/// [`Store::claim`] in the order "take the key's lock, then read its record
+/// under it", which no concurrent commit can slip between.
+pub async fn claim_then_look<S: Store + ?Sized>(store: &S, lock: &KeyLock) -> StoreResult<Claim> {
+    let mut tx = match store.begin(Some(lock)).await {
+        Ok(tx) => tx,
+        Err(StoreError::KeyInUse) => return Ok(Claim::Held),
+        Err(e) => return Err(e),
+    };
+    match tx.idempotency_record(&lock.program_id, &lock.key).await? {
+        Some(record) => {
+            tx.rollback().await?;
+            Ok(Claim::Completed(record))
+        }
+        None => Ok(Claim::Fresh(tx)),
+    }
+}
+
+/// What [`Store::claim`] found for a key.
+pub enum Claim {
+    /// The key has an unexpired stored response: replay it.
+    Completed(IdempotencyRecord),
+    /// The key is free and has no stored response: this transaction holds it.
+    Fresh(Box<dyn StoreTx>),
+    /// Another transaction holds the key right now (on any node).
+    Held,
+}
+
+/// One write transaction. Dropping it without [`StoreTx::commit`] rolls it
+/// back, but only [`StoreTx::rollback`] waits for that to happen.
 #[async_trait]
 pub trait StoreTx: Send {
+    /// Commits. An error whose commit may nevertheless have reached the disk
+    /// is [`StoreError::OutcomeUnknown`]; any other error committed nothing.
     async fn commit(self: Box<Self>) -> StoreResult<()>;
+    /// Rolls back and returns once the transaction (and its key's lock) has ended.
+    async fn rollback(self: Box<Self>) -> StoreResult<()>;
 
     // --- idempotency ---
     async fn idempotency_record(&mut self, program_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>>;
@@ -103,7 +138,17 @@ pub trait StoreTx: Send {
     ) -> StoreResult<()>;
 
     // --- programs ---
-    async fn update_program_settings(&mut self, program_id: &str, settings: &ProgramSettings) -> StoreResult<Program>;
+    /// The program as this transaction sees it (not a cached copy): what a
+    /// write that depends on its settings (the earning rule) must read.
+    async fn program(&mut self, program_id: &str) -> StoreResult<Option<Program>>;
+    /// Changes the fields the patch sets, in one statement; `None`: no such program.
+    async fn patch_program(&mut self, program_id: &str, patch: &ProgramPatch) -> StoreResult<Option<Program>>;
+    /// Sets every setting.
+    async fn update_program_settings(&mut self, program_id: &str, settings: &ProgramSettings) -> StoreResult<Program> {
+        self.patch_program(program_id, &ProgramPatch::from(settings))
+            .await?
+            .ok_or_else(|| StoreError::Other(format!("no program {program_id}")))
+    }
 
     // --- customers ---
     async fn customer(&mut self, program_id: &str, id: &str) -> StoreResult<Option<Customer>>;
@@ -201,7 +246,22 @@ pub trait StoreTx: Send {
         id: &str,
         from: RedemptionStatus,
         to: RedemptionStatus,
+    ) -> StoreResult<Option<Redemption>> {
+        self.transition_redemption_keyed(program_id, id, from, to, None).await
+    }
+    /// `transition_redemption` that also keeps the key of the request that
+    /// made the move, so a retry after its stored response expired finds that
+    /// it happened (see [`StoreTx::redemption_moved_by`]).
+    async fn transition_redemption_keyed(
+        &mut self,
+        program_id: &str,
+        id: &str,
+        from: RedemptionStatus,
+        to: RedemptionStatus,
+        key: Option<&ResourceKey>,
     ) -> StoreResult<Option<Redemption>>;
+    /// The key (and request fingerprint) that moved the redemption out of `pending`, if a keyed request did.
+    async fn redemption_moved_by(&mut self, program_id: &str, id: &str) -> StoreResult<Option<ResourceKey>>;
     /// Puts units back into a finite stock (a cancelled redemption).
     async fn return_stock(&mut self, program_id: &str, reward_id: &str, quantity: i64) -> StoreResult<()>;
 
@@ -215,7 +275,20 @@ pub trait StoreTx: Send {
         code: &str,
         from: CouponStatus,
         to: CouponStatus,
+    ) -> StoreResult<Option<Coupon>> {
+        self.transition_coupon_keyed(program_id, code, from, to, None).await
+    }
+    /// `transition_coupon` that also keeps the key of the request that made the move.
+    async fn transition_coupon_keyed(
+        &mut self,
+        program_id: &str,
+        code: &str,
+        from: CouponStatus,
+        to: CouponStatus,
+        key: Option<&ResourceKey>,
     ) -> StoreResult<Option<Coupon>>;
+    /// The key (and request fingerprint) that moved the coupon out of `active`, if a keyed request did.
+    async fn coupon_moved_by(&mut self, program_id: &str, code: &str) -> StoreResult<Option<ResourceKey>>;
 }
 
 /// A snapshot of a backend's connection pool(s); SQLite adds its writer and

@@ -1,6 +1,6 @@
 //! Inputs to the store, already validated by the domain layer.
 
-use tally_core::model::{LedgerOperation, RewardKind};
+use tally_core::model::{LedgerOperation, ProgramSettings, RewardKind, VoidPolicy};
 
 /// The lock of one idempotency key within one program.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -89,6 +89,34 @@ pub struct RewardPatch {
     pub cost_points: Option<i64>,
     pub stock: Option<Option<i64>>,
     pub active: Option<bool>,
+}
+
+/// A partial update of a program's settings: only the fields that are `Some`
+/// change, in one statement against the row as the database has it, so two
+/// updates of different fields never undo each other.
+/// `points_expire_after_days: Some(None)` turns expiry off.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProgramPatch {
+    pub points_per_currency_unit: Option<i64>,
+    pub void_policy: Option<VoidPolicy>,
+    pub points_expire_after_days: Option<Option<i32>>,
+    pub idempotency_retention_hours: Option<i32>,
+    pub require_idempotency_key: Option<bool>,
+    pub rate_limit_per_minute: Option<i32>,
+}
+
+impl From<&ProgramSettings> for ProgramPatch {
+    /// Every field set: the program gets exactly these settings.
+    fn from(s: &ProgramSettings) -> Self {
+        Self {
+            points_per_currency_unit: Some(s.points_per_currency_unit),
+            void_policy: Some(s.void_policy),
+            points_expire_after_days: Some(s.points_expire_after_days),
+            idempotency_retention_hours: Some(s.idempotency_retention_hours),
+            require_idempotency_key: Some(s.require_idempotency_key),
+            rate_limit_per_minute: Some(s.rate_limit_per_minute),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -18,6 +18,8 @@ pub enum Outcome<T> {
     Created(T),
     /// Already existed under a natural key (e-mail, phone, `external_id`).
     Existing(T),
+    /// An existing resource, changed now (a void, a fulfilment, a setting).
+    Changed(T),
     /// Already made by this idempotency key, whose stored response expired.
     Replayed(KeyedResource<T>),
 }
@@ -28,6 +30,7 @@ impl<T> Outcome<T> {
         match self {
             Outcome::Created(t) => Outcome::Created(f(t)),
             Outcome::Existing(t) => Outcome::Existing(f(t)),
+            Outcome::Changed(t) => Outcome::Changed(f(t)),
             Outcome::Replayed(k) => {
                 Outcome::Replayed(KeyedResource { resource: f(k.resource), fingerprint: k.fingerprint })
             }

@@ -1,4 +1,4 @@
-use tally_core::model::{LedgerOperation, Transaction, TransactionStatus, VoidPolicy};
+use tally_core::model::{LedgerOperation, ProgramSettings, Transaction, TransactionStatus, VoidPolicy};
 use tally_core::points::{earned_for_spend, void_points};
 use tally_store::{KeyedResource, NewLedgerEntry, NewTransaction, ResourceKey, StoreTx};
 
@@ -40,10 +40,12 @@ impl Purchase {
 
 /// Records a purchase and credits its points, once per `external_id` and once
 /// per idempotency key.
+/// The earning rule is read in this transaction, not from a node's cached
+/// copy of the program: a purchase never earns at a rate that was changed
+/// before it began, on whichever node the change was made.
 pub async fn record(
     tx: &mut dyn StoreTx,
     program_id: &str,
-    points_per_currency_unit: i64,
     purchase: Purchase,
     key: Option<ResourceKey>,
 ) -> ApiResult<Outcome<Transaction>> {
@@ -57,7 +59,7 @@ pub async fn record(
     }
     let points = match purchase.points {
         Some(points) => points,
-        None => earned_for_spend(purchase.spend_amount_cents, points_per_currency_unit)
+        None => earned_for_spend(purchase.spend_amount_cents, settings(tx, program_id).await?.points_per_currency_unit)
             .map_err(|e| ApiError::unprocessable("points_overflow", e.to_string()))?,
     };
     let new = NewTransaction {
@@ -99,16 +101,16 @@ pub async fn record(
 /// find what it did, not void again.
 pub async fn void(
     tx: &mut dyn StoreTx,
-    program: &tally_core::model::Program,
+    program_id: &str,
     transaction_id: &str,
     amount_cents: Option<i64>,
     key: Option<ResourceKey>,
 ) -> ApiResult<Outcome<Transaction>> {
     if let Some(key) = &key
-        && let Some(entry) = tx.ledger_entry_by_key(&program.id, &key.key).await?
+        && let Some(entry) = tx.ledger_entry_by_key(program_id, &key.key).await?
     {
         let voided = match entry.resource.transaction_id.as_deref() {
-            Some(id) if entry.resource.operation == LedgerOperation::Void => tx.transaction(&program.id, id).await?,
+            Some(id) if entry.resource.operation == LedgerOperation::Void => tx.transaction(program_id, id).await?,
             _ => None,
         };
         // The key made something else (e.g. an adjustment): a different request.
@@ -131,32 +133,32 @@ pub async fn void(
         // anyway: an amount beyond what is left can overflow the sum in SQL
         // (PostgreSQL raises on bigint overflow, which read as `points_overflow`).
         // The update still decides between simultaneous voids.
-        let found = tx.transaction(&program.id, transaction_id).await?;
+        let found = tx.transaction(program_id, transaction_id).await?;
         if found.as_ref().is_none_or(|t| {
             t.status == TransactionStatus::Voided || amount > t.spend_amount_cents - t.voided_amount_cents
         }) {
             return Err(void_refusal(found));
         }
     }
-    let Some(after) = tx.void_amount(&program.id, transaction_id, amount_cents).await? else {
-        return Err(void_refusal(tx.transaction(&program.id, transaction_id).await?));
+    let Some(after) = tx.void_amount(program_id, transaction_id, amount_cents).await? else {
+        return Err(void_refusal(tx.transaction(program_id, transaction_id).await?));
     };
     let take = void_points(after.points, after.spend_amount_cents, after.voided_points, after.voided_amount_cents);
     if take > 0 || key.is_some() {
-        let balance_after = match program.settings.void_policy {
-            VoidPolicy::Reject => tx.debit(&program.id, &after.customer_id, take).await?.ok_or_else(|| {
+        let balance_after = match settings(tx, program_id).await?.void_policy {
+            VoidPolicy::Reject => tx.debit(program_id, &after.customer_id, take).await?.ok_or_else(|| {
                 ApiError::unprocessable(
                     "insufficient_points",
                     format!("the customer has spent the points; voiding needs {take} and the program's void_policy is 'reject'"),
                 )
             })?,
             VoidPolicy::AllowNegative => tx
-                .debit_allowing_negative(&program.id, &after.customer_id, take)
+                .debit_allowing_negative(program_id, &after.customer_id, take)
                 .await?
                 .ok_or_else(|| ApiError::unprocessable("points_overflow", "the balance would leave the points range"))?,
         };
         tx.insert_ledger_entry(
-            &program.id,
+            program_id,
             &NewLedgerEntry {
                 transaction_id: Some(after.id.clone()),
                 idempotency: key,
@@ -165,7 +167,12 @@ pub async fn void(
         )
         .await?;
     }
-    Ok(Outcome::Created(tx.set_voided_points(&program.id, &after.id, after.voided_points + take).await?))
+    Ok(Outcome::Changed(tx.set_voided_points(program_id, &after.id, after.voided_points + take).await?))
+}
+
+/// The program's settings as this transaction sees them (see `record`).
+async fn settings(tx: &mut dyn StoreTx, program_id: &str) -> ApiResult<ProgramSettings> {
+    Ok(tx.program(program_id).await?.ok_or_else(ApiError::internal)?.settings)
 }
 
 /// Why a void of the purchase, as it now stands, cannot be made.

@@ -1,6 +1,6 @@
 use tally_core::model::{CouponStatus, LedgerOperation, Redemption, RedemptionStatus, RewardKind};
 use tally_core::points::total_cost;
-use tally_store::{NewCoupon, NewLedgerEntry, NewRedemption, ResourceKey, StoreTx};
+use tally_store::{KeyedResource, NewCoupon, NewLedgerEntry, NewRedemption, ResourceKey, StoreTx};
 
 use super::Outcome;
 use crate::error::{ApiError, ApiResult};
@@ -127,35 +127,56 @@ async fn refuse(tx: &mut dyn StoreTx, program_id: &str, customer_id: &str, refus
     }
 }
 
-/// Explains why a redemption could not leave `pending`.
-async fn not_pending(tx: &mut dyn StoreTx, program_id: &str, id: &str) -> ApiResult<ApiError> {
-    Ok(match tx.redemption(program_id, id).await?.map(|r| r.status) {
-        None => ApiError::not_found("redemption_not_found", "redemption"),
-        Some(RedemptionStatus::Fulfilled) => {
-            ApiError::unprocessable("already_fulfilled", "this redemption was fulfilled")
-        }
-        Some(RedemptionStatus::Cancelled) => {
-            ApiError::unprocessable("already_cancelled", "this redemption was cancelled")
-        }
-        Some(RedemptionStatus::Pending) => ApiError::internal(),
+/// Explains why a redemption could not leave `pending` — or, when `key` is
+/// the key that moved it, answers as a replay: a fulfil or cancel retried
+/// after its stored response expired did happen, and is not refused.
+async fn not_pending(
+    tx: &mut dyn StoreTx,
+    program_id: &str,
+    id: &str,
+    key: Option<ResourceKey>,
+) -> ApiResult<Outcome<Redemption>> {
+    let Some(redemption) = tx.redemption(program_id, id).await? else {
+        return Err(ApiError::not_found("redemption_not_found", "redemption"));
+    };
+    if let Some(key) = key
+        && let Some(moved_by) = tx.redemption_moved_by(program_id, id).await?
+        && moved_by.key == key.key
+    {
+        return Ok(Outcome::Replayed(KeyedResource { resource: redemption, fingerprint: moved_by.fingerprint }));
+    }
+    Err(match redemption.status {
+        RedemptionStatus::Fulfilled => ApiError::unprocessable("already_fulfilled", "this redemption was fulfilled"),
+        RedemptionStatus::Cancelled => ApiError::unprocessable("already_cancelled", "this redemption was cancelled"),
+        RedemptionStatus::Pending => ApiError::internal(),
     })
 }
 
 /// `pending` → `fulfilled`, decided by one conditional update.
-pub async fn fulfil(tx: &mut dyn StoreTx, program_id: &str, id: &str) -> ApiResult<Redemption> {
-    match tx.transition_redemption(program_id, id, RedemptionStatus::Pending, RedemptionStatus::Fulfilled).await? {
-        Some(redemption) => Ok(redemption),
-        None => Err(not_pending(tx, program_id, id).await?),
+pub async fn fulfil(
+    tx: &mut dyn StoreTx,
+    program_id: &str,
+    id: &str,
+    key: Option<ResourceKey>,
+) -> ApiResult<Outcome<Redemption>> {
+    let (from, to) = (RedemptionStatus::Pending, RedemptionStatus::Fulfilled);
+    match tx.transition_redemption_keyed(program_id, id, from, to, key.as_ref()).await? {
+        Some(redemption) => Ok(Outcome::Changed(redemption)),
+        None => not_pending(tx, program_id, id, key).await,
     }
 }
 
 /// `pending` → `cancelled`, refunding points and stock and voiding the coupon
 /// in the same transaction: all of it happens, or none.
-pub async fn cancel(tx: &mut dyn StoreTx, program_id: &str, id: &str) -> ApiResult<Redemption> {
-    let Some(redemption) =
-        tx.transition_redemption(program_id, id, RedemptionStatus::Pending, RedemptionStatus::Cancelled).await?
-    else {
-        return Err(not_pending(tx, program_id, id).await?);
+pub async fn cancel(
+    tx: &mut dyn StoreTx,
+    program_id: &str,
+    id: &str,
+    key: Option<ResourceKey>,
+) -> ApiResult<Outcome<Redemption>> {
+    let (from, to) = (RedemptionStatus::Pending, RedemptionStatus::Cancelled);
+    let Some(redemption) = tx.transition_redemption_keyed(program_id, id, from, to, key.as_ref()).await? else {
+        return not_pending(tx, program_id, id, key).await;
     };
     tx.return_stock(program_id, &redemption.reward_id, redemption.quantity).await?;
     if let Some(code) = &redemption.coupon_code
@@ -181,5 +202,5 @@ pub async fn cancel(tx: &mut dyn StoreTx, program_id: &str, id: &str) -> ApiResu
         },
     )
     .await?;
-    Ok(redemption)
+    Ok(Outcome::Changed(redemption))
 }

@@ -1,6 +1,5 @@
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use tally_core::model::Coupon;
 
@@ -9,7 +8,7 @@ use crate::app::AppState;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Write;
-use crate::idempotency::{Begun, KeyPolicy, Reply, begin};
+use crate::idempotency::{Begun, KeyPolicy, begin};
 use crate::operations::coupons;
 
 /// Longer input cannot be a code; refusing it early keeps hostile paths away from storage.
@@ -52,8 +51,9 @@ pub async fn redeem(
     match begin(state.store.as_ref(), &program, meta, KeyPolicy::Required).await? {
         Begun::Replay(response) => Ok(response),
         Begun::Fresh(mut exec) => {
-            let coupon = coupons::redeem(exec.tx(), &program.id, &code).await?;
-            exec.finish(Reply::json(StatusCode::OK, &coupon).with_resource(&coupon.id)).await
+            let key = exec.resource_key();
+            let outcome = coupons::redeem(exec.tx(), &program.id, &code, key).await;
+            exec.conclude(outcome).await
         }
     }
 }

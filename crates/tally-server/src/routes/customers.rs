@@ -8,7 +8,7 @@ use tally_core::model::{Balance, Customer, LedgerEntry};
 use tally_store::CustomerFilter;
 use utoipa::ToSchema;
 
-use super::{Paginated, check_id, conclude};
+use super::{Paginated, check_id};
 use crate::app::AppState;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ApiResult};
@@ -42,8 +42,8 @@ pub async fn upsert(
     match begin(state.store.as_ref(), &program, meta, KeyPolicy::Optional).await? {
         Begun::Replay(response) => Ok(response),
         Begun::Fresh(mut exec) => {
-            let outcome = customers::upsert(exec.tx(), &program.id, &new).await?;
-            conclude(exec, outcome).await
+            let outcome = customers::upsert(exec.tx(), &program.id, &new).await;
+            exec.conclude(outcome).await
         }
     }
 }
@@ -148,8 +148,8 @@ pub async fn adjust(
         Begun::Replay(response) => Ok(response),
         Begun::Fresh(mut exec) => {
             let key = exec.resource_key();
-            let outcome = adjustments::adjust(exec.tx(), &program.id, &id, adjustment, &token_id, key).await?;
-            conclude(exec, outcome).await
+            let outcome = adjustments::adjust(exec.tx(), &program.id, &id, adjustment, &token_id, key).await;
+            exec.conclude(outcome).await
         }
     }
 }

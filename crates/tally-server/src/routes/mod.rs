@@ -10,15 +10,10 @@ pub mod rewards;
 pub mod transactions;
 pub mod v2;
 
-use axum::http::StatusCode;
-use axum::response::Response;
 use serde::Serialize;
-use tally_core::model::{Customer, LedgerEntry, Redemption, Reward, Transaction};
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ApiResult};
-use crate::idempotency::{Execution, Reply};
-use crate::operations::Outcome;
 
 /// A page of a list, newest first.
 #[derive(Serialize, ToSchema)]
@@ -34,51 +29,6 @@ impl<T: ToSchema> Paginated<T> {
         let has_more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
         Self { data: rows, has_more }
-    }
-}
-
-/// A resource with an id and a canonical URL.
-pub trait Resource: Serialize {
-    fn id(&self) -> &str;
-    fn location(&self) -> String;
-}
-
-macro_rules! resource {
-    ($type:ty, $path:literal) => {
-        impl Resource for $type {
-            fn id(&self) -> &str {
-                &self.id
-            }
-            fn location(&self) -> String {
-                format!(concat!("/api/v1/", $path, "/{}"), self.id)
-            }
-        }
-    };
-}
-resource!(Customer, "customers");
-resource!(Transaction, "transactions");
-resource!(Reward, "rewards");
-resource!(Redemption, "redemptions");
-
-/// A manual adjustment's resource is its ledger entry, listed in the customer's ledger.
-impl Resource for LedgerEntry {
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn location(&self) -> String {
-        format!("/api/v1/customers/{}/ledger", self.customer_id)
-    }
-}
-
-/// Turns an operation's outcome into the response, storing it under the key.
-pub async fn conclude<T: Resource>(exec: Execution, outcome: Outcome<T>) -> ApiResult<Response> {
-    match outcome {
-        Outcome::Created(made) => exec.finish(Reply::created_at(&made, made.location(), made.id())).await,
-        Outcome::Existing(found) => exec.finish(Reply::json(StatusCode::OK, &found).with_resource(found.id())).await,
-        Outcome::Replayed(found) => {
-            let id = found.resource.id().to_owned();
-            exec.replay_resource(found, &id)
-        }
     }
 }
 

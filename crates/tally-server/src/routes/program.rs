@@ -1,16 +1,17 @@
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Deserializer};
-use tally_core::model::{MAX_RETENTION_HOURS, MIN_RETENTION_HOURS, Program, ProgramSettings, VoidPolicy};
+use tally_core::model::{MAX_RETENTION_HOURS, MIN_RETENTION_HOURS, Program, VoidPolicy};
+use tally_store::ProgramPatch;
 use utoipa::ToSchema;
 
 use crate::app::AppState;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Write;
-use crate::idempotency::{Begun, KeyPolicy, Reply, begin};
+use crate::idempotency::{Begun, KeyPolicy, begin};
+use crate::operations::Outcome;
 
 #[utoipa::path(get, path = "/api/v1/program", tag = "program",
     responses((status = 200, body = Program)), security(("bearer" = [])))]
@@ -47,7 +48,10 @@ fn in_range<T: PartialOrd + std::fmt::Display + Copy>(field: &str, value: Option
 }
 
 impl ProgramPatchIn {
-    fn apply(self, current: &ProgramSettings) -> ApiResult<ProgramSettings> {
+    /// Checks each field sent; the patch then changes only those, against
+    /// the program's row as the database has it — never a cached copy, so an
+    /// update made a moment ago through another node is not undone.
+    fn validate(self) -> ApiResult<ProgramPatch> {
         in_range("points_per_currency_unit", self.points_per_currency_unit, 0, 1_000_000)?;
         in_range("points_expire_after_days", self.points_expire_after_days.flatten(), 1, 3650)?;
         in_range(
@@ -57,15 +61,13 @@ impl ProgramPatchIn {
             MAX_RETENTION_HOURS,
         )?;
         in_range("rate_limit_per_minute", self.rate_limit_per_minute, 1, 1_000_000)?;
-        Ok(ProgramSettings {
-            points_per_currency_unit: self.points_per_currency_unit.unwrap_or(current.points_per_currency_unit),
-            void_policy: self.void_policy.unwrap_or(current.void_policy),
-            points_expire_after_days: self.points_expire_after_days.unwrap_or(current.points_expire_after_days),
-            idempotency_retention_hours: self
-                .idempotency_retention_hours
-                .unwrap_or(current.idempotency_retention_hours),
-            require_idempotency_key: self.require_idempotency_key.unwrap_or(current.require_idempotency_key),
-            rate_limit_per_minute: self.rate_limit_per_minute.unwrap_or(current.rate_limit_per_minute),
+        Ok(ProgramPatch {
+            points_per_currency_unit: self.points_per_currency_unit,
+            void_policy: self.void_policy,
+            points_expire_after_days: self.points_expire_after_days,
+            idempotency_retention_hours: self.idempotency_retention_hours,
+            require_idempotency_key: self.require_idempotency_key,
+            rate_limit_per_minute: self.rate_limit_per_minute,
         })
     }
 }
@@ -77,12 +79,16 @@ pub async fn patch(
     Authenticated { program, .. }: Authenticated,
     Write { body, meta }: Write<ProgramPatchIn>,
 ) -> ApiResult<Response> {
-    let settings = body.apply(&program.settings)?;
+    let patch = body.validate()?;
     match begin(state.store.as_ref(), &program, meta, KeyPolicy::Optional).await? {
         Begun::Replay(response) => Ok(response),
         Begun::Fresh(mut exec) => {
-            let updated = exec.tx().update_program_settings(&program.id, &settings).await?;
-            let response = exec.finish(Reply::json(StatusCode::OK, &updated).with_resource(&updated.id)).await;
+            let outcome = match exec.tx().patch_program(&program.id, &patch).await {
+                Ok(Some(updated)) => Ok(Outcome::Changed(updated)),
+                Ok(None) => Err(ApiError::internal()),
+                Err(e) => Err(e.into()),
+            };
+            let response = exec.conclude(outcome).await;
             crate::auth::forget_program(&program.id);
             response
         }

@@ -1,18 +1,17 @@
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use tally_core::ids::IdKind;
 use tally_core::model::Redemption;
 use utoipa::ToSchema;
 
-use super::{Paginated, check_id, conclude};
+use super::{Paginated, check_id};
 use crate::app::AppState;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Pagination, Write};
-use crate::idempotency::{Begun, KeyPolicy, Reply, begin};
+use crate::idempotency::{Begun, KeyPolicy, begin};
 use crate::operations::redemptions::{self, RedeemRequest};
 
 #[derive(Deserialize, ToSchema)]
@@ -48,8 +47,8 @@ pub async fn create(
         Begun::Replay(response) => Ok(response),
         Begun::Fresh(mut exec) => {
             let key = exec.resource_key();
-            let outcome = redemptions::redeem(exec.tx(), &program.id, request, key).await?;
-            conclude(exec, outcome).await
+            let outcome = redemptions::redeem(exec.tx(), &program.id, request, key).await;
+            exec.conclude(outcome).await
         }
     }
 }
@@ -109,11 +108,12 @@ async fn transition(
     match begin(state.store.as_ref(), &program, write.meta, KeyPolicy::Optional).await? {
         Begun::Replay(response) => Ok(response),
         Begun::Fresh(mut exec) => {
-            let redemption = match to {
-                Move::Fulfil => redemptions::fulfil(exec.tx(), &program.id, &id).await?,
-                Move::Cancel => redemptions::cancel(exec.tx(), &program.id, &id).await?,
+            let key = exec.resource_key();
+            let outcome = match to {
+                Move::Fulfil => redemptions::fulfil(exec.tx(), &program.id, &id, key).await,
+                Move::Cancel => redemptions::cancel(exec.tx(), &program.id, &id, key).await,
             };
-            exec.finish(Reply::json(StatusCode::OK, &redemption).with_resource(&redemption.id)).await
+            exec.conclude(outcome).await
         }
     }
 }

@@ -1,6 +1,5 @@
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Deserializer};
 use tally_core::ids::IdKind;
@@ -8,12 +7,13 @@ use tally_core::model::{Reward, RewardKind};
 use tally_store::{NewReward, RewardPatch};
 use utoipa::ToSchema;
 
-use super::{Paginated, Resource, check_id};
+use super::{Paginated, check_id};
 use crate::app::AppState;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Pagination, Write};
-use crate::idempotency::{Begun, KeyPolicy, Reply, begin};
+use crate::idempotency::{Begun, KeyPolicy, begin};
+use crate::operations::Outcome;
 
 const MAX_NAME_LEN: usize = 200;
 
@@ -89,8 +89,9 @@ pub async fn create(
     match begin(state.store.as_ref(), &program, meta, KeyPolicy::Optional).await? {
         Begun::Replay(response) => Ok(response),
         Begun::Fresh(mut exec) => {
-            let reward = exec.tx().insert_reward(&program.id, &new).await?;
-            exec.finish(Reply::created_at(&reward, reward.location(), &reward.id)).await
+            let outcome =
+                exec.tx().insert_reward(&program.id, &new).await.map(Outcome::Created).map_err(ApiError::from);
+            exec.conclude(outcome).await
         }
     }
 }
@@ -140,12 +141,12 @@ pub async fn patch(
     match begin(state.store.as_ref(), &program, meta, KeyPolicy::Optional).await? {
         Begun::Replay(response) => Ok(response),
         Begun::Fresh(mut exec) => {
-            let reward = exec
-                .tx()
-                .update_reward(&program.id, &id, &patch)
-                .await?
-                .ok_or_else(|| ApiError::not_found("reward_not_found", "reward"))?;
-            exec.finish(Reply::json(StatusCode::OK, &reward).with_resource(&reward.id)).await
+            let outcome = match exec.tx().update_reward(&program.id, &id, &patch).await {
+                Ok(Some(reward)) => Ok(Outcome::Changed(reward)),
+                Ok(None) => Err(ApiError::not_found("reward_not_found", "reward")),
+                Err(e) => Err(e.into()),
+            };
+            exec.conclude(outcome).await
         }
     }
 }

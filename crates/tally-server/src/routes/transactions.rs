@@ -1,19 +1,17 @@
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use tally_core::ids::IdKind;
 use tally_core::model::Transaction;
 use utoipa::ToSchema;
 
-use super::{check_id, conclude};
+use super::check_id;
 use crate::app::AppState;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Write;
-use crate::idempotency::{Begun, KeyPolicy, Reply, begin};
-use crate::operations::Outcome;
+use crate::idempotency::{Begun, KeyPolicy, begin};
 use crate::operations::purchases::{self, Purchase};
 
 #[derive(Deserialize, ToSchema)]
@@ -53,9 +51,8 @@ pub async fn create(
         Begun::Replay(response) => Ok(response),
         Begun::Fresh(mut exec) => {
             let key = exec.resource_key();
-            let rate = program.settings.points_per_currency_unit;
-            let outcome = purchases::record(exec.tx(), &program.id, rate, purchase, key).await?;
-            conclude(exec, outcome).await
+            let outcome = purchases::record(exec.tx(), &program.id, purchase, key).await;
+            exec.conclude(outcome).await
         }
     }
 }
@@ -83,8 +80,9 @@ pub struct VoidIn {
 /// the voided spend. A second full void is 422 `already_voided` (with the same
 /// Idempotency-Key, a replay of the first answer instead).
 #[utoipa::path(post, path = "/api/v1/transactions/{id}/void", tag = "transactions", request_body = VoidIn,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Optional; a partial void that may be retried should send one: a full void's repeat is refused anyway, a partial one's is not")),
-    responses((status = 200, body = Transaction), (status = 404, body = crate::error::Problem),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Required with `amount_cents` (a partial void: sent twice without a key it would void twice); optional for a full void, whose repeat is refused with 422 `already_voided`")),
+    responses((status = 200, body = Transaction), (status = 400, description = "idempotency_key_missing (a partial void without a key)", body = crate::error::Problem),
+              (status = 404, body = crate::error::Problem),
               (status = 422, description = "already_voided, void_exceeds_purchase, insufficient_points", body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn void(
@@ -94,16 +92,17 @@ pub async fn void(
     Write { body, meta }: Write<VoidIn>,
 ) -> ApiResult<Response> {
     check_id(IdKind::Transaction, &id, "transaction_not_found", "transaction")?;
-    match begin(state.store.as_ref(), &program, meta, KeyPolicy::Optional).await? {
+    // A partial void is not protected by a state machine: sent twice, it
+    // voids twice. It needs a key, as every points-moving write does. A full
+    // void keeps it optional: its repeat finds the purchase voided and is
+    // refused (422 `already_voided`), so it cannot take points twice.
+    let policy = if body.amount_cents.is_some() { KeyPolicy::Required } else { KeyPolicy::Optional };
+    match begin(state.store.as_ref(), &program, meta, policy).await? {
         Begun::Replay(response) => Ok(response),
         Begun::Fresh(mut exec) => {
             let key = exec.resource_key();
-            match purchases::void(exec.tx(), &program, &id, body.amount_cents, key).await? {
-                Outcome::Replayed(found) => exec.replay_resource(found, &id),
-                Outcome::Created(txn) | Outcome::Existing(txn) => {
-                    exec.finish(Reply::json(StatusCode::OK, &txn).with_resource(&txn.id)).await
-                }
-            }
+            let outcome = purchases::void(exec.tx(), &program.id, &id, body.amount_cents, key).await;
+            exec.conclude(outcome).await
         }
     }
 }

@@ -12,12 +12,12 @@ use tally_core::model::{Redemption, RedemptionStatus};
 use tally_store::Page;
 use utoipa::ToSchema;
 
-use super::{Resource, check_id, conclude};
+use super::check_id;
 use crate::app::AppState;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Write;
-use crate::idempotency::{Begun, KeyPolicy, begin};
+use crate::idempotency::{Begun, KeyPolicy, Resource, begin};
 use crate::operations::redemptions::{self, RedeemRequest};
 
 /// Unknown fields are ignored here, unlike v1: clients of this shape often send
@@ -91,8 +91,8 @@ pub async fn redeem(
         Begun::Replay(response) => Ok(response),
         Begun::Fresh(mut exec) => {
             let key = exec.resource_key();
-            let outcome = redemptions::redeem(exec.tx(), &program.id, request, key).await?;
-            conclude(exec, outcome.map(V2Redemption::from)).await
+            let outcome = redemptions::redeem(exec.tx(), &program.id, request, key).await;
+            exec.conclude(outcome.map(|o| o.map(V2Redemption::from))).await
         }
     }
 }

@@ -6,6 +6,7 @@ mod helpers;
 mod concurrency;
 mod customers;
 mod errors;
+mod exactly_once;
 mod idempotency;
 mod observability;
 mod openapi;
