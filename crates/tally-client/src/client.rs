@@ -158,26 +158,28 @@ pub enum ResumeOutcome {
     Refused(Problem),
     /// Still no final answer; the intent stays pending for the next `resume()`.
     StillPending(Failure),
-    /// Not sent: the intent is older than the program's retention window, and
-    /// its operation (e.g. creating a reward) does not keep its key beyond it,
-    /// so the server may have forgotten the key and a re-send could take effect
-    /// a second time. It stays pending for a person to settle (see what the
-    /// server knows with [`Client::idempotency_key`]).
-    Stale { age_hours: i64, retention_hours: i32 },
+    /// Not sent: the server no longer answers for the intent's key (its
+    /// stored response expired, or is about to), and the operation (e.g.
+    /// creating a reward, patching settings) keeps no key beyond it, so a
+    /// re-send could take effect a second time. It stays pending for a person
+    /// to settle (see what the server knows with [`Client::idempotency_key`]).
+    Stale { age_hours: i64 },
 }
 
-/// Whether the server still recognises this operation's key after the stored
-/// response expired (`docs/idempotency.md`, "Retention, and beyond it"), or a
-/// re-send is harmless anyway. Purchases, redemptions (v1 and v2), adjustments
-/// and voids keep their key in the resource or its ledger entry; upserts and
-/// patches set the same state again; fulfil, cancel and coupon redeem refuse a
-/// repeat with a 422. Creating a reward, and any operation this SDK does not
-/// know, gets no such benefit.
+/// Whether the server recognises this operation's key for good, after its
+/// stored response expired (`docs/idempotency.md`, "Retention, and beyond
+/// it"): purchases, redemptions (v1 and v2), adjustments and keyed voids keep
+/// their key on the resource or its ledger entry; fulfil, cancel and a
+/// coupon's use keep it on the row they change. A re-send of these replays.
+///
+/// Everything else — creating a reward, upserting a customer, patching a
+/// reward or the program (absolute values: re-applied after other writes,
+/// they would undo them), any operation this SDK does not know — is re-sent
+/// only while the server still holds the key's record (README, "Resuming").
 pub fn survives_retention(operation: &str) -> bool {
     matches!(
         operation,
-        "customer.upsert"
-            | "customer.adjust"
+        "customer.adjust"
             | "transaction.create"
             | "transaction.void"
             | "redemption.create"
@@ -185,14 +187,12 @@ pub fn survives_retention(operation: &str) -> bool {
             | "redemption.fulfil"
             | "redemption.cancel"
             | "coupon.redeem"
-            | "reward.update"
-            | "program.update"
     )
 }
 
-/// How close to the retention window an intent may be and still be re-sent:
-/// the client's clock is not the database's, so stay clear of the edge.
-const RETENTION_MARGIN_MINUTES: i64 = 10;
+/// How long a key's record must still have to live for a re-send to count
+/// on it: the client's clock is not the database's, so stay clear of the edge.
+const EXPIRY_MARGIN: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
 
 /// The result of [`Client::resume`].
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -313,30 +313,45 @@ impl Client {
     pub async fn resume(&self) -> Result<ResumeReport> {
         let journal = self.inner.journal.as_ref().ok_or_else(|| Error::Config("resume() needs a journal".into()))?;
         let mut report = ResumeReport::default();
-        let mut retention_hours = None;
         for intent in journal.pending().await? {
             if intent.scope != self.inner.scope {
                 report.other_scope += 1;
                 continue;
             }
-            if !survives_retention(&intent.operation) {
-                let hours = match retention_hours {
-                    Some(hours) => hours,
-                    None => *retention_hours.insert(self.program().await?.settings.idempotency_retention_hours),
-                };
-                let age = chrono::Utc::now() - intent.created_at;
-                let limit =
-                    chrono::Duration::hours(i64::from(hours)) - chrono::Duration::minutes(RETENTION_MARGIN_MINUTES);
-                if age >= limit {
-                    let outcome = ResumeOutcome::Stale { age_hours: age.num_hours(), retention_hours: hours };
-                    report.intents.push(Resumed { key: intent.key, operation: intent.operation, outcome });
-                    continue;
-                }
-            }
-            let outcome = self.resume_one(&intent).await?;
+            let outcome = match self.held_back(&intent).await? {
+                Some(outcome) => outcome,
+                None => self.resume_one(&intent).await?,
+            };
             report.intents.push(Resumed { key: intent.key, operation: intent.operation, outcome });
         }
         Ok(report)
+    }
+
+    /// Why an intent must not be re-sent now, or `None` when a re-send is
+    /// safe. Judged by what the server can still answer for the key — never
+    /// by the program's retention setting, which may have changed since the
+    /// key's record was stored.
+    async fn held_back(&self, intent: &Intent) -> Result<Option<ResumeOutcome>> {
+        if survives_retention(&intent.operation) {
+            return Ok(None);
+        }
+        let now = chrono::Utc::now();
+        let stale = Some(ResumeOutcome::Stale { age_hours: (now - intent.created_at).num_hours() });
+        match self.idempotency_key(&intent.key).await {
+            // Its first send still runs: the re-send waits for it (409, retried) and replays it.
+            Ok(info) if info.state == "in_flight" => Ok(None),
+            // A re-send replays the stored response, if it is not about to expire.
+            Ok(info) => Ok(if info.expires_at.is_some_and(|at| at - now > EXPIRY_MARGIN) { None } else { stale }),
+            // Unknown to the server: never committed, or expired. Any record is
+            // kept for at least the shortest retention a program can set, so an
+            // intent younger than that never committed and is safe to send.
+            Err(Error::Api(problem)) if problem.status == 404 => {
+                let shortest = chrono::TimeDelta::hours(i64::from(tally_core::model::MIN_RETENTION_HOURS));
+                Ok(if now - intent.created_at < shortest - EXPIRY_MARGIN { None } else { stale })
+            }
+            Err(Error::GaveUp { last, .. }) => Ok(Some(ResumeOutcome::StillPending(last))),
+            Err(other) => Err(other),
+        }
     }
 
     async fn resume_one(&self, intent: &Intent) -> Result<ResumeOutcome> {

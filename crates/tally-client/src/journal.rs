@@ -179,12 +179,16 @@ impl Journal {
         Ok(())
     }
 
-    /// Marks an intent `done` with its final answer.
+    /// Marks an intent `done` with its final answer. An answer already
+    /// recorded is kept, unless it was a refusal and this is a 2xx: with two
+    /// processes resuming one journal, a 2xx says the effect happened and no
+    /// later refusal (say, of a re-send after the points were spent) may hide
+    /// it, while a refusal may have been overtaken by a later success.
     pub async fn complete(&self, key: &str, attempts: u32, status: u16, code: Option<&str>, body: &[u8]) -> Result<()> {
         sqlx::query(
-            "UPDATE intents SET state = 'done', attempts = attempts + ?, status = ?, code = ?, response = ?,
-                    last_error = NULL, updated_at = ?
-             WHERE key = ?",
+            "UPDATE intents SET state = 'done', attempts = attempts + ?1, status = ?2, code = ?3, response = ?4,
+                    last_error = NULL, updated_at = ?5
+             WHERE key = ?6 AND (state = 'pending' OR (?2 BETWEEN 200 AND 299 AND status NOT BETWEEN 200 AND 299))",
         )
         .bind(i64::from(attempts))
         .bind(i64::from(status))

@@ -468,8 +468,9 @@ async fn writes_whose_answers_were_all_lost_are_settled_once_by_resume(backend: 
     assert_eq!(direct.redemption(&to_cancel).await.unwrap().status, RedemptionStatus::Cancelled);
 
     // Days later, the stored answers are gone. Voids, adjustments and v2 redemptions
-    // keep their key in what they made, so the same intent is still recognised; a
-    // lifecycle move or a coupon use is refused as done already. Nothing runs twice.
+    // keep their key in what they made, and a lifecycle move or a coupon use on the
+    // row it changed, so the same intent is still recognised and replayed (200), not
+    // refused as done already. Nothing runs twice.
     server.expire_idempotency_records().await;
     let intents = resumer.journal().unwrap().intents().await.unwrap();
     let key_of = |n: usize| intents[n].key.as_str();
@@ -479,10 +480,15 @@ async fn writes_whose_answers_were_all_lost_are_settled_once_by_resume(backend: 
     assert_eq!((again.status, again.replayed, again.value.points), (200, true, 7));
     let again = resumer.submit_with_key(ops::redeem_v2(&v2), key_of(8)).await.unwrap();
     assert_eq!((again.status, again.replayed, again.value.points_amount), (200, true, 10));
-    let refused = resumer.submit_with_key(ops::fulfil_redemption(&to_fulfil), key_of(5)).await.unwrap_err();
+    let again = resumer.submit_with_key(ops::fulfil_redemption(&to_fulfil), key_of(5)).await.unwrap();
+    assert_eq!((again.status, again.replayed, again.value.status), (200, true, RedemptionStatus::Fulfilled));
+    let again = resumer.submit_with_key(ops::cancel_redemption(&to_cancel), key_of(6)).await.unwrap();
+    assert_eq!((again.status, again.replayed, again.value.status), (200, true, RedemptionStatus::Cancelled));
+    let again = resumer.submit_with_key(ops::redeem_coupon(&code), key_of(7)).await.unwrap();
+    assert_eq!((again.status, again.replayed, again.value.code.as_str()), (200, true, code.as_str()));
+    // Another key for the same move is another intent, and that one is refused.
+    let refused = resumer.submit_with_key(ops::fulfil_redemption(&to_fulfil), "fresh-key").await.unwrap_err();
     assert_eq!(refused.code(), Some("already_fulfilled"));
-    let refused = resumer.submit_with_key(ops::redeem_coupon(&code), key_of(7)).await.unwrap_err();
-    assert_eq!(refused.code(), Some("already_redeemed"));
     assert_eq!(direct.balance(&ada).await.unwrap().available, expected_balance);
     assert_eq!(direct.ledger(&ada, &page).await.unwrap().data, ledger_before);
     assert_eq!(direct.transaction(&big).await.unwrap(), big_before);

@@ -5,4 +5,5 @@ mod helpers;
 
 mod api;
 mod faults;
+mod resume;
 mod retries;

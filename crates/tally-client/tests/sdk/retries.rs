@@ -57,6 +57,13 @@ async fn respond(State(stub): State<Arc<Stub>>, uri: Uri, headers: HeaderMap, bo
         });
         return axum::Json(program).into_response();
     }
+    if uri.path().starts_with("/api/v1/idempotency-keys/") {
+        // The stub never stores anything: every key is unknown to it.
+        let problem = json!({ "type": "/problems/idempotency_key_not_found", "title": "Not Found", "status": 404,
+                              "detail": "no idempotency key with that id in this program", "code": "idempotency_key_not_found" });
+        return (StatusCode::NOT_FOUND, [("content-type", "application/problem+json")], problem.to_string())
+            .into_response();
+    }
     stub.seen.lock().unwrap().push(Seen {
         key: headers.get("idempotency-key").map(|v| v.to_str().unwrap().to_owned()),
         path: uri.path().to_owned(),
@@ -298,8 +305,9 @@ async fn resume_does_not_resend_what_the_server_may_have_forgotten() {
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", journal.display())).await.unwrap();
     sqlx::query("UPDATE intents SET created_at = ?").bind(&day_ago).execute(&pool).await.unwrap();
 
-    // The program keeps responses 24 hours. The redemption keeps its key forever, so it is
-    // re-sent; the reward's key may be forgotten, so re-sending could make a second reward.
+    // The server does not know the reward's key, and the intent is older than any retention
+    // could be, so its record may have expired: re-sending could make a second reward. The
+    // redemption keeps its key forever, so it is re-sent.
     let stub = scripted(vec![created()], fast_retries()).await;
     let resumer = client(&stub.address, "tly_test", &journal, fast_retries()).await;
     let report = resumer.resume().await.unwrap();
@@ -307,7 +315,7 @@ async fn resume_does_not_resend_what_the_server_may_have_forgotten() {
     assert_eq!(
         outcomes,
         [
-            ("reward.create", ResumeOutcome::Stale { age_hours: 25, retention_hours: 24 }),
+            ("reward.create", ResumeOutcome::Stale { age_hours: 25 }),
             ("redemption.create", ResumeOutcome::Succeeded { status: 201, replayed: false }),
         ]
     );
@@ -317,7 +325,7 @@ async fn resume_does_not_resend_what_the_server_may_have_forgotten() {
     let pending = resumer.journal().unwrap().pending().await.unwrap();
     assert_eq!(pending.iter().map(|i| i.operation.as_str()).collect::<Vec<_>>(), ["reward.create"]);
 
-    // Within the window, the same kind of intent is re-sent as usual.
+    // Younger than the shortest retention, an unknown key never committed: re-sent as usual.
     let recent = chrono::Utc::now().to_rfc3339();
     sqlx::query("UPDATE intents SET created_at = ?").bind(&recent).execute(&pool).await.unwrap();
     let report = resumer.resume().await.unwrap();

@@ -470,9 +470,7 @@ async fn resume(args: &ClientArgs) -> anyhow::Result<ExitCode> {
                     ResumeOutcome::Succeeded { status, replayed } => json!({ "status": status, "replayed": replayed }),
                     ResumeOutcome::Refused(problem) => json!({ "refused": problem }),
                     ResumeOutcome::StillPending(failure) => json!({ "pending": failure.to_string() }),
-                    ResumeOutcome::Stale { age_hours, retention_hours } => {
-                        json!({ "stale": { "age_hours": age_hours, "retention_hours": retention_hours } })
-                    }
+                    ResumeOutcome::Stale { age_hours } => json!({ "stale": { "age_hours": age_hours } }),
                 };
                 json!({ "key": r.key, "operation": r.operation, "outcome": outcome })
             })
@@ -485,8 +483,8 @@ async fn resume(args: &ClientArgs) -> anyhow::Result<ExitCode> {
                 ResumeOutcome::Succeeded { status, replayed: false } => format!("{status}, done now"),
                 ResumeOutcome::Refused(problem) => format!("refused: {problem}"),
                 ResumeOutcome::StillPending(failure) => format!("still pending: {failure}"),
-                ResumeOutcome::Stale { age_hours, retention_hours } => format!(
-                    "not sent: {age_hours} h old, beyond the program's {retention_hours} h retention, so a re-send \
+                ResumeOutcome::Stale { age_hours } => format!(
+                    "not sent: {age_hours} h old, and the server no longer holds its key's record, so a re-send \
                      could apply it twice; check `tally key show {}` and settle it by hand",
                     r.key
                 ),
