@@ -52,6 +52,16 @@ impl Database {
             Database::Postgres { url, max_connections } => Arc::new(PgStore::connect(url, *max_connections).await?),
         })
     }
+
+    /// Opens the store for a server: a SQLite file refuses a second serving
+    /// process (see `SqliteStore::open_for_serving`); PostgreSQL takes any
+    /// number of nodes.
+    pub async fn open_for_serving(&self) -> anyhow::Result<Arc<dyn Store>> {
+        match self {
+            Database::Sqlite(path) => Ok(Arc::new(SqliteStore::open_for_serving(path).await?)),
+            Database::Postgres { .. } => self.open().await,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -107,7 +117,7 @@ impl Application {
     /// Opens storage, binds the listener (port 0 picks a free port) and starts
     /// the sweeper; `run_until_stopped` then serves.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let store = settings.database.open().await?;
+        let store = settings.database.open_for_serving().await?;
         Self::with_node_settings(store, settings.listen, settings.maintenance_interval, settings.node).await
     }
 

@@ -101,6 +101,9 @@ pub struct SqliteStore {
     durable: Arc<durability::GroupSync>,
     /// Set by `close`: the writer refuses work from then on.
     closed: Arc<AtomicBool>,
+    /// Held while this store serves (`open_for_serving`), so no second
+    /// server process can open the file to write beside it.
+    _serving: Option<Arc<std::fs::File>>,
 }
 
 impl SqliteStore {
@@ -113,6 +116,44 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
         Self::connect(options).await
+    }
+
+    /// Opens the file for a serving process: only one may serve a file at a
+    /// time. What keeps a key's in-flight mark — and a reply hidden until its
+    /// fsync ends — lives in this process, so a second server on the same
+    /// file would see neither, and could execute a key twice or replay a
+    /// reply that is not yet durable. The guard is an exclusive lock on a
+    /// file beside the database (`<file>-serving.lock`), which the operating
+    /// system releases when the process ends, however it ends. Commands that
+    /// only read or administer (`verify`, `program create`) open the file
+    /// without it.
+    pub async fn open_for_serving(path: impl AsRef<Path>) -> StoreResult<Self> {
+        let path = path.as_ref();
+        let mut lock_path = path.as_os_str().to_owned();
+        lock_path.push("-serving.lock");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| StoreError::Other(format!("cannot open {}: {e}", Path::new(&lock_path).display())))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StoreError::Other(format!(
+                    "another process is serving {} (it holds {}): a SQLite file is served by one process; \
+                     stop the other one, or run several nodes on PostgreSQL",
+                    path.display(),
+                    Path::new(&lock_path).display()
+                )));
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(StoreError::Other(format!("cannot lock {}: {e}", Path::new(&lock_path).display())));
+            }
+        }
+        let mut store = Self::open(path).await?;
+        store._serving = Some(Arc::new(lock));
+        Ok(store)
     }
 
     /// Opens a `sqlite:` URL (e.g. `sqlite://tally.db`).
@@ -171,6 +212,7 @@ impl SqliteStore {
             in_flight: Arc::default(),
             durable,
             closed: Arc::default(),
+            _serving: None,
         };
         // A `Weak` of the writer: the task must not keep the store alive.
         tokio::spawn(checkpoint(checkpointer, Arc::downgrade(&store.writer), store.closed.clone()));

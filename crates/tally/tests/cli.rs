@@ -165,3 +165,29 @@ async fn the_demo_prints_a_working_token_and_curl() {
     let report = tally(&["verify"], db);
     assert!(report.contains("0 violation(s)"), "{report}");
 }
+
+/// A SQLite file is served by one process: a second `tally serve` on it is
+/// refused with a message that says why, while read-only commands still
+/// open the file beside the running server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_second_server_process_on_one_sqlite_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tally.db");
+    let url = file.to_str().unwrap();
+    let _first = start_node(url, &[]).await;
+
+    let port = free_port();
+    let second = Command::new(TALLY)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("TALLY_DATABASE_URL", url)
+        .output()
+        .unwrap();
+    assert!(!second.status.success(), "the second server must not start");
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(stderr.contains("another process is serving"), "{stderr}");
+    assert!(TcpListener::bind(("127.0.0.1", port)).is_ok(), "it never listened");
+
+    let program = tally(&["program", "create", "beside the server"], url);
+    assert!(program.trim().starts_with("prg_"), "{program}");
+    tally(&["verify"], url);
+}
