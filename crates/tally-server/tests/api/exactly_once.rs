@@ -241,7 +241,129 @@ async fn repeated_and_parameterised_key_headers(backend: Backend) {
     assert_eq!(app.balance(&customer).await, 10);
 }
 
+/// The table of `docs/idempotency.md` that says which requests need a key is
+/// the server's behaviour, row by row: each request, sent without a key, is
+/// refused with 400 `idempotency_key_missing` exactly where the table says
+/// `required`, and every write route of the API has a row.
+async fn the_published_key_table_is_what_the_server_does(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let customer = app.create_customer("table@example.com").await;
+    app.earn(&customer, 1_000).await;
+    let reward = app.create_reward(10, None).await;
+    let voucher = app.create_voucher(10, None).await;
+    let code = app.redeemed(&customer, &voucher).await["coupon_code"].as_str().unwrap().to_owned();
+    let to_fulfil = app.redeemed(&customer, &reward).await["id"].as_str().unwrap().to_owned();
+    let to_cancel = app.redeemed(&customer, &reward).await["id"].as_str().unwrap().to_owned();
+    let purchase = app.purchase(&customer, 10_000, None).await["id"].as_str().unwrap().to_owned();
+    let buy = json!({ "customer_id": customer, "spend_amount_cents": 1000, "currency": "EUR" });
+    let redeem = json!({ "customer_id": customer, "reward_id": reward });
+    let rows: Vec<(&str, reqwest::Method, String, Value)> = vec![
+        ("POST /api/v1/transactions", reqwest::Method::POST, "/api/v1/transactions".into(), buy),
+        ("POST /api/v1/redemptions", reqwest::Method::POST, "/api/v1/redemptions".into(), redeem.clone()),
+        ("POST /api/v2/loyalty/rewards/redeem", reqwest::Method::POST, "/api/v2/loyalty/rewards/redeem".into(), redeem),
+        (
+            "POST /api/v1/customers/{id}/adjustments",
+            reqwest::Method::POST,
+            format!("/api/v1/customers/{customer}/adjustments"),
+            json!({ "points": 5, "reason": "table" }),
+        ),
+        (
+            "POST /api/v1/coupons/{code}/redeem",
+            reqwest::Method::POST,
+            format!("/api/v1/coupons/{code}/redeem"),
+            json!({}),
+        ),
+        (
+            "POST /api/v1/transactions/{id}/void with amount_cents",
+            reqwest::Method::POST,
+            format!("/api/v1/transactions/{purchase}/void"),
+            json!({ "amount_cents": 100 }),
+        ),
+        (
+            "POST /api/v1/transactions/{id}/void without amount_cents",
+            reqwest::Method::POST,
+            format!("/api/v1/transactions/{purchase}/void"),
+            json!({}),
+        ),
+        (
+            "POST /api/v1/redemptions/{id}/fulfil",
+            reqwest::Method::POST,
+            format!("/api/v1/redemptions/{to_fulfil}/fulfil"),
+            json!({}),
+        ),
+        (
+            "POST /api/v1/redemptions/{id}/cancel",
+            reqwest::Method::POST,
+            format!("/api/v1/redemptions/{to_cancel}/cancel"),
+            json!({}),
+        ),
+        (
+            "POST /api/v1/customers",
+            reqwest::Method::POST,
+            "/api/v1/customers".into(),
+            json!({ "email": "t2@example.com" }),
+        ),
+        (
+            "POST /api/v1/rewards",
+            reqwest::Method::POST,
+            "/api/v1/rewards".into(),
+            json!({ "name": "Tea", "cost_points": 5 }),
+        ),
+        (
+            "PATCH /api/v1/rewards/{id}",
+            reqwest::Method::PATCH,
+            format!("/api/v1/rewards/{reward}"),
+            json!({ "name": "Tea" }),
+        ),
+        (
+            "PATCH /api/v1/program",
+            reqwest::Method::PATCH,
+            "/api/v1/program".into(),
+            json!({ "points_per_currency_unit": 1 }),
+        ),
+    ];
+
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/idempotency.md")).unwrap();
+    let table =
+        docs.split("<!-- key-table: begin -->").nth(1).unwrap().split("<!-- key-table: end -->").next().unwrap();
+    let published: std::collections::BTreeMap<String, String> = table
+        .lines()
+        .filter(|line| line.starts_with("| `"))
+        .map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            (cells[1].replace('`', ""), cells[2].to_owned())
+        })
+        .collect();
+    let tested: std::collections::BTreeSet<String> = rows.iter().map(|(label, ..)| label.to_string()).collect();
+    assert_eq!(published.keys().cloned().collect::<std::collections::BTreeSet<_>>(), tested, "one row per request");
+    let document: Value = serde_json::from_str(&tally_server::openapi::document_json()).unwrap();
+    for (path, operations) in document["paths"].as_object().unwrap() {
+        for method in operations.as_object().unwrap().keys().filter(|m| *m == "post" || *m == "patch") {
+            let route = format!("{} {path}", method.to_uppercase());
+            assert!(tested.iter().any(|label| label.starts_with(&route)), "{route} has no row in the key table");
+        }
+    }
+
+    for (label, method, path, payload) in rows {
+        let response = app.client.request(method, app.url(&path)).bearer_auth(&app.token).json(&payload).send().await;
+        let response = response.unwrap();
+        let status = response.status();
+        let answer = body(response).await;
+        let refused = status == StatusCode::BAD_REQUEST && answer["code"] == "idempotency_key_missing";
+        let required = published[label] == "required";
+        assert_eq!(
+            refused, required,
+            "{label}: the table says {}, the server answered {status} {answer}",
+            published[label]
+        );
+        if !required {
+            assert!(status.is_success(), "{label}: a keyless request of an optional route runs: {status} {answer}");
+        }
+    }
+}
+
 backend_tests!(
+    the_published_key_table_is_what_the_server_does,
     a_partial_void_needs_a_key_and_a_full_one_cannot_double,
     state_changes_replay_after_their_records_expire,
     an_expired_key_sent_to_another_route_is_a_new_request,
