@@ -75,6 +75,37 @@ impl Tally {
 
 pub async fn run_backend(backend: Backend, plan: &Plan) -> anyhow::Result<BackendResults> {
     let name = backend.name();
+    let main = [Part::Raw, Part::First, Part::Overhead, Part::Replays, Part::Contention, Part::Retention];
+    let mut report = if main.into_iter().any(|p| plan.runs(p)) { Some(run_main(backend, plan).await?) } else { None };
+
+    // 7. Growth, on a database of its own that nobody analysed.
+    if plan.runs(Part::Growth) {
+        eprintln!("[{name}] growth: seeding a fresh database (no ANALYZE)");
+        let fixture = Arc::new(Fixture::create(backend, plan.pg_max_connections, Statistics::Fresh).await?);
+        let sql = Sql::connect(&fixture).await?;
+        let report = match &mut report {
+            Some(report) => report,
+            None => report.insert(BackendResults::new(backend, sql.version().await?)),
+        };
+        eprintln!("[{name}] growth: {} keyed redemptions, {GROWTH_CONCURRENCY} connections", plan.growth_writes);
+        let server = start_server(&fixture, plan, 60, "growth").await?;
+        let growth = long_runs::growth(&fixture, &sql, &server, plan.growth_writes, plan.growth_max).await;
+        let rss = server.take_peak_rss_mib();
+        report.server_high_water_mib =
+            report.server_high_water_mib.into_iter().chain(server.high_water_mib()).reduce(f64::max);
+        server.stop().await?;
+        sql.close().await;
+        fixture.drop_database().await.context("dropping the growth database")?;
+        let (growth, whole) = growth?;
+        report.push(ScenarioResult::new(GROWTH, GROWTH_CONCURRENCY, &whole, rss));
+        report.growth = Some(growth);
+    }
+    report.context("--only chose no part to run")
+}
+
+/// Everything but the growth benchmark, on one fresh, analysed database.
+async fn run_main(backend: Backend, plan: &Plan) -> anyhow::Result<BackendResults> {
+    let name = backend.name();
     eprintln!("[{name}] seeding a fresh database");
     let fixture = Arc::new(Fixture::create(backend, plan.pg_max_connections, Statistics::Analyze).await?);
     let sql = Sql::connect(&fixture).await?;
@@ -223,26 +254,6 @@ pub async fn run_backend(backend: Backend, plan: &Plan) -> anyhow::Result<Backen
     report.exactly_once = Some(ExactlyOnce { successful_writes: tally.written, redemptions, failures: tally.failures });
     sql.close().await;
     fixture.drop_database().await.context("dropping the benchmark's database")?;
-    drop(fixture);
-
-    // 7. Growth, on a database of its own that nobody analysed.
-    if plan.runs(Part::Growth) {
-        eprintln!("[{name}] growth: seeding a fresh database (no ANALYZE)");
-        let fixture = Arc::new(Fixture::create(backend, plan.pg_max_connections, Statistics::Fresh).await?);
-        let sql = Sql::connect(&fixture).await?;
-        eprintln!("[{name}] growth: {} keyed redemptions, {GROWTH_CONCURRENCY} connections", plan.growth_writes);
-        let server = start_server(&fixture, plan, 60, "growth").await?;
-        let growth = long_runs::growth(&fixture, &sql, &server, plan.growth_writes, plan.growth_max).await;
-        let rss = server.take_peak_rss_mib();
-        report.server_high_water_mib =
-            report.server_high_water_mib.into_iter().chain(server.high_water_mib()).reduce(f64::max);
-        server.stop().await?;
-        sql.close().await;
-        fixture.drop_database().await.context("dropping the growth database")?;
-        let (growth, whole) = growth?;
-        report.push(ScenarioResult::new(GROWTH, GROWTH_CONCURRENCY, &whole, rss));
-        report.growth = Some(growth);
-    }
     Ok(report)
 }
 
