@@ -4,8 +4,10 @@
 //! body, into HDR histograms; requests that complete during the warm-up are
 //! not counted.
 //!
-//! The same loop drives the raw-limit scenario (a store transaction instead
-//! of an HTTP request), so both sides of a ratio are timed by one piece of code.
+//! [`run`] lasts a given time (the rounds of every scenario); [`run_counted`]
+//! makes a given number of requests and measures each tenth of them apart
+//! (the growth benchmark). The raw limit is not driven from here: pgbench
+//! and the SQLite raw writer run as processes of their own (see `raw`).
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -291,4 +293,121 @@ async fn handshake(addr: SocketAddr) -> anyhow::Result<SendRequest<Full<Bytes>>>
         let _ = connection.await;
     });
     Ok(sender)
+}
+
+/// One slice of a counted run: the requests that completed as the
+/// `k`-th tenth (by completion order) of the run.
+#[derive(Debug, Clone)]
+pub struct Slice {
+    pub ok: u64,
+    /// From the last completion of the slice before to this slice's last.
+    pub elapsed: Duration,
+    pub histogram: Histogram<u64>,
+}
+
+/// A counted run, slice by slice.
+#[derive(Debug, Clone)]
+pub struct SliceMeasured {
+    pub slices: Vec<Slice>,
+    pub all_ok: u64,
+    pub all_errors: u64,
+    pub errors: Vec<(String, u64)>,
+    pub elapsed: Duration,
+}
+
+/// Runs `concurrency` workers until `total` requests have been sent (or
+/// `max` has passed), and measures each of `slices` equal parts of them
+/// apart: the `n`-th completed success belongs to slice `n * slices / total`.
+/// A slice's time runs from the previous slice's last completion to its own
+/// last one, so the slices' times add up to the run's.
+pub async fn run_counted<S, M, MF, O, OF>(
+    concurrency: usize,
+    total: u64,
+    slices: usize,
+    max: Duration,
+    make_worker: M,
+    op: O,
+) -> anyhow::Result<SliceMeasured>
+where
+    S: Send + 'static,
+    M: Fn(usize) -> MF,
+    MF: Future<Output = anyhow::Result<S>>,
+    O: Fn(S, u64) -> OF + Send + Sync + 'static,
+    OF: Future<Output = (S, Verdict)> + Send,
+{
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let mut states = Vec::with_capacity(concurrency);
+    for i in 0..concurrency {
+        states.push(make_worker(i).await.with_context(|| format!("preparing worker {i}"))?);
+    }
+    let total = total.max(1);
+    let op = Arc::new(op);
+    let issued = Arc::new(AtomicU64::new(0));
+    let completed = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let deadline = start + max;
+    let mut handles = Vec::with_capacity(concurrency);
+    for state in states {
+        let (op, issued, completed) = (op.clone(), issued.clone(), completed.clone());
+        handles.push(tokio::spawn(async move {
+            // Per slice: successes, their latencies, the last completion.
+            let mut mine: Vec<(u64, Histogram<u64>, Option<Instant>)> =
+                (0..slices).map(|_| (0, new_histogram(), None)).collect();
+            let (mut errors, mut all_errors) = (Vec::new(), 0u64);
+            let mut state = Some(state);
+            loop {
+                let n = issued.fetch_add(1, Ordering::Relaxed);
+                let sent = Instant::now();
+                if n >= total || sent >= deadline {
+                    break;
+                }
+                let (back, verdict) = op(state.take().expect("the state is back after each op"), n).await;
+                state = Some(back);
+                let done = Instant::now();
+                match verdict {
+                    Verdict::Ok => {
+                        let k = completed.fetch_add(1, Ordering::Relaxed);
+                        let slice = ((k as u128 * slices as u128) / total as u128) as usize;
+                        let entry = &mut mine[slice.min(slices - 1)];
+                        entry.0 += 1;
+                        entry.1.saturating_record(done.duration_since(sent).as_micros().max(1) as u64);
+                        entry.2 = entry.2.max(Some(done));
+                    }
+                    Verdict::Unexpected(what) => {
+                        all_errors += 1;
+                        add_error(&mut errors, what);
+                    }
+                }
+            }
+            (mine, errors, all_errors)
+        }));
+    }
+    let mut merged: Vec<(u64, Histogram<u64>, Option<Instant>)> =
+        (0..slices).map(|_| (0, new_histogram(), None)).collect();
+    let mut measured =
+        SliceMeasured { slices: Vec::new(), all_ok: 0, all_errors: 0, errors: Vec::new(), elapsed: Duration::ZERO };
+    for handle in handles {
+        let (mine, errors, all_errors) = handle.await.context("a load worker panicked")?;
+        for (into, (ok, histogram, last)) in merged.iter_mut().zip(mine) {
+            into.0 += ok;
+            into.1.add(&histogram).context("merging histograms")?;
+            into.2 = into.2.max(last);
+        }
+        measured.all_errors += all_errors;
+        for (what, n) in errors {
+            match measured.errors.iter_mut().find(|(name, _)| *name == what) {
+                Some((_, total)) => *total += n,
+                None => measured.errors.push((what, n)),
+            }
+        }
+    }
+    let mut from = start;
+    for (ok, histogram, last) in merged {
+        let until = last.unwrap_or(from).max(from);
+        measured.all_ok += ok;
+        measured.slices.push(Slice { ok, elapsed: until - from, histogram });
+        from = until;
+    }
+    measured.elapsed = start.elapsed();
+    Ok(measured)
 }

@@ -6,11 +6,14 @@
 //! ```
 
 mod load;
+mod long_runs;
 mod raw;
 mod report;
+mod results;
 mod scenarios;
 mod server;
 mod setup;
+mod writes;
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
@@ -22,7 +25,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
 
 use crate::load::Timing;
-use crate::report::{Machine, Report};
+use crate::report::{BackendReport, Machine, Report};
 use crate::scenarios::{Part, Plan};
 use crate::setup::Backend;
 
@@ -42,10 +45,10 @@ enum Command {
     /// server under test as a child process of this binary this way.
     #[command(hide = true)]
     Serve(ServeArgs),
-    /// Run one raw-limit round: its description as JSON on stdin, the result
-    /// as JSON on stdout. The harness runs each round in a process this way.
+    /// Run one SQLite raw-limit round: its description as JSON on stdin, the
+    /// result as JSON on stdout. The harness runs each round in a process this way.
     #[command(hide = true)]
-    Raw,
+    RawSqlite,
 }
 
 #[derive(Args)]
@@ -86,10 +89,18 @@ struct RunArgs {
     /// Warm-up seconds per scenario and round, not counted (default 1, or 0.3 with --quick).
     #[arg(long)]
     warmup_secs: Option<f64>,
-    /// Seconds of the storage-growth run (default 60, or 5 with --quick).
+    /// Seconds of the retention run (default 60, or 5 with --quick).
     #[arg(long)]
-    growth_secs: Option<f64>,
-    /// PostgreSQL pool size of the server and of the raw limit.
+    retention_secs: Option<f64>,
+    /// Keyed redemptions the growth benchmark makes on its fresh database
+    /// (default 500000, or 2000 with --quick).
+    #[arg(long)]
+    growth_writes: Option<u64>,
+    /// The most seconds the growth benchmark may take; it reports what it
+    /// reached by then (default 3600, or 120 with --quick).
+    #[arg(long)]
+    growth_max_secs: Option<f64>,
+    /// PostgreSQL pool size of the server under test.
     #[arg(long, env = "TALLY_PG_MAX_CONNECTIONS", default_value_t = 8)]
     pg_max_connections: u32,
     /// Keep the servers' logs (one line per request) in the temporary directory.
@@ -109,7 +120,7 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Serve(args)) => serve(args),
-        Some(Command::Raw) => raw_round(),
+        Some(Command::RawSqlite) => raw::serve_sqlite_round(),
         None => bench(cli.run),
     }
 }
@@ -136,13 +147,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 #[tokio::main]
-async fn raw_round() -> anyhow::Result<()> {
-    raw::serve_round().await
-}
-
-#[tokio::main]
 async fn bench(args: RunArgs) -> anyhow::Result<()> {
-    let (measure, warmup, growth, rounds) = if args.quick { (1.2, 0.3, 5.0, 1) } else { (5.0, 1.0, 60.0, 3) };
+    let (measure, warmup, retention, rounds) = if args.quick { (1.2, 0.3, 5.0, 1) } else { (5.0, 1.0, 60.0, 3) };
+    let (growth_writes, growth_max) = if args.quick { (2_000, 120.0) } else { (500_000, 3_600.0) };
     let timing = Timing {
         warmup: Duration::from_secs_f64(args.warmup_secs.unwrap_or(warmup)),
         measure: Duration::from_secs_f64(args.duration_secs.unwrap_or(measure)),
@@ -151,8 +158,10 @@ async fn bench(args: RunArgs) -> anyhow::Result<()> {
     let server_bin = args.server_bin.unwrap_or_else(|| bench_bin.clone());
     let plan = Plan {
         timing,
-        growth: Duration::from_secs_f64(args.growth_secs.unwrap_or(growth)),
+        retention: Duration::from_secs_f64(args.retention_secs.unwrap_or(retention)),
         simulated_retention: Duration::from_secs(2),
+        growth_writes: args.growth_writes.unwrap_or(growth_writes),
+        growth_max: Duration::from_secs_f64(args.growth_max_secs.unwrap_or(growth_max)),
         server_bin: server_bin.clone(),
         bench_bin,
         pg_max_connections: args.pg_max_connections,
@@ -166,23 +175,40 @@ async fn bench(args: RunArgs) -> anyhow::Result<()> {
         Backends::Postgres => vec![Backend::Postgres],
         Backends::Both => vec![Backend::Sqlite, Backend::Postgres],
     };
+    // The raw limit on PostgreSQL is pgbench: without it there is nothing to
+    // judge the ratios against, so a run that needs it fails at once.
+    let needs_pgbench =
+        backends.contains(&Backend::Postgres) && (plan.only.is_empty() || plan.only.contains(&Part::Raw));
+    let pgbench = if needs_pgbench {
+        Some(raw::pgbench_version().with_context(|| {
+            format!(
+                "{} does not run: install PostgreSQL's client tools (pgbench), set TALLY_BENCH_PGBENCH, \
+                 or leave the raw limit out with --only",
+                raw::pgbench_bin().display()
+            )
+        })?)
+    } else {
+        None
+    };
     let mut report = Report {
         date: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         command: std::env::args().collect::<Vec<_>>().join(" "),
         quick: args.quick,
         warmup_secs: timing.warmup.as_secs_f64(),
         measure_secs: timing.measure.as_secs_f64(),
-        growth_secs: plan.growth.as_secs_f64(),
+        retention_secs: plan.retention.as_secs_f64(),
+        growth_writes: plan.growth_writes,
         rounds: plan.rounds,
         pg_max_connections: args.pg_max_connections,
         server_bin: server_bin.display().to_string(),
+        pgbench,
         machine: Machine::probe(),
         backends: Vec::new(),
     };
     for backend in backends {
         let result =
             scenarios::run_backend(backend, &plan).await.with_context(|| format!("benchmarking {}", backend.name()))?;
-        report.backends.push(result);
+        report.backends.push(BackendReport::judge(result));
     }
     report.machine.load_average_after = report::load_average();
     println!("{}", report.table());

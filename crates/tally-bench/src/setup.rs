@@ -1,5 +1,10 @@
 //! A fresh database per backend and run, seeded through the store itself:
 //! one program, its token, one unlimited reward and customers with points.
+//!
+//! Customer `i` (0-based, `0..CUSTOMERS`) has the e-mail
+//! [`customer_email`]`(i)`: that is how the raw SQL scripts, which cannot
+//! know the generated ids, address the same customers through the
+//! `(program_id, email)` unique index. The hot customer is number `CUSTOMERS`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,6 +20,22 @@ pub const CUSTOMERS: usize = 1000;
 /// Every customer's starting balance: far more than any run can spend at one
 /// point per redemption.
 const SEED_POINTS: i64 = 1_000_000_000_000;
+/// The route every redemption goes to.
+pub const PATH: &str = "/api/v1/redemptions";
+
+/// The e-mail of the fixture's customer number `i`.
+pub fn customer_email(i: usize) -> String {
+    format!("bench-{i}@example.com")
+}
+
+/// Whether the fixture gathers planner statistics after seeding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Statistics {
+    /// `ANALYZE` after seeding, as a database in service would have.
+    Analyze,
+    /// Nothing: a freshly deployed database, as the growth benchmark needs.
+    Fresh,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -49,7 +70,7 @@ pub struct Fixture {
 }
 
 impl Fixture {
-    pub async fn create(backend: Backend, pg_max_connections: u32) -> anyhow::Result<Self> {
+    pub async fn create(backend: Backend, pg_max_connections: u32, statistics: Statistics) -> anyhow::Result<Self> {
         let (database_url, dir) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::Builder::new().prefix("tally-bench-").tempdir()?;
@@ -80,10 +101,7 @@ impl Fixture {
         let mut customers = Vec::with_capacity(CUSTOMERS + 1);
         for i in 0..=CUSTOMERS {
             let customer = tx
-                .insert_customer(
-                    &program.id,
-                    &NewCustomer { email: Some(format!("bench-{i}@example.com")), phone: None, name: None },
-                )
+                .insert_customer(&program.id, &NewCustomer { email: Some(customer_email(i)), phone: None, name: None })
                 .await?
                 .context("a fresh database has no customer with that e-mail")?;
             let balance = tx.credit(&program.id, &customer.id, SEED_POINTS).await?.context("credit overflowed")?;
@@ -101,9 +119,10 @@ impl Fixture {
         let hot_customer = customers.pop().expect("seeded");
         // Statistics for the planner, as a database in service has: without
         // them PostgreSQL plans the first minute's queries for empty tables.
-        let sql = match backend {
-            Backend::Sqlite => None,
-            Backend::Postgres => {
+        // Not for the growth benchmark, which is about exactly that.
+        let sql = match (backend, statistics) {
+            (Backend::Sqlite, _) | (_, Statistics::Fresh) => None,
+            (Backend::Postgres, Statistics::Analyze) => {
                 Some(sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(&database_url).await?)
             }
         };
