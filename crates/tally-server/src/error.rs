@@ -82,20 +82,25 @@ impl ApiError {
         )
     }
 
+    /// 503 for a commit that may or may not have taken effect, with what the client should do.
+    fn outcome_unknown(cause: &str, advice: &str) -> Self {
+        tracing::error!(%cause, "a commit may or may not have taken effect");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "outcome_unknown",
+            format!("storage failed while committing: the write may or may not have taken effect; {advice}"),
+        )
+        .with_retry_after(1)
+    }
+
     /// Converts a store error on a write that carries an idempotency key: the
     /// guarantee cannot be given, so the write is not attempted (503).
     pub fn from_keyed_store_error(err: StoreError) -> Self {
         match err {
-            StoreError::OutcomeUnknown(cause) => {
-                tracing::error!(%cause, "the commit of an idempotent write may or may not have taken effect");
-                Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "outcome_unknown",
-                    "storage failed while committing: the write may or may not have taken effect; \
-                     retry with the same Idempotency-Key, which replays it if it did and runs it if it did not",
-                )
-                .with_retry_after(1)
-            }
+            StoreError::OutcomeUnknown(cause) => Self::outcome_unknown(
+                &cause,
+                "retry with the same Idempotency-Key, which replays it if it did and runs it if it did not",
+            ),
             StoreError::Unavailable(cause) => {
                 tracing::warn!(%cause, "storage unavailable for an idempotent write");
                 Self::new(
@@ -123,16 +128,10 @@ impl From<StoreError> for ApiError {
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", "storage is unreachable; retry later")
                     .with_retry_after(1)
             }
-            StoreError::OutcomeUnknown(cause) => {
-                tracing::error!(%cause, "the commit of a write may or may not have taken effect");
-                Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "outcome_unknown",
-                    "storage failed while committing: the write may or may not have taken effect; \
-                     look before retrying, or send an Idempotency-Key so that a retry is safe",
-                )
-                .with_retry_after(1)
-            }
+            StoreError::OutcomeUnknown(cause) => Self::outcome_unknown(
+                &cause,
+                "look before retrying, or send an Idempotency-Key so that a retry is safe",
+            ),
             StoreError::Other(cause) => {
                 tracing::error!(%cause, "storage error");
                 Self::internal()
@@ -166,5 +165,27 @@ impl IntoResponse for ApiError {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// "Not attempted" only where nothing was: a commit that may have
+    /// happened says so, with or without a key, and both are retry-after 503s.
+    #[test]
+    fn an_unknown_commit_outcome_is_not_called_unattempted() {
+        let keyed = ApiError::from_keyed_store_error(StoreError::OutcomeUnknown("connection reset".into()));
+        let plain = ApiError::from(StoreError::OutcomeUnknown("connection reset".into()));
+        for error in [&keyed, &plain] {
+            assert_eq!((error.status, error.code), (StatusCode::SERVICE_UNAVAILABLE, "outcome_unknown"));
+            assert!(error.detail.contains("may or may not have taken effect"), "{}", error.detail);
+            assert_eq!(error.retry_after_secs, Some(1));
+        }
+        assert!(keyed.detail.contains("same Idempotency-Key"));
+        let unavailable = ApiError::from_keyed_store_error(StoreError::Unavailable("refused".into()));
+        assert_eq!(unavailable.code, "idempotency_unavailable");
+        assert!(unavailable.detail.contains("not attempted"));
     }
 }
