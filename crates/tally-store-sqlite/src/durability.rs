@@ -34,7 +34,7 @@ pub(crate) struct GroupSync {
     /// Every commit whose ticket is at most this is on disk.
     synced: AtomicU64,
     /// Held by the task running an fsync; the WAL's file handle, opened on first use.
-    leader: tokio::sync::Mutex<Option<File>>,
+    pub(crate) leader: tokio::sync::Mutex<Option<File>>,
     /// fsyncs run so far (a test proves they are shared).
     fsyncs: AtomicU64,
 }

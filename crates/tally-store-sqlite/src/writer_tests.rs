@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use tally_core::model::{LedgerOperation, ProgramSettings};
-use tally_store::{KeyLock, NewCustomer, NewLedgerEntry, Page, Store};
+use tally_store::{KeyLock, NewCustomer, NewIdempotencyRecord, NewLedgerEntry, Page, Store};
 use tokio::sync::oneshot;
 
 use crate::SqliteStore;
@@ -199,4 +199,46 @@ async fn the_wal_starts_over_under_a_steady_stream_of_writes() {
     let commits = commits.load(Ordering::Relaxed);
     assert!(restarts >= 3, "the WAL started over {restarts} times in {commits} commits ({} bytes)", wal.len());
     assert!(store.verify(Some(&program_id)).await.unwrap().is_empty());
+}
+
+/// A commit whose caller is cancelled while it waits for the group fsync
+/// keeps its key in flight until the fsync has ended: until then no replay
+/// can read a response that a power cut could still lose.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_commit_keeps_its_key_in_flight_until_the_fsync_ends() {
+    let (_dir, store, program_id) = fresh_store().await;
+    let lock = key(&program_id, "durable-1");
+    let mut tx = store.begin(Some(&lock)).await.unwrap();
+    tx.insert_customer(&program_id, &customer("durable@example.com")).await.unwrap();
+    let record = NewIdempotencyRecord {
+        key: "durable-1".into(),
+        method: "POST".into(),
+        path: "/api/v1/customers".into(),
+        fingerprint: "f".into(),
+        status: 201,
+        headers: vec![],
+        body: b"{}".to_vec(),
+        resource_id: None,
+    };
+    tx.save_idempotency_record(&program_id, &record, 24).await.unwrap();
+
+    // Hold the fsync leader's seat, so the commit's durability wait cannot end.
+    let leader = store.durable.leader.lock().await;
+    let commit = tokio::spawn(async move { tx.commit().await });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!commit.is_finished(), "the commit waits for its fsync");
+    commit.abort();
+    let _ = commit.await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(store.key_in_flight(&lock).await.unwrap(), "cancelled before the fsync: the key is still in flight");
+    assert!(store.idempotency_record(&program_id, "durable-1").await.unwrap().is_none());
+
+    drop(leader);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while store.key_in_flight(&lock).await.unwrap() {
+        assert!(tokio::time::Instant::now() < deadline, "the fsync ended, so the key must be released");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(store.idempotency_record(&program_id, "durable-1").await.unwrap().is_some(), "durable now, and replayable");
+    assert!(writer_is_clean(&store).await);
 }
