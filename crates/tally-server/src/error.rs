@@ -118,7 +118,7 @@ impl ApiError {
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
-            StoreError::KeyInUse | StoreError::Conflict("idempotency_key") => Self::key_in_use(),
+            StoreError::KeyInUse | StoreError::RecordExists => Self::key_in_use(),
             StoreError::Conflict(what) => {
                 Self::new(StatusCode::CONFLICT, "conflict", format!("the write collided with existing data ({what})"))
             }

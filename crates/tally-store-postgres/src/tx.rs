@@ -173,7 +173,7 @@ impl StoreTx for PgTx {
             .map_err(map_err)?;
         if done.rows_affected() == 0 {
             // A live record already holds the key: only possible if the lock was bypassed.
-            return Err(StoreError::Conflict("idempotency_key"));
+            return Err(StoreError::RecordExists);
         }
         Ok(())
     }

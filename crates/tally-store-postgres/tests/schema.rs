@@ -79,7 +79,7 @@ async fn a_live_record_is_never_overwritten() {
     // Only reachable if a caller bypassed the key lock; it must fail, not replace.
     let mut tx = store.begin(None).await.unwrap();
     let second = tx.save_idempotency_record(&program.id, &record("k1"), 24).await;
-    assert!(matches!(second, Err(StoreError::Conflict("idempotency_key"))), "{second:?}");
+    assert!(matches!(second, Err(StoreError::RecordExists)), "{second:?}");
 }
 
 #[tokio::test]

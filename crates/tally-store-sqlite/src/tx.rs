@@ -215,7 +215,7 @@ impl StoreTx for SqliteTx {
         )?;
         if changed == 0 {
             // A live record already holds the key: only possible if the lock was bypassed.
-            return Err(StoreError::Conflict("idempotency_key"));
+            return Err(StoreError::RecordExists);
         }
         Ok(())
     }

@@ -455,8 +455,8 @@ pub async fn idempotency_records<S: Harness>(store: Arc<S>) {
     let second = record(&key, 200, b"second".to_vec(), None);
     let mut tx = store.begin(None).await.expect("begin");
     match tx.save_idempotency_record(p, &second, retention).await {
-        Err(StoreError::Conflict(_)) => {}
-        other => panic!("saving over a live record must be a Conflict, got {other:?}"),
+        Err(StoreError::RecordExists) => {}
+        other => panic!("saving over a live record must be RecordExists, got {other:?}"),
     }
     drop(tx);
     let kept = store.idempotency_record(p, &key).await.expect("idempotency_record");

@@ -7,6 +7,10 @@ pub enum StoreError {
     /// Another transaction holds this idempotency key right now.
     #[error("the idempotency key is held by a request still executing")]
     KeyInUse,
+    /// A live stored response already holds the key: only possible if a write
+    /// bypassed the key's lock (the executor never does).
+    #[error("the idempotency key already has a stored response")]
+    RecordExists,
     /// A unique constraint refused the write; the string names what collided.
     #[error("conflict on {0}")]
     Conflict(&'static str),
