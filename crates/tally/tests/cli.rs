@@ -165,3 +165,19 @@ async fn the_demo_prints_a_working_token_and_curl() {
     let report = tally(&["verify"], db);
     assert!(report.contains("0 violation(s)"), "{report}");
 }
+
+/// The test harnesses (the chaos run, the redemption stream) are the
+/// `tally-chaos` binary's: the shipped CLI neither lists nor accepts them.
+#[test]
+fn the_shipped_cli_carries_no_test_harness() {
+    let help = Command::new(TALLY).arg("--help").output().unwrap();
+    assert!(help.status.success());
+    let help = String::from_utf8_lossy(&help.stdout).to_lowercase();
+    for harness in ["chaos", "redeem-stream", "stream"] {
+        assert!(!help.contains(harness), "`tally --help` mentions {harness:?}:\n{help}");
+    }
+    for harness in ["chaos", "redeem-stream"] {
+        let run = Command::new(TALLY).arg(harness).arg("--help").output().unwrap();
+        assert!(!run.status.success(), "`tally {harness}` is still a command");
+    }
+}

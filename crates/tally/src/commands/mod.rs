@@ -1,7 +1,6 @@
 //! The client commands: every one goes through `tally-client`, so each write
 //! is journaled with its key before it is sent, and retried with that key.
 
-pub mod chaos;
 mod import;
 
 use std::path::PathBuf;
@@ -169,19 +168,6 @@ pub enum ClientCommand {
         #[command(subcommand)]
         command: import::ImportCommand,
     },
-    /// Redeem the same reward COUNT times, one journaled intent each, printing
-    /// each redemption id (a load and crash-test driver).
-    #[command(hide = true)]
-    RedeemStream {
-        #[arg(long)]
-        customer: String,
-        #[arg(long)]
-        reward: String,
-        #[arg(long)]
-        count: u32,
-        #[command(flatten)]
-        client: ClientArgs,
-    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -344,14 +330,6 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<ExitCode> {
         ClientCommand::Key { command: KeyCommand::Show { key, client: args } } => key_show(&args, &key).await,
         ClientCommand::Resume { client: args } => resume(&args).await,
         ClientCommand::Import { command } => import::run(command).await,
-        ClientCommand::RedeemStream { customer, reward, count, client: args } => {
-            let client = args.writer().await?;
-            for _ in 0..count {
-                let done = client.redeem(&NewRedemption::new(&customer, &reward)).await?;
-                println!("{} {}", done.key, done.value.id);
-            }
-            Ok(ExitCode::SUCCESS)
-        }
     }
 }
 

@@ -1,5 +1,5 @@
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
@@ -7,6 +7,17 @@ use serde_json::Value;
 use tally_client::Client;
 
 pub const TALLY: &str = env!("CARGO_BIN_EXE_tally");
+
+/// The `tally-chaos` binary, which holds the redemption stream the crash test
+/// kills. It is another package's binary, so cargo gives no
+/// `CARGO_BIN_EXE_tally-chaos` here; it is built next to `tally` by any
+/// workspace build (`cargo nextest run --workspace` builds every binary of the
+/// workspace), and `cargo build -p tally-chaos` builds it for a `-p tally` run.
+pub fn tally_chaos() -> PathBuf {
+    let path = Path::new(TALLY).with_file_name(format!("tally-chaos{}", std::env::consts::EXE_SUFFIX));
+    assert!(path.is_file(), "{} is not built: run `cargo build -p tally-chaos` first", path.display());
+    path
+}
 
 #[derive(Clone, Copy, Debug)]
 pub enum Backend {
@@ -118,7 +129,16 @@ impl Env {
 
     /// `tally ARGS` as a client of this server: its token, its journal, fast retries.
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(TALLY);
+        self.client_command(Path::new(TALLY), args)
+    }
+
+    /// `tally-chaos ARGS` (the test harnesses' binary), with the environment of [`Env::command`].
+    pub fn harness_command(&self, args: &[&str]) -> Command {
+        self.client_command(&tally_chaos(), args)
+    }
+
+    fn client_command(&self, binary: &Path, args: &[&str]) -> Command {
+        let mut command = Command::new(binary);
         command
             .args(args)
             .current_dir(self.dir.path())

@@ -1,4 +1,4 @@
-//! `tally chaos`: a private PostgreSQL and Redis, three `tally serve` nodes,
+//! `tally-chaos run`: a private PostgreSQL and Redis, three `tally serve` nodes,
 //! SDK clients writing journaled purchases and redemptions (with duplicates),
 //! while nodes are killed with SIGKILL and restarted and PostgreSQL is
 //! restarted once. At the end every journaled intent is checked against the
@@ -45,6 +45,30 @@ pub struct ChaosArgs {
     /// Keep the temporary directory (databases, journals, node logs) afterwards.
     #[arg(long)]
     keep_dir: bool,
+    /// The `tally` binary to run as the nodes and for administration. By
+    /// default the one next to this executable: cargo builds both into the same
+    /// `target/<profile>/`, and `cargo install` puts both in one bin directory.
+    /// Not looked up on PATH, so a run never tests some other installed version
+    /// by accident.
+    #[arg(long, env = "TALLY_BIN")]
+    tally: Option<PathBuf>,
+}
+
+impl ChaosArgs {
+    fn tally(&self) -> anyhow::Result<PathBuf> {
+        if let Some(path) = &self.tally {
+            anyhow::ensure!(path.is_file(), "--tally {}: no such file", path.display());
+            return Ok(path.clone());
+        }
+        let here = std::env::current_exe().context("the path of this executable")?;
+        let beside = here.with_file_name(format!("tally{}", std::env::consts::EXE_SUFFIX));
+        anyhow::ensure!(
+            beside.is_file(),
+            "no tally binary next to {} (build it: `cargo build -p tally`), or pass --tally / TALLY_BIN",
+            here.display()
+        );
+        Ok(beside)
+    }
 }
 
 /// What the SDK's own log events reveal: every retry, and why.
@@ -461,7 +485,7 @@ pub async fn run(args: ChaosArgs) -> anyhow::Result<ExitCode> {
     init_logging(seen.clone());
     anyhow::ensure!(args.nodes >= 1 && args.clients >= 1, "--nodes and --clients must be at least 1");
     let started = Instant::now();
-    let tally = std::env::current_exe().context("the path of this tally binary")?;
+    let tally = args.tally()?;
     let dir = std::env::temp_dir().join(format!("tally-chaos-{}-{}", std::process::id(), chrono_stamp()));
     std::fs::create_dir_all(&dir)?;
     // On Ctrl-C or SIGTERM the run is dropped, and with it every process it
