@@ -1,12 +1,12 @@
 //! The `tally` binary end to end: administration commands, real server
 //! processes on one PostgreSQL database, the demo, and `tally verify`.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use futures::future::join_all;
 use serde_json::{Value, json};
+use tally_test_kit::{ProcessGuard, free_port, scratch_postgres_url, wait_until_ready};
 
 const TALLY: &str = env!("CARGO_BIN_EXE_tally");
 
@@ -16,21 +16,10 @@ fn tally(args: &[&str], database_url: &str) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 /// A `tally serve` process, killed when dropped.
 struct Node {
-    child: Child,
+    child: ProcessGuard,
     base: String,
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 async fn start_node(database_url: &str, extra: &[&str]) -> Node {
@@ -43,20 +32,18 @@ async fn start_node(database_url: &str, extra: &[&str]) -> Node {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let node = Node { child, base: format!("http://127.0.0.1:{port}") };
-    let client = reqwest::Client::new();
-    for _ in 0..100 {
-        if client.get(format!("{}/readyz", node.base)).send().await.is_ok_and(|r| r.status().is_success()) {
-            return node;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("tally serve did not become ready on {}", node.base);
+    let node = Node { child: child.into(), base: format!("http://127.0.0.1:{port}") };
+    assert!(
+        wait_until_ready(&node.base, Duration::from_secs(10)).await,
+        "tally serve did not become ready on {}",
+        node.base
+    );
+    node
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_server_processes_on_one_postgres_redeem_once_and_verify_clean() {
-    let url = tally_store_postgres::scratch::scratch_database_url().await;
+    let url = scratch_postgres_url().await;
     let program = tally(&["program", "create", "CLI test"], &url).trim().to_owned();
     assert!(program.starts_with("prg_"), "{program}");
     let token = tally(&["token", "create", "--program", &program], &url).trim().to_owned();

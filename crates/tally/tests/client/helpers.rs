@@ -1,10 +1,10 @@
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
 use tally_client::Client;
+use tally_test_kit::{ProcessGuard, TestDatabase, wait_until_ready};
 
 pub const TALLY: &str = env!("CARGO_BIN_EXE_tally");
 
@@ -19,50 +19,21 @@ pub fn tally_chaos() -> PathBuf {
     path
 }
 
-#[derive(Clone, Copy, Debug)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
+pub use tally_test_kit::{Backend, free_port};
 
-/// One test per backend for each listed `async fn(Backend)`.
+/// One test per backend for each listed `async fn(Backend)` (the kit's
+/// `backend_tests!`, kept under this name for the tests here).
 #[macro_export]
 macro_rules! backend_tests {
     ($($case:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    super::$case($crate::helpers::Backend::Sqlite).await
-                }
-            )+
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    super::$case($crate::helpers::Backend::Postgres).await
-                }
-            )+
-        }
+        tally_test_kit::backend_tests!(worker_threads = 2; $($case),+);
     };
-}
-
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// A `tally serve` process, killed when dropped.
 pub struct Node {
-    child: Child,
+    _process: ProcessGuard,
     pub url: String,
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// A server process on its own database, a program, its token, and a work
@@ -94,11 +65,7 @@ async fn lift_rate_limit(url: &str, token: &str) {
 }
 
 pub async fn start(backend: Backend) -> Env {
-    let dir = tempfile::tempdir().unwrap();
-    let database_url = match backend {
-        Backend::Sqlite => dir.path().join("tally.db").to_str().unwrap().to_owned(),
-        Backend::Postgres => tally_store_postgres::scratch::scratch_database_url().await,
-    };
+    let TestDatabase { url: database_url, dir, .. } = TestDatabase::new(backend).await;
     let program = admin(&["program", "create", "client test"], &database_url);
     let token = admin(&["token", "create", "--program", &program], &database_url);
     let port = free_port();
@@ -110,16 +77,14 @@ pub async fn start(backend: Backend) -> Env {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let node = Node { child, url: format!("http://127.0.0.1:{port}") };
-    let http = reqwest::Client::new();
-    for _ in 0..100 {
-        if http.get(format!("{}/readyz", node.url)).send().await.is_ok_and(|r| r.status().is_success()) {
-            lift_rate_limit(&node.url, &token).await;
-            return Env { dir, database_url, token, node };
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("tally serve did not become ready on {}", node.url);
+    let node = Node { _process: child.into(), url: format!("http://127.0.0.1:{port}") };
+    assert!(
+        wait_until_ready(&node.url, Duration::from_secs(10)).await,
+        "tally serve did not become ready on {}",
+        node.url
+    );
+    lift_rate_limit(&node.url, &token).await;
+    Env { dir, database_url, token, node }
 }
 
 impl Env {
