@@ -310,12 +310,8 @@ pub async fn negative_balances<S: Harness>(store: Arc<S>) {
 // ---------------------------------------------------------------------------
 
 pub async fn keyed_adjustments<S: Harness>(store: Arc<S>) {
-    let program = new_program(&*store).await;
-    let other = new_program(&*store).await;
-    let (p, o) = (program.id.as_str(), other.id.as_str());
-    let customer = new_customer(&*store, p).await;
-    let their_customer = new_customer(&*store, o).await;
-    let c = customer.id.as_str();
+    let Tenants { program, other, customer, their_customer } = tenants(&*store).await;
+    let (p, o, c) = (program.id.as_str(), other.id.as_str(), customer.id.as_str());
     let token = store.create_token(p, &unique("token-hash")).await.expect("create_token");
     let key = unique("key");
 

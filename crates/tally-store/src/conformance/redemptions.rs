@@ -220,12 +220,8 @@ pub(super) async fn stock_of<S: Store>(store: &S, program_id: &str, reward_id: &
 // ---------------------------------------------------------------------------
 
 pub async fn coupons<S: Harness>(store: Arc<S>) {
-    let program = new_program(&*store).await;
-    let other = new_program(&*store).await;
-    let (p, o) = (program.id.as_str(), other.id.as_str());
-    let customer = new_customer(&*store, p).await;
-    let their_customer = new_customer(&*store, o).await;
-    let c = customer.id.as_str();
+    let Tenants { program, other, customer, their_customer } = tenants(&*store).await;
+    let (p, o, c) = (program.id.as_str(), other.id.as_str(), customer.id.as_str());
     fund(&*store, p, c, 100).await;
     fund(&*store, o, &their_customer.id, 100).await;
     let mut tx = store.begin(None).await.expect("begin");

@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use tally_core::model::{LedgerEntry, LedgerOperation, Program, ProgramSettings, RewardKind, VoidPolicy};
+use tally_core::model::{Customer, LedgerEntry, LedgerOperation, Program, ProgramSettings, RewardKind, VoidPolicy};
 
 use crate::{
     KeyLock, NewCustomer, NewIdempotencyRecord, NewLedgerEntry, NewRedemption, NewReward, NewTransaction, Page,
@@ -115,7 +115,23 @@ pub(super) async fn program_with<S: Store>(
     store.create_program(&unique("conformance"), &settings).await.expect("create_program")
 }
 
-pub(super) async fn new_customer<S: Store>(store: &S, program_id: &str) -> tally_core::model::Customer {
+/// Two programs, each with a customer: the second shows that nothing of the
+/// first is visible from it, nor changed through it.
+pub(super) struct Tenants {
+    pub(super) program: Program,
+    pub(super) other: Program,
+    pub(super) customer: Customer,
+    pub(super) their_customer: Customer,
+}
+
+pub(super) async fn tenants<S: Store>(store: &S) -> Tenants {
+    let (program, other) = (new_program(store).await, new_program(store).await);
+    let customer = new_customer(store, &program.id).await;
+    let their_customer = new_customer(store, &other.id).await;
+    Tenants { program, other, customer, their_customer }
+}
+
+pub(super) async fn new_customer<S: Store>(store: &S, program_id: &str) -> Customer {
     let contact = NewCustomer { email: Some(format!("{}@example.com", unique("c"))), ..NewCustomer::default() };
     let mut tx = store.begin(None).await.expect("begin");
     let customer = tx.insert_customer(program_id, &contact).await.expect("insert_customer").expect("a new customer");
@@ -146,17 +162,7 @@ pub(super) async fn spend<S: Store>(store: &S, program_id: &str, customer_id: &s
 }
 
 pub(super) fn entry(customer_id: &str, points: i64, balance_after: i64, operation: LedgerOperation) -> NewLedgerEntry {
-    NewLedgerEntry {
-        customer_id: customer_id.to_owned(),
-        points,
-        balance_after,
-        operation,
-        transaction_id: None,
-        redemption_id: None,
-        reason: None,
-        token_id: None,
-        idempotency: None,
-    }
+    NewLedgerEntry::new(customer_id, points, balance_after, operation)
 }
 
 pub(super) fn reward(name: &str, cost_points: i64, stock: Option<i64>) -> NewReward {

@@ -14,12 +14,8 @@ use crate::{KeyLock, NewLedgerEntry, NewRedemption, NewTransaction, Page, Resour
 // ---------------------------------------------------------------------------
 
 pub async fn transactions_and_redemptions<S: Harness>(store: Arc<S>) {
-    let program = new_program(&*store).await;
-    let other = new_program(&*store).await;
-    let (p, o) = (program.id.as_str(), other.id.as_str());
-    let customer = new_customer(&*store, p).await;
-    let their_customer = new_customer(&*store, o).await;
-    let c = customer.id.as_str();
+    let Tenants { program, other, customer, their_customer } = tenants(&*store).await;
+    let (p, o, c) = (program.id.as_str(), other.id.as_str(), customer.id.as_str());
     let (key1, key2, key3) = (unique("key"), unique("key"), unique("key"));
     let order = unique("order");
 
