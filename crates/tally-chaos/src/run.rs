@@ -15,9 +15,11 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use clap::Args;
 use rand::Rng;
+use serde::de::DeserializeOwned;
 use sqlx::Row;
 use tally_client::{
-    Client, IntentState, NewCustomer, NewRedemption, NewReward, NewTransaction, ProgramPatch, RetryPolicy, ops,
+    Client, IntentState, NewCustomer, NewRedemption, NewReward, NewTransaction, ProgramPatch, RetryPolicy,
+    WriteRequest, ops,
 };
 use tokio::process::{Child, Command};
 use tracing::field::{Field, Visit};
@@ -395,46 +397,15 @@ async fn client_loop(
         };
         let client = &clients[node];
         add(&counts.intents, 1);
-        // The same request, sent again with the same key: must replay the first answer.
+        let again = &clients[(node + 1) % clients.len()];
         let outcome = if is_purchase {
             let body = NewTransaction { points: Some(points), ..NewTransaction::new(&customer, points * 100, "EUR") };
-            match client.submit(ops::record_purchase(&body)).await {
-                Ok(first) => {
-                    if duplicate {
-                        let again = clients[(node + 1) % clients.len()]
-                            .submit_with_key(ops::record_purchase(&body), &first.key)
-                            .await;
-                        check_duplicate(
-                            &counts,
-                            &violations,
-                            &first.key,
-                            &first.value.id,
-                            again.map(|w| (w.value.id, w.replayed)),
-                        );
-                    }
-                    Ok(())
-                }
-                Err(e) => Err(e),
-            }
+            let request = || ops::record_purchase(&body);
+            write(client, duplicate.then_some(again), request, |t| t.id.clone(), &counts, &violations).await
         } else {
             let body = NewRedemption::new(&customer, &fixture.reward);
-            match client.submit(ops::redeem(&body)).await {
-                Ok(first) => {
-                    if duplicate {
-                        let again =
-                            clients[(node + 1) % clients.len()].submit_with_key(ops::redeem(&body), &first.key).await;
-                        check_duplicate(
-                            &counts,
-                            &violations,
-                            &first.key,
-                            &first.value.id,
-                            again.map(|w| (w.value.id, w.replayed)),
-                        );
-                    }
-                    Ok(())
-                }
-                Err(e) => Err(e),
-            }
+            let request = || ops::redeem(&body);
+            write(client, duplicate.then_some(again), request, |r| r.id.clone(), &counts, &violations).await
         };
         match outcome {
             Ok(()) => add(&counts.succeeded, 1),
@@ -456,6 +427,24 @@ async fn client_loop(
             .lock()
             .expect("not poisoned")
             .push(format!("{} has {pending} intent(s) still pending", journal.display()));
+    }
+    Ok(())
+}
+
+/// Sends one write through `client`; with `again`, sends the same request with
+/// the same key through that other node too, which must replay the first answer.
+async fn write<T: DeserializeOwned>(
+    client: &Client,
+    again: Option<&Client>,
+    request: impl Fn() -> WriteRequest<T>,
+    id: impl Fn(&T) -> String,
+    counts: &Counts,
+    violations: &Violations,
+) -> Result<(), tally_client::Error> {
+    let first = client.submit(request()).await?;
+    if let Some(other) = again {
+        let second = other.submit_with_key(request(), &first.key).await;
+        check_duplicate(counts, violations, &first.key, &id(&first.value), second.map(|w| (id(&w.value), w.replayed)));
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use futures::future::join_all;
 use serde_json::{Value, json};
-use tally_test_kit::{ProcessGuard, free_port, scratch_postgres_url, wait_until_ready};
+use tally_test_kit::{Backend, ProcessGuard, TestDatabase, free_port, scratch_postgres_url, wait_until_ready};
 
 const TALLY: &str = env!("CARGO_BIN_EXE_tally");
 
@@ -14,6 +14,23 @@ fn tally(args: &[&str], database_url: &str) -> String {
     let output = Command::new(TALLY).args(args).env("TALLY_DATABASE_URL", database_url).output().unwrap();
     assert!(output.status.success(), "tally {args:?}: {}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8(output.stdout).unwrap()
+}
+
+/// `tally verify` finds no violation.
+fn assert_verified(database_url: &str) {
+    let report = tally(&["verify"], database_url);
+    assert!(report.contains("0 violation(s)"), "{report}");
+}
+
+/// GET `url` with the token; the body as JSON.
+async fn get_json(client: &reqwest::Client, url: &str, token: &str) -> Value {
+    client.get(url).bearer_auth(token).send().await.unwrap().json().await.unwrap()
+}
+
+/// The `id` of what a request created.
+async fn id_of(response: reqwest::Result<reqwest::Response>) -> String {
+    let body: Value = response.unwrap().json().await.unwrap();
+    body["id"].as_str().unwrap().to_owned()
 }
 
 /// A `tally serve` process, killed when dropped.
@@ -59,13 +76,7 @@ async fn two_server_processes_on_one_postgres_redeem_once_and_verify_clean() {
             .json(&body)
             .send()
     };
-    let customer: Value = post(&nodes[0], "/api/v1/customers", "c1", json!({ "email": "cli@example.com" }))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let customer = customer["id"].as_str().unwrap().to_owned();
+    let customer = id_of(post(&nodes[0], "/api/v1/customers", "c1", json!({ "email": "cli@example.com" })).await).await;
     let earned = post(
         &nodes[1],
         "/api/v1/transactions",
@@ -73,13 +84,8 @@ async fn two_server_processes_on_one_postgres_redeem_once_and_verify_clean() {
         json!({ "customer_id": customer, "spend_amount_cents": 100_000, "currency": "EUR" }),
     );
     assert_eq!(earned.await.unwrap().status(), 201);
-    let reward: Value = post(&nodes[0], "/api/v1/rewards", "r1", json!({ "name": "Mug", "cost_points": 100 }))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let reward = reward["id"].as_str().unwrap().to_owned();
+    let reward =
+        id_of(post(&nodes[0], "/api/v1/rewards", "r1", json!({ "name": "Mug", "cost_points": 100 })).await).await;
 
     let attempts = (0..40).map(|i| {
         post(
@@ -93,26 +99,16 @@ async fn two_server_processes_on_one_postgres_redeem_once_and_verify_clean() {
     assert!(statuses.iter().all(|s| [201, 409].contains(s)), "{statuses:?}");
     assert!(statuses.contains(&201));
 
-    let balance: Value = client
-        .get(format!("{}/api/v1/customers/{customer}/balance", nodes[1].base))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let balance = get_json(&client, &format!("{}/api/v1/customers/{customer}/balance", nodes[1].base), &token).await;
     assert_eq!(balance["available"], 900, "one redemption across both processes");
 
-    let report = tally(&["verify"], &url);
-    assert!(report.contains("0 violation(s)"), "{report}");
+    assert_verified(&url);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_prints_a_working_token_and_curl() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.db");
-    let db = db.to_str().unwrap();
+    let database = TestDatabase::new(Backend::Sqlite).await;
+    let db = database.url.as_str();
     let mut node = start_node(db, &["--demo"]).await;
     let mut stdout = node.child.stdout.take().unwrap();
     // The banner is printed before the server reports ready; the node is killed
@@ -129,28 +125,11 @@ async fn the_demo_prints_a_working_token_and_curl() {
 
     // A second run reuses the demo data and still serves it.
     let node = start_node(db, &["--demo"]).await;
-    let program: Value = client
-        .get(format!("{}/api/v1/program", node.base))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let program = get_json(&client, &format!("{}/api/v1/program", node.base), &token).await;
     assert_eq!(program["name"], "Demo Coffee");
-    let customers: Value = client
-        .get(format!("{}/api/v1/customers", node.base))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let customers = get_json(&client, &format!("{}/api/v1/customers", node.base), &token).await;
     assert_eq!(customers["data"].as_array().unwrap().len(), 1, "the demo data is not doubled");
-    let report = tally(&["verify"], db);
-    assert!(report.contains("0 violation(s)"), "{report}");
+    assert_verified(db);
 }
 
 /// The test harnesses (the chaos run, the redemption stream) are the

@@ -18,7 +18,7 @@ use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use tally_store::{KeyLock, NewIdempotencyRecord, Store};
 use tally_store_postgres::PgStore;
-use tally_test_kit::{Harness, ProcessGuard, free_port, scratch_postgres_url, wait_until_ready};
+use tally_test_kit::{Backend, Harness, ProcessGuard, TestDatabase, free_port, scratch_postgres_url, wait_until_ready};
 
 const TALLY: &str = env!("CARGO_BIN_EXE_tally");
 
@@ -26,6 +26,12 @@ fn tally(args: &[&str], database_url: &str) -> String {
     let output = Command::new(TALLY).args(args).env("TALLY_DATABASE_URL", database_url).output().unwrap();
     assert!(output.status.success(), "tally {args:?}: {}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+/// `tally verify` finds no violation.
+fn assert_verified(database_url: &str) {
+    let report = tally(&["verify"], database_url);
+    assert!(report.contains("0 violation(s)"), "{report}");
 }
 
 /// A program and a token for it, made with the CLI.
@@ -97,6 +103,21 @@ impl Node {
             .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
             .filter_map(|l| l.rsplit_once(' ').map(|(k, v)| (k.to_owned(), v.parse().unwrap())))
             .collect()
+    }
+}
+
+/// Sends requests (each must succeed) until the node counts through Redis
+/// again, for at most 10 s.
+async fn back_on_redis(client: &Client, node: &Node, token: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let response = client.get(node.url("/api/v1/program")).bearer_auth(token).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        if metric(&node.metrics().await, "tally_ratelimit_redis_fallback") == 0.0 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the node did not go back to Redis: {}", node.logs());
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 
@@ -273,17 +294,8 @@ async fn losing_redis_falls_back_to_local_limits_without_errors() {
 
     // Redis is back: within a few retries the nodes count through it again.
     redis.restart().await;
-    let deadline = Instant::now() + Duration::from_secs(10);
     for node in &nodes {
-        loop {
-            let response = client.get(node.url("/api/v1/program")).bearer_auth(&token).send().await.unwrap();
-            assert_eq!(response.status(), StatusCode::OK);
-            if metric(&node.metrics().await, "tally_ratelimit_redis_fallback") == 0.0 {
-                break;
-            }
-            assert!(Instant::now() < deadline, "the node did not go back to Redis: {}", node.logs());
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        back_on_redis(&client, node, &token).await;
         assert_eq!(node.logs().matches("Redis answers again").count(), 1);
     }
 }
@@ -422,9 +434,8 @@ async fn metrics_count_exactly_what_the_requests_did() {
 /// token or body ever appears.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn json_logs_have_one_line_per_request_and_no_secrets() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("logs.db");
-    let db = db.to_str().unwrap();
+    let database = TestDatabase::new(Backend::Sqlite).await;
+    let db = database.url.as_str();
     let (program, token) = program_and_token(db);
     let mut node = Node::start(db, &["--log-format", "json", "--shutdown-delay-secs", "0"]).await;
     let client = Client::new();
@@ -616,8 +627,7 @@ async fn sigterm_under_load_loses_no_committed_response() {
         .await
         .unwrap();
     assert_eq!(held_count, 5);
-    let report = tally(&["verify"], &url);
-    assert!(report.contains("0 violation(s)"), "{report}");
+    assert_verified(&url);
     eprintln!(
         "shutdown: {} purchases answered, {} refused connections, exited {:?} after SIGTERM",
         answered.len(),
@@ -686,8 +696,7 @@ async fn a_request_outliving_the_grace_period_is_cut_off_without_effect() {
         .unwrap();
     assert_eq!(purchases, 0, "a request cut off before its commit left no effect");
     assert!(store.idempotency_record(&program, "stuck").await.unwrap().is_none(), "and did not consume its key");
-    let report = tally(&["verify"], &url);
-    assert!(report.contains("0 violation(s)"), "{report}");
+    assert_verified(&url);
 }
 
 /// A Redis that hangs (stopped, connections open, no answers) costs each
@@ -695,9 +704,8 @@ async fn a_request_outliving_the_grace_period_is_cut_off_without_effect() {
 /// answers again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_hung_redis_costs_at_most_its_timeout() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hung.db");
-    let db = db.to_str().unwrap();
+    let database = TestDatabase::new(Backend::Sqlite).await;
+    let db = database.url.as_str();
     let (_, token) = program_and_token(db);
     let redis = Redis::start().await;
     let redis_url = redis.url();
@@ -722,14 +730,5 @@ async fn a_hung_redis_costs_at_most_its_timeout() {
     assert_eq!(node.logs().matches("Redis is unreachable").count(), 1, "{}", node.logs());
 
     redis.pause(false);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let response = client.get(node.url("/api/v1/program")).bearer_auth(&token).send().await.unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        if metric(&node.metrics().await, "tally_ratelimit_redis_fallback") == 0.0 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the node did not go back to Redis: {}", node.logs());
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    back_on_redis(&client, &node, &token).await;
 }
