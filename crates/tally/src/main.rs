@@ -126,10 +126,6 @@ enum Command {
         #[arg(long)]
         program: Option<String>,
     },
-    /// Chaos run: private PostgreSQL and Redis, several nodes killed and
-    /// restarted under journaled SDK writes; checks every intent took effect once.
-    #[command(hide = true)]
-    Chaos(commands::chaos::ChaosArgs),
     /// The client commands, on `tally-client`: writes are journaled and retried with their keys.
     #[command(flatten)]
     Client(commands::ClientCommand),
@@ -175,10 +171,6 @@ fn init_logging(format: LogFormat, default_filter: &str) {
 #[tokio::main]
 async fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
-    if let Command::Chaos(args) = cli.command {
-        // It sets up its own logging: it counts the SDK's retries from their log events.
-        return commands::chaos::run(args).await;
-    }
     let (format, default_filter) = match &cli.command {
         Command::Serve { log_format, .. } => (*log_format, "info,sqlx=warn"),
         Command::Client(_) => (LogFormat::Text, commands::ClientCommand::default_log_filter()),
@@ -234,7 +226,6 @@ async fn main() -> anyhow::Result<ExitCode> {
             }
         }
         Command::Client(command) => return commands::run(command).await,
-        Command::Chaos(_) => unreachable!("handled above"),
     }
     Ok(ExitCode::SUCCESS)
 }

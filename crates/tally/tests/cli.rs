@@ -1,12 +1,12 @@
 //! The `tally` binary end to end: administration commands, real server
 //! processes on one PostgreSQL database, the demo, and `tally verify`.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use futures::future::join_all;
 use serde_json::{Value, json};
+use tally_test_kit::{Backend, ProcessGuard, TestDatabase, free_port, scratch_postgres_url, wait_until_ready};
 
 const TALLY: &str = env!("CARGO_BIN_EXE_tally");
 
@@ -16,21 +16,27 @@ fn tally(args: &[&str], database_url: &str) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+/// `tally verify` finds no violation.
+fn assert_verified(database_url: &str) {
+    let report = tally(&["verify"], database_url);
+    assert!(report.contains("0 violation(s)"), "{report}");
+}
+
+/// GET `url` with the token; the body as JSON.
+async fn get_json(client: &reqwest::Client, url: &str, token: &str) -> Value {
+    client.get(url).bearer_auth(token).send().await.unwrap().json().await.unwrap()
+}
+
+/// The `id` of what a request created.
+async fn id_of(response: reqwest::Result<reqwest::Response>) -> String {
+    let body: Value = response.unwrap().json().await.unwrap();
+    body["id"].as_str().unwrap().to_owned()
 }
 
 /// A `tally serve` process, killed when dropped.
 struct Node {
-    child: Child,
+    child: ProcessGuard,
     base: String,
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 async fn start_node(database_url: &str, extra: &[&str]) -> Node {
@@ -43,20 +49,18 @@ async fn start_node(database_url: &str, extra: &[&str]) -> Node {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let node = Node { child, base: format!("http://127.0.0.1:{port}") };
-    let client = reqwest::Client::new();
-    for _ in 0..100 {
-        if client.get(format!("{}/readyz", node.base)).send().await.is_ok_and(|r| r.status().is_success()) {
-            return node;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("tally serve did not become ready on {}", node.base);
+    let node = Node { child: child.into(), base: format!("http://127.0.0.1:{port}") };
+    assert!(
+        wait_until_ready(&node.base, Duration::from_secs(10)).await,
+        "tally serve did not become ready on {}",
+        node.base
+    );
+    node
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_server_processes_on_one_postgres_redeem_once_and_verify_clean() {
-    let url = tally_store_postgres::scratch::scratch_database_url().await;
+    let url = scratch_postgres_url().await;
     let program = tally(&["program", "create", "CLI test"], &url).trim().to_owned();
     assert!(program.starts_with("prg_"), "{program}");
     let token = tally(&["token", "create", "--program", &program], &url).trim().to_owned();
@@ -72,13 +76,7 @@ async fn two_server_processes_on_one_postgres_redeem_once_and_verify_clean() {
             .json(&body)
             .send()
     };
-    let customer: Value = post(&nodes[0], "/api/v1/customers", "c1", json!({ "email": "cli@example.com" }))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let customer = customer["id"].as_str().unwrap().to_owned();
+    let customer = id_of(post(&nodes[0], "/api/v1/customers", "c1", json!({ "email": "cli@example.com" })).await).await;
     let earned = post(
         &nodes[1],
         "/api/v1/transactions",
@@ -86,13 +84,8 @@ async fn two_server_processes_on_one_postgres_redeem_once_and_verify_clean() {
         json!({ "customer_id": customer, "spend_amount_cents": 100_000, "currency": "EUR" }),
     );
     assert_eq!(earned.await.unwrap().status(), 201);
-    let reward: Value = post(&nodes[0], "/api/v1/rewards", "r1", json!({ "name": "Mug", "cost_points": 100 }))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let reward = reward["id"].as_str().unwrap().to_owned();
+    let reward =
+        id_of(post(&nodes[0], "/api/v1/rewards", "r1", json!({ "name": "Mug", "cost_points": 100 })).await).await;
 
     let attempts = (0..40).map(|i| {
         post(
@@ -106,26 +99,16 @@ async fn two_server_processes_on_one_postgres_redeem_once_and_verify_clean() {
     assert!(statuses.iter().all(|s| [201, 409].contains(s)), "{statuses:?}");
     assert!(statuses.contains(&201));
 
-    let balance: Value = client
-        .get(format!("{}/api/v1/customers/{customer}/balance", nodes[1].base))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let balance = get_json(&client, &format!("{}/api/v1/customers/{customer}/balance", nodes[1].base), &token).await;
     assert_eq!(balance["available"], 900, "one redemption across both processes");
 
-    let report = tally(&["verify"], &url);
-    assert!(report.contains("0 violation(s)"), "{report}");
+    assert_verified(&url);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_prints_a_working_token_and_curl() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.db");
-    let db = db.to_str().unwrap();
+    let database = TestDatabase::new(Backend::Sqlite).await;
+    let db = database.url.as_str();
     let mut node = start_node(db, &["--demo"]).await;
     let mut stdout = node.child.stdout.take().unwrap();
     // The banner is printed before the server reports ready; the node is killed
@@ -142,28 +125,27 @@ async fn the_demo_prints_a_working_token_and_curl() {
 
     // A second run reuses the demo data and still serves it.
     let node = start_node(db, &["--demo"]).await;
-    let program: Value = client
-        .get(format!("{}/api/v1/program", node.base))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let program = get_json(&client, &format!("{}/api/v1/program", node.base), &token).await;
     assert_eq!(program["name"], "Demo Coffee");
-    let customers: Value = client
-        .get(format!("{}/api/v1/customers", node.base))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let customers = get_json(&client, &format!("{}/api/v1/customers", node.base), &token).await;
     assert_eq!(customers["data"].as_array().unwrap().len(), 1, "the demo data is not doubled");
-    let report = tally(&["verify"], db);
-    assert!(report.contains("0 violation(s)"), "{report}");
+    assert_verified(db);
+}
+
+/// The test harnesses (the chaos run, the redemption stream) are the
+/// `tally-chaos` binary's: the shipped CLI neither lists nor accepts them.
+#[test]
+fn the_shipped_cli_carries_no_test_harness() {
+    let help = Command::new(TALLY).arg("--help").output().unwrap();
+    assert!(help.status.success());
+    let help = String::from_utf8_lossy(&help.stdout).to_lowercase();
+    for harness in ["chaos", "redeem-stream", "stream"] {
+        assert!(!help.contains(harness), "`tally --help` mentions {harness:?}:\n{help}");
+    }
+    for harness in ["chaos", "redeem-stream"] {
+        let run = Command::new(TALLY).arg(harness).arg("--help").output().unwrap();
+        assert!(!run.status.success(), "`tally {harness}` is still a command");
+    }
 }
 
 /// A SQLite file is served by one process: a second `tally serve` on it is
@@ -185,7 +167,7 @@ async fn a_second_server_process_on_one_sqlite_file_is_refused() {
     assert!(!second.status.success(), "the second server must not start");
     let stderr = String::from_utf8_lossy(&second.stderr);
     assert!(stderr.contains("another process is serving"), "{stderr}");
-    assert!(TcpListener::bind(("127.0.0.1", port)).is_ok(), "it never listened");
+    assert!(std::net::TcpListener::bind(("127.0.0.1", port)).is_ok(), "it never listened");
 
     let program = tally(&["program", "create", "beside the server"], url);
     assert!(program.trim().starts_with("prg_"), "{program}");

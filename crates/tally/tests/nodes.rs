@@ -7,9 +7,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
-use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -19,6 +18,7 @@ use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use tally_store::{KeyLock, NewIdempotencyRecord, Store};
 use tally_store_postgres::PgStore;
+use tally_test_kit::{Backend, Harness, ProcessGuard, TestDatabase, free_port, scratch_postgres_url, wait_until_ready};
 
 const TALLY: &str = env!("CARGO_BIN_EXE_tally");
 
@@ -28,8 +28,10 @@ fn tally(args: &[&str], database_url: &str) -> String {
     String::from_utf8(output.stdout).unwrap().trim().to_owned()
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+/// `tally verify` finds no violation.
+fn assert_verified(database_url: &str) {
+    let report = tally(&["verify"], database_url);
+    assert!(report.contains("0 violation(s)"), "{report}");
 }
 
 /// A program and a token for it, made with the CLI.
@@ -41,7 +43,7 @@ fn program_and_token(database_url: &str) -> (String, String) {
 
 /// A `tally serve` process whose stderr (its logs) goes to a file; killed when dropped.
 struct Node {
-    child: Child,
+    child: ProcessGuard,
     base: String,
     log: PathBuf,
     _dir: tempfile::TempDir,
@@ -62,15 +64,10 @@ impl Node {
             .stderr(File::create(&log).unwrap())
             .spawn()
             .unwrap();
-        let node = Node { child, base: format!("http://127.0.0.1:{port}"), log, _dir: dir };
-        let client = Client::new();
-        for _ in 0..100 {
-            if client.get(node.url("/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
-                return node;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("tally serve did not become ready on {}: {}", node.base, node.logs());
+        let node = Node { child: child.into(), base: format!("http://127.0.0.1:{port}"), log, _dir: dir };
+        let ready = wait_until_ready(&node.base, Duration::from_secs(10)).await;
+        assert!(ready, "tally serve did not become ready on {}: {}", node.base, node.logs());
+        node
     }
 
     fn url(&self, path: &str) -> String {
@@ -109,10 +106,18 @@ impl Node {
     }
 }
 
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+/// Sends requests (each must succeed) until the node counts through Redis
+/// again, for at most 10 s.
+async fn back_on_redis(client: &Client, node: &Node, token: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let response = client.get(node.url("/api/v1/program")).bearer_auth(token).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        if metric(&node.metrics().await, "tally_ratelimit_redis_fallback") == 0.0 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the node did not go back to Redis: {}", node.logs());
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 
@@ -122,7 +127,7 @@ fn metric(metrics: &BTreeMap<String, f64>, key: &str) -> f64 {
 
 /// A private `redis-server` on a free port, killed when dropped.
 struct Redis {
-    child: Option<Child>,
+    child: Option<ProcessGuard>,
     port: u16,
 }
 
@@ -145,7 +150,7 @@ impl Redis {
             .stderr(Stdio::null())
             .spawn()
             .expect("redis-server must be installed (.ci/run installs it)");
-        self.child = Some(child);
+        self.child = Some(child.into());
         for _ in 0..100 {
             if tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.is_ok() {
                 return;
@@ -169,12 +174,6 @@ impl Redis {
             child.kill().unwrap();
             child.wait().unwrap();
         }
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        self.kill();
     }
 }
 
@@ -215,7 +214,7 @@ async fn burst(client: &Client, nodes: &[&Node], token: &str, count: usize, para
 /// refills while the test runs — not three times it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_nodes_share_one_rate_limit_through_redis() {
-    let url = tally_store_postgres::scratch::scratch_database_url().await;
+    let url = scratch_postgres_url().await;
     let (program, admin_token) = program_and_token(&url);
     let redis = Redis::start().await;
     let redis_url = redis.url();
@@ -265,7 +264,7 @@ async fn three_nodes_share_one_rate_limit_through_redis() {
 /// says so once; Redis comes back and the nodes share again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn losing_redis_falls_back_to_local_limits_without_errors() {
-    let url = tally_store_postgres::scratch::scratch_database_url().await;
+    let url = scratch_postgres_url().await;
     let (_, token) = program_and_token(&url);
     let mut redis = Redis::start().await;
     let redis_url = redis.url();
@@ -295,17 +294,8 @@ async fn losing_redis_falls_back_to_local_limits_without_errors() {
 
     // Redis is back: within a few retries the nodes count through it again.
     redis.restart().await;
-    let deadline = Instant::now() + Duration::from_secs(10);
     for node in &nodes {
-        loop {
-            let response = client.get(node.url("/api/v1/program")).bearer_auth(&token).send().await.unwrap();
-            assert_eq!(response.status(), StatusCode::OK);
-            if metric(&node.metrics().await, "tally_ratelimit_redis_fallback") == 0.0 {
-                break;
-            }
-            assert!(Instant::now() < deadline, "the node did not go back to Redis: {}", node.logs());
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        back_on_redis(&client, node, &token).await;
         assert_eq!(node.logs().matches("Redis answers again").count(), 1);
     }
 }
@@ -313,7 +303,7 @@ async fn losing_redis_falls_back_to_local_limits_without_errors() {
 /// One node, fresh process: every counter is exactly what the requests predict.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn metrics_count_exactly_what_the_requests_did() {
-    let url = tally_store_postgres::scratch::scratch_database_url().await;
+    let url = scratch_postgres_url().await;
     let (program, token) = program_and_token(&url);
     let node = Node::start(&url, &["--maintenance-interval-secs", "1", "--pg-max-connections", "4"]).await;
     let client = Client::new();
@@ -415,7 +405,7 @@ async fn metrics_count_exactly_what_the_requests_did() {
     assert!(metric(&m, r#"tally_db_pool_connections{state="open"}"#) >= 1.0);
 
     // Expire both stored records; the sweeper (every second) deletes them and counts them.
-    store.execute_raw("UPDATE idempotency_records SET expires_at = now() - interval '1 second'").await.unwrap();
+    store.expire_idempotency_records().await;
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let swept = metric(&node.metrics().await, "tally_idempotency_records_swept_total");
@@ -444,9 +434,8 @@ async fn metrics_count_exactly_what_the_requests_did() {
 /// token or body ever appears.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn json_logs_have_one_line_per_request_and_no_secrets() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("logs.db");
-    let db = db.to_str().unwrap();
+    let database = TestDatabase::new(Backend::Sqlite).await;
+    let db = database.url.as_str();
     let (program, token) = program_and_token(db);
     let mut node = Node::start(db, &["--log-format", "json", "--shutdown-delay-secs", "0"]).await;
     let client = Client::new();
@@ -507,7 +496,7 @@ struct Sent {
 /// lost its response, no answered one is missing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sigterm_under_load_loses_no_committed_response() {
-    let url = tally_store_postgres::scratch::scratch_database_url().await;
+    let url = scratch_postgres_url().await;
     let (program, token) = program_and_token(&url);
     // Eight connections: five held requests plus the load.
     let mut node =
@@ -638,8 +627,7 @@ async fn sigterm_under_load_loses_no_committed_response() {
         .await
         .unwrap();
     assert_eq!(held_count, 5);
-    let report = tally(&["verify"], &url);
-    assert!(report.contains("0 violation(s)"), "{report}");
+    assert_verified(&url);
     eprintln!(
         "shutdown: {} purchases answered, {} refused connections, exited {:?} after SIGTERM",
         answered.len(),
@@ -653,7 +641,7 @@ async fn sigterm_under_load_loses_no_committed_response() {
 /// (its transaction never committed), so its retry runs afresh.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_request_outliving_the_grace_period_is_cut_off_without_effect() {
-    let url = tally_store_postgres::scratch::scratch_database_url().await;
+    let url = scratch_postgres_url().await;
     let (program, token) = program_and_token(&url);
     let mut node = Node::start(&url, &["--shutdown-delay-secs", "0", "--shutdown-grace-secs", "1"]).await;
     let client = Client::new();
@@ -708,8 +696,7 @@ async fn a_request_outliving_the_grace_period_is_cut_off_without_effect() {
         .unwrap();
     assert_eq!(purchases, 0, "a request cut off before its commit left no effect");
     assert!(store.idempotency_record(&program, "stuck").await.unwrap().is_none(), "and did not consume its key");
-    let report = tally(&["verify"], &url);
-    assert!(report.contains("0 violation(s)"), "{report}");
+    assert_verified(&url);
 }
 
 /// A Redis that hangs (stopped, connections open, no answers) costs each
@@ -717,9 +704,8 @@ async fn a_request_outliving_the_grace_period_is_cut_off_without_effect() {
 /// answers again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_hung_redis_costs_at_most_its_timeout() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hung.db");
-    let db = db.to_str().unwrap();
+    let database = TestDatabase::new(Backend::Sqlite).await;
+    let db = database.url.as_str();
     let (_, token) = program_and_token(db);
     let redis = Redis::start().await;
     let redis_url = redis.url();
@@ -744,14 +730,5 @@ async fn a_hung_redis_costs_at_most_its_timeout() {
     assert_eq!(node.logs().matches("Redis is unreachable").count(), 1, "{}", node.logs());
 
     redis.pause(false);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let response = client.get(node.url("/api/v1/program")).bearer_auth(&token).send().await.unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        if metric(&node.metrics().await, "tally_ratelimit_redis_fallback") == 0.0 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the node did not go back to Redis: {}", node.logs());
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    back_on_redis(&client, &node, &token).await;
 }

@@ -7,42 +7,17 @@ use tally_core::model::ProgramSettings;
 use tally_server::Application;
 use tally_server::auth::issue_token;
 use tally_store::Store;
-use tally_store_postgres::PgStore;
-use tally_store_sqlite::SqliteStore;
+use tally_test_kit::{TestDatabase, TestStore};
 
-#[derive(Clone, Copy, Debug)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
+pub use tally_test_kit::{Backend, free_port};
 
-/// One test per backend for each listed `async fn(Backend)`.
+/// One test per backend for each listed `async fn(Backend)` (the kit's
+/// `backend_tests!`, kept under this name for the tests here).
 #[macro_export]
 macro_rules! backend_tests {
     ($($case:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $case() {
-                    super::$case($crate::helpers::Backend::Sqlite).await
-                }
-            )+
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $case() {
-                    super::$case($crate::helpers::Backend::Postgres).await
-                }
-            )+
-        }
+        tally_test_kit::backend_tests!(worker_threads = 4; $($case),+);
     };
-}
-
-/// The concrete store, for what only tests may do (move time).
-enum Raw {
-    Sqlite(SqliteStore),
-    Postgres(PgStore),
 }
 
 /// A real Tally server on a free port, with one program and its token.
@@ -50,24 +25,17 @@ pub struct Server {
     pub address: String,
     pub token: String,
     pub store: Arc<dyn Store>,
-    raw: Raw,
+    /// The concrete store, for what only tests may do (move time).
+    raw: TestStore,
     /// Holds the SQLite file and the journals of the test.
     pub dir: tempfile::TempDir,
 }
 
 pub async fn spawn_server(backend: Backend) -> Server {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let raw = match backend {
-        Backend::Sqlite => Raw::Sqlite(SqliteStore::open(dir.path().join("tally.db")).await.expect("open sqlite")),
-        Backend::Postgres => {
-            let url = tally_store_postgres::scratch::scratch_database_url().await;
-            Raw::Postgres(PgStore::connect(&url, 8).await.expect("connect postgres"))
-        }
-    };
-    let store: Arc<dyn Store> = match &raw {
-        Raw::Sqlite(s) => Arc::new(s.clone()),
-        Raw::Postgres(s) => Arc::new(s.clone()),
-    };
+    let database = TestDatabase::new(backend).await;
+    let raw = database.open(8).await;
+    let TestDatabase { dir, .. } = database;
+    let store = raw.shared();
     let app = Application::with_store(store.clone(), "127.0.0.1:0".parse().unwrap(), Duration::from_secs(3600))
         .await
         .unwrap();
@@ -104,18 +72,7 @@ impl Server {
     /// Moves every stored response past its retention, by the database clock:
     /// what a retry arriving days later meets.
     pub async fn expire_idempotency_records(&self) {
-        match &self.raw {
-            Raw::Sqlite(s) => s
-                .execute_raw(
-                    "UPDATE idempotency_records \
-                     SET expires_at = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) - 1000",
-                )
-                .await
-                .unwrap(),
-            Raw::Postgres(s) => {
-                s.execute_raw("UPDATE idempotency_records SET expires_at = now() - interval '1 second'").await.unwrap()
-            }
-        };
+        self.raw.expire_idempotency_records().await;
         // The server in this process remembers responses it replayed lately;
         // moving the database's clock by hand is invisible to it otherwise.
         tally_server::replay_cache::forget_all();

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use tally_client::{Client, IntentState, NewRedemption, NewReward, ResumeOutcome, RetryPolicy};
 
-use crate::helpers::{client, fast_retries, init_logs};
+use crate::helpers::{client, fast_retries, free_port, init_logs};
 
 /// One scripted answer.
 #[derive(Clone)]
@@ -273,7 +273,7 @@ async fn each_intent_gets_its_own_v4_key_and_an_unreachable_server_leaves_it_pen
     }
 
     // Nothing listens on this port: connection refused, retried, then pending.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = free_port();
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("j.db");
     let offline = client(&format!("http://127.0.0.1:{port}"), "tly_test", &journal, fast_retries()).await;
@@ -297,7 +297,7 @@ async fn resume_does_not_resend_what_the_server_may_have_forgotten() {
     // A reward and a redemption, both left pending by an unreachable server, 25 hours ago.
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("j.db");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = free_port();
     let offline = client(&format!("http://127.0.0.1:{port}"), "tly_test", &journal, RetryPolicy::never()).await;
     assert!(offline.create_reward(&NewReward::new("Mug", 10)).await.unwrap_err().is_pending());
     assert!(offline.redeem(&NewRedemption::new("cus_1", "rwd_1")).await.unwrap_err().is_pending());

@@ -1,43 +1,11 @@
 //! Exactly-once under simultaneous requests: fire many at once, then check the ledger.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use futures::future::join_all;
 use serde_json::json;
 
 use crate::backend_tests;
-use crate::helpers::{Backend, TestApp, body, header, serve, spawn_app};
-
-/// Fires all requests at once and tallies `status/lookup` outcomes.
-async fn fire<F, Fut>(count: usize, make: F) -> HashMap<String, usize>
-where
-    F: Fn(usize) -> Fut,
-    Fut: std::future::Future<Output = reqwest::Result<reqwest::Response>> + Send + 'static,
-{
-    let barrier = Arc::new(tokio::sync::Barrier::new(count));
-    let tasks = (0..count).map(|i| {
-        let barrier = barrier.clone();
-        let request = make(i);
-        tokio::spawn(async move {
-            barrier.wait().await;
-            let response = request.await.expect("the server answered");
-            let lookup = header(&response, "x-idempotency-lookup").unwrap_or_default();
-            let status = response.status();
-            let code = if status.is_success() {
-                lookup
-            } else {
-                body(response).await["code"].as_str().unwrap_or("").to_owned()
-            };
-            format!("{}/{}", status.as_u16(), code)
-        })
-    });
-    let mut outcomes = HashMap::new();
-    for outcome in join_all(tasks).await {
-        *outcomes.entry(outcome.unwrap()).or_insert(0) += 1;
-    }
-    outcomes
-}
+use crate::helpers::{Backend, TestApp, fire_all, serve, spawn_app};
 
 fn redeem_request(app: &TestApp, base: &str, key: String, customer: &str, reward: &str) -> reqwest::RequestBuilder {
     app.client
@@ -53,7 +21,8 @@ async fn fifty_identical_requests_execute_once(backend: Backend) {
     app.earn(&customer, 10_000).await;
     let reward = app.create_reward(100, Some(100)).await;
 
-    let outcomes = fire(50, |_| redeem_request(&app, &app.address, "same-key".into(), &customer, &reward).send()).await;
+    let outcomes =
+        fire_all(50, |_| redeem_request(&app, &app.address, "same-key".into(), &customer, &reward).send()).await;
     let total: usize = outcomes.values().sum();
     assert_eq!(total, 50);
     assert_eq!(outcomes.get("201/miss"), Some(&1), "exactly one executes: {outcomes:?}");
@@ -74,7 +43,7 @@ async fn two_hundred_keys_race_for_ten_in_stock(backend: Backend) {
     let reward = app.create_reward(100, Some(10)).await;
 
     let outcomes =
-        fire(200, |i| redeem_request(&app, &app.address, format!("stock-{i}"), &customer, &reward).send()).await;
+        fire_all(200, |i| redeem_request(&app, &app.address, format!("stock-{i}"), &customer, &reward).send()).await;
     assert_eq!(outcomes.get("201/miss"), Some(&10), "{outcomes:?}");
     assert_eq!(outcomes.get("422/out_of_stock"), Some(&190), "{outcomes:?}");
     assert_eq!(app.reward(&reward).await["stock"], 0);
@@ -89,7 +58,7 @@ async fn a_balance_never_goes_below_zero(backend: Backend) {
     let reward = app.create_reward(100, None).await;
 
     let outcomes =
-        fire(30, |i| redeem_request(&app, &app.address, format!("spend-{i}"), &customer, &reward).send()).await;
+        fire_all(30, |i| redeem_request(&app, &app.address, format!("spend-{i}"), &customer, &reward).send()).await;
     assert_eq!(outcomes.get("201/miss"), Some(&5), "{outcomes:?}");
     assert_eq!(outcomes.get("422/insufficient_points"), Some(&25), "{outcomes:?}");
     assert_eq!(app.balance(&customer).await, 0);
@@ -99,7 +68,7 @@ async fn a_balance_never_goes_below_zero(backend: Backend) {
 async fn simultaneous_purchases_with_one_receipt_credit_once(backend: Backend) {
     let app = spawn_app(backend).await;
     let customer = app.create_customer("receipt@example.com").await;
-    let outcomes = fire(20, |i| {
+    let outcomes = fire_all(20, |i| {
         app.post("/api/v1/transactions")
             .header("Idempotency-Key", format!("buy-{i}"))
             .json(&json!({ "customer_id": customer, "spend_amount_cents": 2500, "currency": "EUR", "external_id": "POS-42" }))
@@ -125,7 +94,7 @@ async fn two_nodes_on_one_database_execute_once() {
 
     let nodes = [app.address.clone(), second_node];
     let outcomes =
-        fire(50, |i| redeem_request(&app, &nodes[i % 2], "cross-node".into(), &customer, &reward).send()).await;
+        fire_all(50, |i| redeem_request(&app, &nodes[i % 2], "cross-node".into(), &customer, &reward).send()).await;
     assert_eq!(outcomes.get("201/miss"), Some(&1), "{outcomes:?}");
     assert_eq!(app.balance(&customer).await, 9_900);
     app.assert_verified().await;

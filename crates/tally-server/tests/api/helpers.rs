@@ -7,44 +7,17 @@ use tally_core::model::ProgramSettings;
 use tally_server::Application;
 use tally_server::auth::issue_token;
 use tally_store::Store;
-use tally_store_postgres::PgStore;
-use tally_store_sqlite::SqliteStore;
+use tally_test_kit::{TestDatabase, TestStore};
 
-#[derive(Clone, Copy, Debug)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
+pub use tally_test_kit::Backend;
 
-/// Generates, for each listed `async fn(Backend)`, one test on SQLite and one
-/// on PostgreSQL: the same suite for both backends.
+/// One test per backend for each listed `async fn(Backend)` (the kit's
+/// `backend_tests!`, kept under this name for the tests here).
 #[macro_export]
 macro_rules! backend_tests {
     ($($case:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $case() {
-                    super::$case($crate::helpers::Backend::Sqlite).await
-                }
-            )+
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $case() {
-                    super::$case($crate::helpers::Backend::Postgres).await
-                }
-            )+
-        }
+        tally_test_kit::backend_tests!(worker_threads = 4; $($case),+);
     };
-}
-
-/// The concrete store, for what only tests may do (move time).
-#[derive(Clone)]
-enum Raw {
-    Sqlite(SqliteStore),
-    Postgres(PgStore),
 }
 
 /// A running server with one program and its token.
@@ -55,29 +28,18 @@ pub struct TestApp {
     pub program_id: String,
     pub store: Arc<dyn Store>,
     pub backend: Backend,
-    raw: Raw,
+    /// The concrete store, for what only tests may do (move time).
+    raw: TestStore,
     /// The PostgreSQL URL, so a second node can share the database.
     pub database_url: Option<String>,
-    _dir: Option<tempfile::TempDir>,
+    _database: Option<Arc<TestDatabase>>,
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
-    let (raw, database_url, dir) = match backend {
-        Backend::Sqlite => {
-            let dir = tempfile::tempdir().expect("temp dir");
-            let store = SqliteStore::open(dir.path().join("tally.db")).await.expect("open sqlite");
-            (Raw::Sqlite(store), None, Some(dir))
-        }
-        Backend::Postgres => {
-            let url = tally_store_postgres::scratch::scratch_database_url().await;
-            let store = PgStore::connect(&url, 8).await.expect("connect postgres");
-            (Raw::Postgres(store), Some(url), None)
-        }
-    };
-    let store: Arc<dyn Store> = match &raw {
-        Raw::Sqlite(s) => Arc::new(s.clone()),
-        Raw::Postgres(s) => Arc::new(s.clone()),
-    };
+    let database = TestDatabase::new(backend).await;
+    let raw = database.open(8).await;
+    let database_url = (backend == Backend::Postgres).then(|| database.url.clone());
+    let store = raw.shared();
     let address = serve(store.clone()).await;
     let program =
         store.create_program(&format!("test-{}", uuid::Uuid::new_v4()), &ProgramSettings::default()).await.unwrap();
@@ -91,7 +53,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         backend,
         raw,
         database_url,
-        _dir: dir,
+        _database: Some(Arc::new(database)),
     }
 }
 
@@ -133,22 +95,13 @@ impl TestApp {
             backend: self.backend,
             raw: self.raw.clone(),
             database_url: self.database_url.clone(),
-            _dir: None,
+            _database: self._database.clone(),
         }
     }
 
     /// Moves every stored response past its retention, by the database clock.
     pub async fn expire_idempotency_records(&self) {
-        let sql = match self.raw {
-            Raw::Sqlite(_) => {
-                "UPDATE idempotency_records SET expires_at = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) - 1000"
-            }
-            Raw::Postgres(_) => "UPDATE idempotency_records SET expires_at = now() - interval '1 second'",
-        };
-        match &self.raw {
-            Raw::Sqlite(s) => s.execute_raw(sql).await.unwrap(),
-            Raw::Postgres(s) => s.execute_raw(sql).await.unwrap(),
-        };
+        self.raw.expire_idempotency_records().await;
         // The node trusts a stored response it has read until the record's own
         // expiry comes near; moving that expiry by hand must tell it so.
         tally_server::replay_cache::forget_all();
@@ -241,10 +194,7 @@ pub fn header(response: &Response, name: &str) -> Option<String> {
 impl TestApp {
     /// Makes storage unreachable for this app's server.
     pub async fn close_storage(&self) {
-        match &self.raw {
-            Raw::Sqlite(s) => s.close().await,
-            Raw::Postgres(s) => s.pool().close().await,
-        }
+        self.raw.close().await;
     }
 }
 
@@ -253,20 +203,15 @@ impl TestApp {
 impl TestApp {
     /// Runs one statement through the raw store, written for each backend.
     async fn execute_on_backend(&self, sqlite: &str, postgres: &str) -> u64 {
-        match &self.raw {
-            Raw::Sqlite(s) => s.execute_raw(sqlite).await.unwrap(),
-            Raw::Postgres(s) => s.execute_raw(postgres).await.unwrap(),
-        }
+        self.raw.execute_on_backend(sqlite, postgres).await
     }
 
-    /// Moves every point lot that has an expiry date past it, by the database clock.
+    /// Moves every point lot that has an expiry date past it, by the database
+    /// clock; returns how many lots that is.
     pub async fn make_lots_due(&self) -> u64 {
-        self.execute_on_backend(
-            "UPDATE point_lots SET expires_at = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) - 1000 \
-             WHERE expires_at IS NOT NULL",
-            "UPDATE point_lots SET expires_at = now() - interval '1 second' WHERE expires_at IS NOT NULL",
-        )
-        .await
+        self.raw.make_lots_due().await;
+        let dated = "UPDATE point_lots SET expires_at = expires_at WHERE expires_at IS NOT NULL";
+        self.execute_on_backend(dated, dated).await
     }
 
     /// Moves only the customer's oldest point lot (smallest id: ids sort by

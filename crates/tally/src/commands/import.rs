@@ -22,7 +22,8 @@ use sha2::{Digest, Sha256};
 use tally_client::{Client, NewCustomer, NewTransaction, ops};
 use tokio::sync::OnceCell;
 
-use super::{ClientArgs, EXIT_PENDING, EXIT_REFUSED};
+use super::arguments::ClientArgs;
+use super::output::{EXIT_PENDING, EXIT_REFUSED};
 
 #[derive(Subcommand, Debug)]
 pub enum ImportCommand {

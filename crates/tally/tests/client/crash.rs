@@ -1,6 +1,7 @@
 //! A client process killed with SIGKILL at random points of a stream of
 //! redemptions — before a send, mid-flight, after the server committed but
 //! before the journal heard — loses and doubles nothing after `tally resume`.
+//! The stream is `tally-chaos redeem-stream`, on the same journal.
 
 use std::collections::HashSet;
 use std::process::Stdio;
@@ -42,7 +43,7 @@ async fn sigkill_at_random_points_then_resume_takes_each_intent_exactly_once(bac
 
     let (mut interrupted, mut replayed) = (0, 0);
     for _ in 0..ROUNDS {
-        let mut command = tokio::process::Command::from(env.command(&[
+        let mut command = tokio::process::Command::from(env.harness_command(&[
             "redeem-stream",
             "--customer",
             &customer,

@@ -1,57 +1,39 @@
-use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
 use tally_client::Client;
+use tally_test_kit::{ProcessGuard, TestDatabase, wait_until_ready};
 
 pub const TALLY: &str = env!("CARGO_BIN_EXE_tally");
 
-#[derive(Clone, Copy, Debug)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
+/// The `tally-chaos` binary, which holds the redemption stream the crash test
+/// kills. It is another package's binary, so cargo gives no
+/// `CARGO_BIN_EXE_tally-chaos` here; it is built next to `tally` by any
+/// workspace build (`cargo nextest run --workspace` builds every binary of the
+/// workspace), and `cargo build -p tally-chaos` builds it for a `-p tally` run.
+pub fn tally_chaos() -> PathBuf {
+    let path = Path::new(TALLY).with_file_name(format!("tally-chaos{}", std::env::consts::EXE_SUFFIX));
+    assert!(path.is_file(), "{} is not built: run `cargo build -p tally-chaos` first", path.display());
+    path
 }
 
-/// One test per backend for each listed `async fn(Backend)`.
+pub use tally_test_kit::{Backend, free_port};
+
+/// One test per backend for each listed `async fn(Backend)` (the kit's
+/// `backend_tests!`, kept under this name for the tests here).
 #[macro_export]
 macro_rules! backend_tests {
     ($($case:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    super::$case($crate::helpers::Backend::Sqlite).await
-                }
-            )+
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    super::$case($crate::helpers::Backend::Postgres).await
-                }
-            )+
-        }
+        tally_test_kit::backend_tests!(worker_threads = 2; $($case),+);
     };
-}
-
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// A `tally serve` process, killed when dropped.
 pub struct Node {
-    child: Child,
+    _process: ProcessGuard,
     pub url: String,
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// A server process on its own database, a program, its token, and a work
@@ -83,11 +65,7 @@ async fn lift_rate_limit(url: &str, token: &str) {
 }
 
 pub async fn start(backend: Backend) -> Env {
-    let dir = tempfile::tempdir().unwrap();
-    let database_url = match backend {
-        Backend::Sqlite => dir.path().join("tally.db").to_str().unwrap().to_owned(),
-        Backend::Postgres => tally_store_postgres::scratch::scratch_database_url().await,
-    };
+    let TestDatabase { url: database_url, dir, .. } = TestDatabase::new(backend).await;
     let program = admin(&["program", "create", "client test"], &database_url);
     let token = admin(&["token", "create", "--program", &program], &database_url);
     let port = free_port();
@@ -99,16 +77,14 @@ pub async fn start(backend: Backend) -> Env {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let node = Node { child, url: format!("http://127.0.0.1:{port}") };
-    let http = reqwest::Client::new();
-    for _ in 0..100 {
-        if http.get(format!("{}/readyz", node.url)).send().await.is_ok_and(|r| r.status().is_success()) {
-            lift_rate_limit(&node.url, &token).await;
-            return Env { dir, database_url, token, node };
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("tally serve did not become ready on {}", node.url);
+    let node = Node { _process: child.into(), url: format!("http://127.0.0.1:{port}") };
+    assert!(
+        wait_until_ready(&node.url, Duration::from_secs(10)).await,
+        "tally serve did not become ready on {}",
+        node.url
+    );
+    lift_rate_limit(&node.url, &token).await;
+    Env { dir, database_url, token, node }
 }
 
 impl Env {
@@ -118,7 +94,16 @@ impl Env {
 
     /// `tally ARGS` as a client of this server: its token, its journal, fast retries.
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(TALLY);
+        self.client_command(Path::new(TALLY), args)
+    }
+
+    /// `tally-chaos ARGS` (the test harnesses' binary), with the environment of [`Env::command`].
+    pub fn harness_command(&self, args: &[&str]) -> Command {
+        self.client_command(&tally_chaos(), args)
+    }
+
+    fn client_command(&self, binary: &Path, args: &[&str]) -> Command {
+        let mut command = Command::new(binary);
         command
             .args(args)
             .current_dir(self.dir.path())

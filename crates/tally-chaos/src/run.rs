@@ -1,4 +1,4 @@
-//! `tally chaos`: a private PostgreSQL and Redis, three `tally serve` nodes,
+//! `tally-chaos run`: a private PostgreSQL and Redis, three `tally serve` nodes,
 //! SDK clients writing journaled purchases and redemptions (with duplicates),
 //! while nodes are killed with SIGKILL and restarted and PostgreSQL is
 //! restarted once. At the end every journaled intent is checked against the
@@ -15,9 +15,11 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use clap::Args;
 use rand::Rng;
+use serde::de::DeserializeOwned;
 use sqlx::Row;
 use tally_client::{
-    Client, IntentState, NewCustomer, NewRedemption, NewReward, NewTransaction, ProgramPatch, RetryPolicy, ops,
+    Client, IntentState, NewCustomer, NewRedemption, NewReward, NewTransaction, ProgramPatch, RetryPolicy,
+    WriteRequest, ops,
 };
 use tokio::process::{Child, Command};
 use tracing::field::{Field, Visit};
@@ -45,6 +47,30 @@ pub struct ChaosArgs {
     /// Keep the temporary directory (databases, journals, node logs) afterwards.
     #[arg(long)]
     keep_dir: bool,
+    /// The `tally` binary to run as the nodes and for administration. By
+    /// default the one next to this executable: cargo builds both into the same
+    /// `target/<profile>/`, and `cargo install` puts both in one bin directory.
+    /// Not looked up on PATH, so a run never tests some other installed version
+    /// by accident.
+    #[arg(long, env = "TALLY_BIN")]
+    tally: Option<PathBuf>,
+}
+
+impl ChaosArgs {
+    fn tally(&self) -> anyhow::Result<PathBuf> {
+        if let Some(path) = &self.tally {
+            anyhow::ensure!(path.is_file(), "--tally {}: no such file", path.display());
+            return Ok(path.clone());
+        }
+        let here = std::env::current_exe().context("the path of this executable")?;
+        let beside = here.with_file_name(format!("tally{}", std::env::consts::EXE_SUFFIX));
+        anyhow::ensure!(
+            beside.is_file(),
+            "no tally binary next to {} (build it: `cargo build -p tally`), or pass --tally / TALLY_BIN",
+            here.display()
+        );
+        Ok(beside)
+    }
 }
 
 /// What the SDK's own log events reveal: every retry, and why.
@@ -371,46 +397,15 @@ async fn client_loop(
         };
         let client = &clients[node];
         add(&counts.intents, 1);
-        // The same request, sent again with the same key: must replay the first answer.
+        let again = &clients[(node + 1) % clients.len()];
         let outcome = if is_purchase {
             let body = NewTransaction { points: Some(points), ..NewTransaction::new(&customer, points * 100, "EUR") };
-            match client.submit(ops::record_purchase(&body)).await {
-                Ok(first) => {
-                    if duplicate {
-                        let again = clients[(node + 1) % clients.len()]
-                            .submit_with_key(ops::record_purchase(&body), &first.key)
-                            .await;
-                        check_duplicate(
-                            &counts,
-                            &violations,
-                            &first.key,
-                            &first.value.id,
-                            again.map(|w| (w.value.id, w.replayed)),
-                        );
-                    }
-                    Ok(())
-                }
-                Err(e) => Err(e),
-            }
+            let request = || ops::record_purchase(&body);
+            write(client, duplicate.then_some(again), request, |t| t.id.clone(), &counts, &violations).await
         } else {
             let body = NewRedemption::new(&customer, &fixture.reward);
-            match client.submit(ops::redeem(&body)).await {
-                Ok(first) => {
-                    if duplicate {
-                        let again =
-                            clients[(node + 1) % clients.len()].submit_with_key(ops::redeem(&body), &first.key).await;
-                        check_duplicate(
-                            &counts,
-                            &violations,
-                            &first.key,
-                            &first.value.id,
-                            again.map(|w| (w.value.id, w.replayed)),
-                        );
-                    }
-                    Ok(())
-                }
-                Err(e) => Err(e),
-            }
+            let request = || ops::redeem(&body);
+            write(client, duplicate.then_some(again), request, |r| r.id.clone(), &counts, &violations).await
         };
         match outcome {
             Ok(()) => add(&counts.succeeded, 1),
@@ -432,6 +427,24 @@ async fn client_loop(
             .lock()
             .expect("not poisoned")
             .push(format!("{} has {pending} intent(s) still pending", journal.display()));
+    }
+    Ok(())
+}
+
+/// Sends one write through `client`; with `again`, sends the same request with
+/// the same key through that other node too, which must replay the first answer.
+async fn write<T: DeserializeOwned>(
+    client: &Client,
+    again: Option<&Client>,
+    request: impl Fn() -> WriteRequest<T>,
+    id: impl Fn(&T) -> String,
+    counts: &Counts,
+    violations: &Violations,
+) -> Result<(), tally_client::Error> {
+    let first = client.submit(request()).await?;
+    if let Some(other) = again {
+        let second = other.submit_with_key(request(), &first.key).await;
+        check_duplicate(counts, violations, &first.key, &id(&first.value), second.map(|w| (id(&w.value), w.replayed)));
     }
     Ok(())
 }
@@ -461,7 +474,7 @@ pub async fn run(args: ChaosArgs) -> anyhow::Result<ExitCode> {
     init_logging(seen.clone());
     anyhow::ensure!(args.nodes >= 1 && args.clients >= 1, "--nodes and --clients must be at least 1");
     let started = Instant::now();
-    let tally = std::env::current_exe().context("the path of this tally binary")?;
+    let tally = args.tally()?;
     let dir = std::env::temp_dir().join(format!("tally-chaos-{}-{}", std::process::id(), chrono_stamp()));
     std::fs::create_dir_all(&dir)?;
     // On Ctrl-C or SIGTERM the run is dropped, and with it every process it
