@@ -70,6 +70,36 @@ impl PgStore {
         Ok(Self { pool, releases: Arc::default() })
     }
 
+    /// BEGIN and the key's claim: the body of `begin`, run in a task that is never cancelled.
+    async fn open(&self, key: Option<KeyLock>) -> StoreResult<tx::PgTx> {
+        let conn = self.pool.acquire().await.map_err(map_err)?;
+        let mut tx = tx::PgTx::begin(conn, BEGIN).await?;
+        let Some(lock) = key else {
+            return Ok(tx);
+        };
+        let lock_id = lock.lock_id();
+        // `try`: a duplicate is answered at once (409, or the caller's own wait
+        // loop), never queued on a connection behind the first request.
+        let mut claimed = try_claim(tx.conn(), &lock).await?;
+        if claimed.is_none() {
+            // The holder may be this node's own dropped transaction (see
+            // `release`): wait for its rollback. That rollback may also have
+            // ended between the try above and this check (no gate left to
+            // wait on), so try once more either way.
+            self.releases.wait(lock_id).await;
+            claimed = try_claim(tx.conn(), &lock).await?;
+        }
+        let Some(record) = claimed else {
+            // Awaited rather than left to the drop, so the connection is clean
+            // before it goes back to the pool.
+            tx.rollback().await;
+            return Err(StoreError::KeyInUse);
+        };
+        tx.hold_key(lock_id, self.releases.clone());
+        tx.prefetch_record(&lock, record);
+        Ok(tx)
+    }
+
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
@@ -98,7 +128,18 @@ pub(crate) fn map_err(err: sqlx::Error) -> StoreError {
                 // is restarting or failing over.
                 | "57P01" | "57P02" | "57P03"
                 // too_many_connections
-                | "53300" => StoreError::Unavailable(db.message().to_owned()),
+                | "53300"
+                // The session is in no state to run this request's statements:
+                // active_sql_transaction (a BEGIN or SET that needs to be
+                // outside a transaction), no_active_sql_transaction,
+                // in_failed_sql_transaction (an earlier statement failed and the
+                // rest of the transaction is ignored), and the server ending an
+                // idle transaction or session (idle_in_transaction_session_timeout,
+                // idle_session_timeout). Nothing of the request committed, so the
+                // client may run it again, on another session: `PgTx` rolls back
+                // or closes this one, and a session the server closed fails
+                // sqlx's check on release and is discarded.
+                | "25001" | "25P01" | "25P02" | "25P03" | "57P05" => StoreError::Unavailable(db.message().to_owned()),
                 // connection_exception and its subclasses
                 c if c.starts_with("08") => StoreError::Unavailable(db.message().to_owned()),
                 // numeric_value_out_of_range: a bigint overflowed.
@@ -159,31 +200,21 @@ impl Store for PgStore {
     }
 
     async fn begin(&self, key: Option<&KeyLock>) -> StoreResult<Box<dyn StoreTx>> {
-        let mut tx = self.pool.begin_with(BEGIN).await.map_err(map_err)?;
-        let Some(lock) = key else {
-            return Ok(Box::new(tx::PgTx::new(tx, None)));
-        };
-        let lock_id = lock.lock_id();
-        // `try`: a duplicate is answered at once (409, or the caller's own wait
-        // loop), never queued on a connection behind the first request.
-        let mut claimed = try_claim(&mut tx, lock).await?;
-        if claimed.is_none() {
-            // The holder may be this node's own dropped transaction (see
-            // `release`): wait for its rollback. That rollback may also have
-            // ended between the try above and this check (no gate left to
-            // wait on), so try once more either way.
-            self.releases.wait(lock_id).await;
-            claimed = try_claim(&mut tx, lock).await?;
+        // In a task of its own, because a request future may be dropped at any
+        // await point. Dropped while BEGIN was in flight, sqlx 0.8's `begin`
+        // (and 0.9.0's) forgets the transaction it opened and the pool hands
+        // the session on inside it (upstream sqlx issues #4385 and #4393); a
+        // claim cut short likewise leaves its lock to whoever the transaction
+        // reaches. The task always runs to a `PgTx`, or to a rolled-back or
+        // closed session: if the caller is gone by then, the task drops that
+        // `PgTx`, whose `Drop` rolls it back and tells `releases` about its
+        // lock, exactly as for a request that drops its transaction later.
+        let store = self.clone();
+        let key = key.cloned();
+        match tokio::spawn(async move { store.open(key).await }).await {
+            Ok(opened) => Ok(Box::new(opened?)),
+            Err(e) => Err(StoreError::Other(format!("the task opening a transaction failed: {e}"))),
         }
-        let Some(record) = claimed else {
-            // Awaited rather than left to the drop, so the connection is clean
-            // before it goes back to the pool.
-            tx.rollback().await.map_err(map_err)?;
-            return Err(StoreError::KeyInUse);
-        };
-        let mut tx = tx::PgTx::new(tx, Some((lock_id, self.releases.clone())));
-        tx.prefetch_record(lock, record);
-        Ok(Box::new(tx))
     }
 
     fn claim_reads_record(&self) -> bool {

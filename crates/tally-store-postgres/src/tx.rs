@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use sqlx::{PgConnection, Postgres, Transaction as SqlxTransaction};
+use sqlx::pool::PoolConnection;
+use sqlx::{Executor, PgConnection, Postgres};
 use tally_core::ids::IdKind;
 use tally_core::model::{
     Coupon, CouponStatus, Customer, IdempotencyRecord, LedgerEntry, Program, ProgramSettings, Redemption,
@@ -18,12 +19,23 @@ use crate::map_err;
 use crate::release::Releases;
 use crate::rows::*;
 
+/// A transaction on a pooled session, opened with a plain BEGIN and ended by
+/// this type alone, not by sqlx's `Transaction`: a `Transaction` cut short in
+/// `begin` forgets it is open (see `PgStore::begin`), and one cut short in
+/// `commit` queues a ROLLBACK behind the COMMIT (a "no transaction in
+/// progress" warning), and neither can say "close this session instead".
+///
 /// The key's advisory lock, if any, belongs to this transaction and ends with
 /// it: PostgreSQL releases it only once the commit is visible, so a retry never
 /// sees "not in flight" before it can see the stored response.
 pub(crate) struct PgTx {
-    /// `None` only once committed or dropped.
-    tx: Option<SqlxTransaction<'static, Postgres>>,
+    /// `None` only once committed, rolled back or dropped.
+    conn: Option<PoolConnection<Postgres>>,
+    /// COMMIT has been sent and its answer not yet read: if this is dropped
+    /// now, whether the transaction committed is unknown, and a ROLLBACK
+    /// could only warn; the session is closed instead (the server finishes
+    /// the COMMIT, or rolls back, and releases the lock either way).
+    committing: bool,
     /// The lock id held, and the node's registry to report its release to.
     key: Option<(i64, Arc<Releases>)>,
     /// The claimed key's record as read with the claim, for the first lookup.
@@ -31,8 +43,21 @@ pub(crate) struct PgTx {
 }
 
 impl PgTx {
-    pub(crate) fn new(tx: SqlxTransaction<'static, Postgres>, key: Option<(i64, Arc<Releases>)>) -> Self {
-        Self { tx: Some(tx), key, prefetched: None }
+    /// Sends `begin` on `conn`. A session whose BEGIN failed is closed, not
+    /// returned to the pool: whether it is inside a transaction is unknown.
+    pub(crate) async fn begin(mut conn: PoolConnection<Postgres>, begin: &'static str) -> StoreResult<Self> {
+        match conn.execute(begin).await {
+            Ok(_) => Ok(Self { conn: Some(conn), committing: false, key: None, prefetched: None }),
+            Err(e) => {
+                conn.close_on_drop();
+                Err(map_err(e))
+            }
+        }
+    }
+
+    /// Makes this transaction the holder of `lock_id`'s advisory lock.
+    pub(crate) fn hold_key(&mut self, lock_id: i64, releases: Arc<Releases>) {
+        self.key = Some((lock_id, releases));
     }
 
     /// Keeps the record read along with the key's claim, so the executor's
@@ -41,10 +66,18 @@ impl PgTx {
         self.prefetched = Some((lock.clone(), record));
     }
 
-    fn conn(&mut self) -> &mut PgConnection {
-        self.tx.as_mut().expect("a transaction is open until commit or drop")
+    /// Rolls back now; the session goes back to the pool clean, or is closed.
+    pub(crate) async fn rollback(mut self) {
+        if let Some(conn) = self.conn.take() {
+            let release = self.key.take().map(|(lock_id, releases)| releases.start(lock_id));
+            end(conn, false).await;
+            drop(release);
+        }
     }
 
+    pub(crate) fn conn(&mut self) -> &mut PgConnection {
+        self.conn.as_mut().expect("a transaction is open until commit or drop")
+    }
     /// Starts a lot of `points` (nothing when not positive), expiring per the program's rule.
     async fn start_lot(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<()> {
         if points <= 0 {
@@ -88,24 +121,42 @@ impl PgTx {
     }
 }
 
+/// Ends a transaction that is not to commit: ROLLBACK (after the answers of
+/// any statement still in flight, which sqlx reads first), and the session
+/// back to the pool; if that fails, or if a COMMIT's fate is unknown
+/// (`committing`), the session is closed and never reused.
+async fn end(mut conn: PoolConnection<Postgres>, committing: bool) {
+    if !committing {
+        match conn.execute("ROLLBACK").await {
+            Ok(_) => return,
+            // Closing ends the session, which rolls back and frees its locks.
+            Err(e) => tracing::warn!(error = %e, "rollback failed; closing the session"),
+        }
+    }
+    if let Err(e) = conn.close().await {
+        tracing::debug!(error = %e, "closing a session after an unfinished transaction");
+    }
+}
+
 impl Drop for PgTx {
     fn drop(&mut self) {
-        let (Some(tx), Some((lock_id, releases))) = (self.tx.take(), self.key.take()) else {
-            // Committed, or no key: sqlx's own queued rollback is soon enough.
+        let Some(conn) = self.conn.take() else {
+            // Committed or rolled back already.
             return;
         };
+        let committing = self.committing;
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            // Outside a runtime nothing can await; the queued rollback, or the
-            // closed connection, still releases the lock.
+            // Outside a runtime nothing can await: drop the socket, which
+            // ends the session, its transaction and its lock on the server.
+            drop(conn.detach());
             return;
         };
-        let guard = releases.start(lock_id);
+        // There is no async drop: until the task below has ended the
+        // transaction, the lock is still held, and `releases` says so.
+        let release = self.key.take().map(|(lock_id, releases)| releases.start(lock_id));
         runtime.spawn(async move {
-            if let Err(e) = tx.rollback().await {
-                // The connection is closed on failure, which ends the session and its lock.
-                tracing::warn!(error = %e, "rollback of a dropped transaction failed");
-            }
-            drop(guard);
+            end(conn, committing).await;
+            drop(release);
         });
     }
 }
@@ -114,8 +165,20 @@ impl Drop for PgTx {
 impl StoreTx for PgTx {
     async fn commit(self: Box<Self>) -> StoreResult<()> {
         let mut this = self;
-        let tx = this.tx.take().expect("a transaction is open until commit or drop");
-        tx.commit().await.map_err(map_err)
+        this.committing = true;
+        let done = this.conn().execute("COMMIT").await;
+        match done {
+            Ok(_) => {
+                // The lock ended with the commit; the session goes back to the pool.
+                this.committing = false;
+                this.key = None;
+                this.conn = None;
+                Ok(())
+            }
+            // Unknown whether it committed: `this` drops with `committing`
+            // set, and the session is closed. The client's retry finds out.
+            Err(e) => Err(map_err(e)),
+        }
     }
 
     async fn idempotency_record(&mut self, program_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>> {
