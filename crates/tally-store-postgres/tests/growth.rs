@@ -157,6 +157,9 @@ async fn measure(
 /// session, without touching the statistics.
 async fn grow(admin: &PgPool, program: &str, customers: &[String], reward: &str) {
     let statements = [
+        "INSERT INTO customers (id, program_id, email, phone) \
+         SELECT 'cus_hist' || lpad(i::text, 8, '0'), $1, 'h' || i || '@example.com', '+1555' || lpad(i::text, 7, '0') \
+         FROM generate_series(1, $4) i",
         "INSERT INTO transactions (id, program_id, customer_id, spend_amount_cents, currency, points, \
            idempotency_key, idempotency_fingerprint) \
          SELECT 'txn_hist' || lpad(i::text, 8, '0'), $1, ($2::text[])[1 + i % cardinality($2::text[])], \
