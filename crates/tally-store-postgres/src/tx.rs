@@ -78,46 +78,24 @@ impl PgTx {
     pub(crate) fn conn(&mut self) -> &mut PgConnection {
         self.conn.as_mut().expect("a transaction is open until commit or drop")
     }
-    /// Starts a lot of `points` (nothing when not positive), expiring per the program's rule.
-    async fn start_lot(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<()> {
-        if points <= 0 {
-            return Ok(());
-        }
-        sqlx::query(
-            "INSERT INTO point_lots (id, program_id, customer_id, points, remaining, expires_at) \
-             SELECT $1, $2, $3, $4, $4, now() + make_interval(days => points_expire_after_days) \
-             FROM programs WHERE id = $2",
-        )
-        .bind(IdKind::PointLot.generate())
-        .bind(program_id)
-        .bind(customer_id)
-        .bind(points)
-        .execute(self.conn())
-        .await
-        .map_err(map_err)?;
-        Ok(())
-    }
 
-    /// Spends `points` from the customer's unspent lots, oldest first, as far
-    /// as they reach. One statement: each lot gives what is still owed after
-    /// the lots before it (a running total by window function). The caller's
-    /// debit holds the customer's row lock, so no two spends interleave.
-    async fn spend_lots(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<()> {
-        sqlx::query(
-            "WITH ordered AS ( \
-               SELECT id, (SUM(remaining) OVER (ORDER BY id) - remaining)::bigint AS before \
-               FROM point_lots WHERE program_id = $1 AND customer_id = $2 AND remaining > 0 \
-             ) \
-             UPDATE point_lots p SET remaining = p.remaining - LEAST(p.remaining, $3 - ordered.before) \
-             FROM ordered WHERE p.id = ordered.id AND ordered.before < $3",
-        )
-        .bind(program_id)
-        .bind(customer_id)
-        .bind(points)
-        .execute(self.conn())
-        .await
-        .map_err(map_err)?;
-        Ok(())
+    /// Debits `points` and spends them from the customer's lots, in one round
+    /// trip (`tally_debit`, which says why it is a function).
+    async fn debit_with(
+        &mut self,
+        program_id: &str,
+        customer_id: &str,
+        points: i64,
+        allow_negative: bool,
+    ) -> StoreResult<Option<i64>> {
+        sqlx::query_scalar("SELECT tally_debit($1, $2, $3, $4)")
+            .bind(program_id)
+            .bind(customer_id)
+            .bind(points)
+            .bind(allow_negative)
+            .fetch_one(self.conn())
+            .await
+            .map_err(map_err)
     }
 }
 
@@ -318,42 +296,20 @@ impl StoreTx for PgTx {
 
     async fn credit(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<Option<i64>> {
         // PostgreSQL would raise on overflow and poison the transaction; the
-        // bounds in the WHERE clause answer `None` instead and leave it usable.
-        let balance: Option<i64> = sqlx::query_scalar(
-            "UPDATE customers SET balance = balance + $3, lifetime_earned = lifetime_earned + $3 \
-             WHERE program_id = $1 AND id = $2 \
-               AND balance <= 9223372036854775807 - $3 AND lifetime_earned <= 9223372036854775807 - $3 \
-             RETURNING balance",
-        )
-        .bind(program_id)
-        .bind(customer_id)
-        .bind(points)
-        .fetch_optional(self.conn())
-        .await
-        .map_err(map_err)?;
-        if let Some(balance) = balance {
-            // Only what is not paying back a negative balance becomes a lot.
-            self.start_lot(program_id, customer_id, points.min(balance)).await?;
-        }
-        Ok(balance)
+        // function's bounds answer `None` instead and leave it usable. One
+        // round trip for the credit and its lot (see `tally_credit`).
+        sqlx::query_scalar("SELECT tally_credit($1, $2, $3, $4)")
+            .bind(program_id)
+            .bind(customer_id)
+            .bind(points)
+            .bind(IdKind::PointLot.generate())
+            .fetch_one(self.conn())
+            .await
+            .map_err(map_err)
     }
 
     async fn debit(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<Option<i64>> {
-        let balance: Option<i64> = sqlx::query_scalar(
-            "UPDATE customers SET balance = balance - $3, lifetime_spent = lifetime_spent + $3 \
-             WHERE program_id = $1 AND id = $2 AND balance >= $3 AND lifetime_spent <= 9223372036854775807 - $3 \
-             RETURNING balance",
-        )
-        .bind(program_id)
-        .bind(customer_id)
-        .bind(points)
-        .fetch_optional(self.conn())
-        .await
-        .map_err(map_err)?;
-        if balance.is_some() {
-            self.spend_lots(program_id, customer_id, points).await?;
-        }
-        Ok(balance)
+        self.debit_with(program_id, customer_id, points, false).await
     }
 
     async fn debit_allowing_negative(
@@ -362,22 +318,7 @@ impl StoreTx for PgTx {
         customer_id: &str,
         points: i64,
     ) -> StoreResult<Option<i64>> {
-        let balance: Option<i64> = sqlx::query_scalar(
-            "UPDATE customers SET balance = balance - $3, lifetime_spent = lifetime_spent + $3 \
-             WHERE program_id = $1 AND id = $2 \
-               AND balance >= -9223372036854775807 - 1 + $3 AND lifetime_spent <= 9223372036854775807 - $3 \
-             RETURNING balance",
-        )
-        .bind(program_id)
-        .bind(customer_id)
-        .bind(points)
-        .fetch_optional(self.conn())
-        .await
-        .map_err(map_err)?;
-        if balance.is_some() {
-            self.spend_lots(program_id, customer_id, points).await?;
-        }
-        Ok(balance)
+        self.debit_with(program_id, customer_id, points, true).await
     }
 
     async fn lock_customer(&mut self, program_id: &str, customer_id: &str) -> StoreResult<bool> {
