@@ -23,8 +23,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::PgConnection;
 use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::{FromRow, PgConnection};
 use tally_core::ids::IdKind;
 use tally_core::model::{
     Balance, Coupon, Customer, IdempotencyRecord, LedgerEntry, PointLot, Program, ProgramSettings, Redemption, Reward,
@@ -73,14 +73,27 @@ impl PgStore {
     /// BEGIN and the key's claim: the body of `begin`, run in a task that is never cancelled.
     async fn open(&self, key: Option<KeyLock>) -> StoreResult<tx::PgTx> {
         let conn = self.pool.acquire().await.map_err(map_err)?;
-        let mut tx = tx::PgTx::begin(conn, BEGIN).await?;
         let Some(lock) = key else {
-            return Ok(tx);
+            return tx::PgTx::begin(conn, BEGIN).await;
         };
         let lock_id = lock.lock_id();
         // `try`: a duplicate is answered at once (409, or the caller's own wait
         // loop), never queued on a connection behind the first request.
-        let mut claimed = try_claim(tx.conn(), &lock).await?;
+        let (mut tx, mut claimed) = match claim_with_begin(&lock) {
+            Some(sql) => {
+                let (tx, rows) = tx::PgTx::begin_and_fetch(conn, &sql).await?;
+                let row = rows.first().ok_or_else(|| StoreError::Other("tally_claim_key answered no row".into()))?;
+                let claimed = claim_from(ClaimRow::from_row(row).map_err(map_err)?)?;
+                (tx, claimed)
+            }
+            // A key no literal can hold (a NUL; the API never accepts one):
+            // BEGIN, then the claim with the key as a parameter.
+            None => {
+                let mut tx = tx::PgTx::begin(conn, BEGIN).await?;
+                let claimed = try_claim(tx.conn(), &lock).await?;
+                (tx, claimed)
+            }
+        };
         if claimed.is_none() {
             // The holder may be this node's own dropped transaction (see
             // `release`): wait for its rollback. That rollback may also have
@@ -167,10 +180,48 @@ async fn try_claim(conn: &mut PgConnection, lock: &KeyLock) -> StoreResult<Optio
         .fetch_one(conn)
         .await
         .map_err(map_err)?;
+    claim_from(row)
+}
+
+fn claim_from(row: ClaimRow) -> StoreResult<Option<Option<IdempotencyRecord>>> {
     if !row.claimed {
         return Ok(None);
     }
     Ok(Some(row.record().map(IdempotencyRecord::try_from).transpose()?))
+}
+
+/// BEGIN and the key's claim as one simple query, so a keyed write opens in
+/// one round trip instead of two. The simple protocol takes no parameters,
+/// so the program id and the key are written as literals (`literal`); `None`
+/// if one cannot be, and then `open` sends the two separately.
+fn claim_with_begin(lock: &KeyLock) -> Option<String> {
+    Some(format!(
+        "{BEGIN}; SELECT * FROM tally_claim_key({}, {}, {})",
+        lock.lock_id(),
+        literal(&lock.program_id)?,
+        literal(&lock.key)?
+    ))
+}
+
+/// `value` as an escape-string literal (`E'…'`), which PostgreSQL reads the
+/// same way whatever its `standard_conforming_strings`: inside it only the
+/// backslash and the quote mean anything, and both are doubled. `None` for a
+/// NUL, which no PostgreSQL text value can hold.
+fn literal(value: &str) -> Option<String> {
+    if value.contains('\0') {
+        return None;
+    }
+    let mut out = String::with_capacity(value.len() + 3);
+    out.push_str("E'");
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("''"),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    Some(out)
 }
 
 /// Splits a bigint advisory-lock key the way `pg_locks` shows it: high half in
@@ -561,5 +612,13 @@ mod tests {
         assert_eq!(lock_halves(-1), (0xffff_ffff, 0xffff_ffff));
         assert_eq!(lock_halves(i64::MIN), (0x8000_0000, 0));
         assert_eq!(lock_halves(0x1234_5678_9abc_def0), (0x1234_5678, 0x9abc_def0));
+    }
+
+    #[test]
+    fn literals_double_quotes_and_backslashes() {
+        assert_eq!(literal("abc-123").as_deref(), Some("E'abc-123'"));
+        assert_eq!(literal(r"a'b\c").as_deref(), Some(r"E'a''b\\c'"));
+        assert_eq!(literal(r"\'; DROP TABLE programs; --").as_deref(), Some(r"E'\\''; DROP TABLE programs; --'"));
+        assert_eq!(literal("nul\0"), None);
     }
 }

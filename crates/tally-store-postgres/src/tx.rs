@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use sqlx::pool::PoolConnection;
+use sqlx::postgres::PgRow;
 use sqlx::{Executor, PgConnection, Postgres};
 use tally_core::ids::IdKind;
 use tally_core::model::{
@@ -48,6 +49,23 @@ impl PgTx {
     pub(crate) async fn begin(mut conn: PoolConnection<Postgres>, begin: &'static str) -> StoreResult<Self> {
         match conn.execute(begin).await {
             Ok(_) => Ok(Self { conn: Some(conn), committing: false, key: None, prefetched: None }),
+            Err(e) => {
+                conn.close_on_drop();
+                Err(map_err(e))
+            }
+        }
+    }
+
+    /// Sends `sql`, which opens the transaction with a BEGIN and then runs a
+    /// statement, as one simple query: one round trip for both. Answers the
+    /// statement's rows. On any error the session is closed, not returned to
+    /// the pool: how far the string got is unknown.
+    pub(crate) async fn begin_and_fetch(
+        mut conn: PoolConnection<Postgres>,
+        sql: &str,
+    ) -> StoreResult<(Self, Vec<PgRow>)> {
+        match conn.fetch_all(sql).await {
+            Ok(rows) => Ok((Self { conn: Some(conn), committing: false, key: None, prefetched: None }, rows)),
             Err(e) => {
                 conn.close_on_drop();
                 Err(map_err(e))
