@@ -21,6 +21,8 @@ RETURNS BIGINT
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     new_balance BIGINT;
+    owed BIGINT;
+    lot RECORD;
 BEGIN
     UPDATE customers SET balance = balance - for_points, lifetime_spent = lifetime_spent + for_points
         WHERE program_id = for_program AND id = for_customer
@@ -31,15 +33,20 @@ BEGIN
     IF new_balance IS NULL THEN
         RETURN NULL;
     END IF;
-    -- Oldest lots first, as far as they reach: each gives what is still owed
-    -- after the lots before it (a running total by window function).
-    WITH ordered AS (
-        SELECT l.id, (SUM(l.remaining) OVER (ORDER BY l.id) - l.remaining)::BIGINT AS before
-        FROM point_lots l
+    -- Oldest lots first, as far as they reach. The loop's cursor fetches lots
+    -- a few at a time and stops once the debit is covered, so a customer with
+    -- thousands of unspent lots costs what the lots actually spent cost, not
+    -- a pass over all of them.
+    owed := for_points;
+    FOR lot IN
+        SELECT l.id, l.remaining FROM point_lots l
         WHERE l.program_id = for_program AND l.customer_id = for_customer AND l.remaining > 0
-    )
-    UPDATE point_lots p SET remaining = p.remaining - LEAST(p.remaining, for_points - ordered.before)
-        FROM ordered WHERE p.id = ordered.id AND ordered.before < for_points;
+        ORDER BY l.id
+    LOOP
+        EXIT WHEN owed <= 0;
+        UPDATE point_lots SET remaining = remaining - LEAST(lot.remaining, owed) WHERE id = lot.id;
+        owed := owed - LEAST(lot.remaining, owed);
+    END LOOP;
     RETURN new_balance;
 END
 $$;

@@ -244,3 +244,64 @@ async fn the_rows_a_write_reads_do_not_grow_with_the_programs_history() {
     assert!(grown.is_empty(), "rows read per operation grew with the history: {grown:?}");
     assert!(total(&large) < 100.0, "a write reads {:.0} rows: {large:?}", total(&large));
 }
+
+/// A customer who earns often and redeems rarely holds many unspent lots: a
+/// redemption spends the oldest and must not read all the others.
+#[tokio::test]
+async fn a_debit_reads_the_lots_it_spends_not_all_of_them() {
+    let url = scratch_database_url().await;
+    let store = PgStore::connect(&url, 1).await.expect("connect");
+    let admin = PgPoolOptions::new().max_connections(1).connect(&url).await.expect("admin");
+    let program = program(&store).await;
+    let customer = customer_with(&store, &program.id, 0).await.id;
+    // 5,000 lots of 2 points: the balance the ledger and the lots agree on.
+    let mut tx = store.begin(None).await.unwrap();
+    for _ in 0..50 {
+        let balance = tx.credit(&program.id, &customer, 2).await.unwrap().unwrap();
+        tx.insert_ledger_entry(&program.id, &earn(&customer, 2, balance)).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    sqlx::query(
+        "INSERT INTO point_lots (id, program_id, customer_id, points, remaining) \
+         SELECT 'lot_zz' || lpad(i::text, 8, '0'), $1, $2, 2, 2 FROM generate_series(1, 4950) i",
+    )
+    .bind(&program.id)
+    .bind(&customer)
+    .execute(&admin)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE customers SET balance = 10000, lifetime_earned = 10000 WHERE id = $1")
+        .bind(&customer)
+        .execute(&admin)
+        .await
+        .unwrap();
+    sqlx::query("SELECT pg_stat_force_next_flush()").execute(&admin).await.unwrap();
+
+    let before = rows_read(&store, &admin).await;
+    for i in 0..10 {
+        let mut tx = store.begin(None).await.unwrap();
+        // Three points: the rest of one lot and part of the next.
+        let balance = tx.debit(&program.id, &customer, 3).await.unwrap().expect("enough points");
+        assert_eq!(balance, 10_000 - 3 * (i + 1));
+        tx.commit().await.unwrap();
+    }
+    let after = rows_read(&store, &admin).await;
+    let lots_read: i64 = after
+        .iter()
+        .filter(|(name, _)| name.starts_with("point_lots"))
+        .map(|(name, n)| n - before.get(name).copied().unwrap_or(0))
+        .sum();
+    eprintln!("10 debits over 5,000 unspent lots read {lots_read} lot rows");
+    // Each debit reads the lots it spends, one more, and the cursor's batch.
+    assert!(lots_read <= 10 * 20, "10 debits read {lots_read} lot rows out of 5,000 unspent");
+    let unspent: (i64, i64) = sqlx::query_as(
+        "SELECT COALESCE(SUM(remaining), 0)::bigint, count(*) FILTER (WHERE remaining < points) \
+         FROM point_lots WHERE customer_id = $1",
+    )
+    .bind(&customer)
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    assert_eq!(unspent.0, 10_000 - 30, "the lots hold the balance");
+    assert_eq!(unspent.1, 15, "30 points: the oldest 15 lots of 2, and no other");
+}
