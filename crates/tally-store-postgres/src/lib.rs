@@ -23,8 +23,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::PgConnection;
 use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::{FromRow, PgConnection};
 use tally_core::ids::IdKind;
 use tally_core::model::{
     Balance, Coupon, Customer, IdempotencyRecord, LedgerEntry, PointLot, Program, ProgramSettings, Redemption, Reward,
@@ -70,6 +70,49 @@ impl PgStore {
         Ok(Self { pool, releases: Arc::default() })
     }
 
+    /// BEGIN and the key's claim: the body of `begin`, run in a task that is never cancelled.
+    async fn open(&self, key: Option<KeyLock>) -> StoreResult<tx::PgTx> {
+        let conn = self.pool.acquire().await.map_err(map_err)?;
+        let Some(lock) = key else {
+            return tx::PgTx::begin(conn, BEGIN).await;
+        };
+        let lock_id = lock.lock_id();
+        // `try`: a duplicate is answered at once (409, or the caller's own wait
+        // loop), never queued on a connection behind the first request.
+        let (mut tx, mut claimed) = match claim_with_begin(&lock) {
+            Some(sql) => {
+                let (tx, rows) = tx::PgTx::begin_and_fetch(conn, &sql).await?;
+                let row = rows.first().ok_or_else(|| StoreError::Other("tally_claim_key answered no row".into()))?;
+                let claimed = claim_from(ClaimRow::from_row(row).map_err(map_err)?)?;
+                (tx, claimed)
+            }
+            // A key no literal can hold (a NUL; the API never accepts one):
+            // BEGIN, then the claim with the key as a parameter.
+            None => {
+                let mut tx = tx::PgTx::begin(conn, BEGIN).await?;
+                let claimed = try_claim(tx.conn(), &lock).await?;
+                (tx, claimed)
+            }
+        };
+        if claimed.is_none() {
+            // The holder may be this node's own dropped transaction (see
+            // `release`): wait for its rollback. That rollback may also have
+            // ended between the try above and this check (no gate left to
+            // wait on), so try once more either way.
+            self.releases.wait(lock_id).await;
+            claimed = try_claim(tx.conn(), &lock).await?;
+        }
+        let Some(record) = claimed else {
+            // Awaited rather than left to the drop, so the connection is clean
+            // before it goes back to the pool.
+            tx.rollback().await;
+            return Err(StoreError::KeyInUse);
+        };
+        tx.hold_key(lock_id, self.releases.clone());
+        tx.prefetch_record(&lock, record);
+        Ok(tx)
+    }
+
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
@@ -98,7 +141,18 @@ pub(crate) fn map_err(err: sqlx::Error) -> StoreError {
                 // is restarting or failing over.
                 | "57P01" | "57P02" | "57P03"
                 // too_many_connections
-                | "53300" => StoreError::Unavailable(db.message().to_owned()),
+                | "53300"
+                // The session is in no state to run this request's statements:
+                // active_sql_transaction (a BEGIN or SET that needs to be
+                // outside a transaction), no_active_sql_transaction,
+                // in_failed_sql_transaction (an earlier statement failed and the
+                // rest of the transaction is ignored), and the server ending an
+                // idle transaction or session (idle_in_transaction_session_timeout,
+                // idle_session_timeout). Nothing of the request committed, so the
+                // client may run it again, on another session: `PgTx` rolls back
+                // or closes this one, and a session the server closed fails
+                // sqlx's check on release and is discarded.
+                | "25001" | "25P01" | "25P02" | "25P03" | "57P05" => StoreError::Unavailable(db.message().to_owned()),
                 // connection_exception and its subclasses
                 c if c.starts_with("08") => StoreError::Unavailable(db.message().to_owned()),
                 // numeric_value_out_of_range: a bigint overflowed.
@@ -126,10 +180,48 @@ async fn try_claim(conn: &mut PgConnection, lock: &KeyLock) -> StoreResult<Optio
         .fetch_one(conn)
         .await
         .map_err(map_err)?;
+    claim_from(row)
+}
+
+fn claim_from(row: ClaimRow) -> StoreResult<Option<Option<IdempotencyRecord>>> {
     if !row.claimed {
         return Ok(None);
     }
     Ok(Some(row.record().map(IdempotencyRecord::try_from).transpose()?))
+}
+
+/// BEGIN and the key's claim as one simple query, so a keyed write opens in
+/// one round trip instead of two. The simple protocol takes no parameters,
+/// so the program id and the key are written as literals (`literal`); `None`
+/// if one cannot be, and then `open` sends the two separately.
+fn claim_with_begin(lock: &KeyLock) -> Option<String> {
+    Some(format!(
+        "{BEGIN}; SELECT * FROM tally_claim_key({}, {}, {})",
+        lock.lock_id(),
+        literal(&lock.program_id)?,
+        literal(&lock.key)?
+    ))
+}
+
+/// `value` as an escape-string literal (`E'…'`), which PostgreSQL reads the
+/// same way whatever its `standard_conforming_strings`: inside it only the
+/// backslash and the quote mean anything, and both are doubled. `None` for a
+/// NUL, which no PostgreSQL text value can hold.
+fn literal(value: &str) -> Option<String> {
+    if value.contains('\0') {
+        return None;
+    }
+    let mut out = String::with_capacity(value.len() + 3);
+    out.push_str("E'");
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("''"),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    Some(out)
 }
 
 /// Splits a bigint advisory-lock key the way `pg_locks` shows it: high half in
@@ -159,31 +251,21 @@ impl Store for PgStore {
     }
 
     async fn begin(&self, key: Option<&KeyLock>) -> StoreResult<Box<dyn StoreTx>> {
-        let mut tx = self.pool.begin_with(BEGIN).await.map_err(map_err)?;
-        let Some(lock) = key else {
-            return Ok(Box::new(tx::PgTx::new(tx, None)));
-        };
-        let lock_id = lock.lock_id();
-        // `try`: a duplicate is answered at once (409, or the caller's own wait
-        // loop), never queued on a connection behind the first request.
-        let mut claimed = try_claim(&mut tx, lock).await?;
-        if claimed.is_none() {
-            // The holder may be this node's own dropped transaction (see
-            // `release`): wait for its rollback. That rollback may also have
-            // ended between the try above and this check (no gate left to
-            // wait on), so try once more either way.
-            self.releases.wait(lock_id).await;
-            claimed = try_claim(&mut tx, lock).await?;
+        // In a task of its own, because a request future may be dropped at any
+        // await point. Dropped while BEGIN was in flight, sqlx 0.8's `begin`
+        // (and 0.9.0's) forgets the transaction it opened and the pool hands
+        // the session on inside it (upstream sqlx issues #4385 and #4393); a
+        // claim cut short likewise leaves its lock to whoever the transaction
+        // reaches. The task always runs to a `PgTx`, or to a rolled-back or
+        // closed session: if the caller is gone by then, the task drops that
+        // `PgTx`, whose `Drop` rolls it back and tells `releases` about its
+        // lock, exactly as for a request that drops its transaction later.
+        let store = self.clone();
+        let key = key.cloned();
+        match tokio::spawn(async move { store.open(key).await }).await {
+            Ok(opened) => Ok(Box::new(opened?)),
+            Err(e) => Err(StoreError::Other(format!("the task opening a transaction failed: {e}"))),
         }
-        let Some(record) = claimed else {
-            // Awaited rather than left to the drop, so the connection is clean
-            // before it goes back to the pool.
-            tx.rollback().await.map_err(map_err)?;
-            return Err(StoreError::KeyInUse);
-        };
-        let mut tx = tx::PgTx::new(tx, Some((lock_id, self.releases.clone())));
-        tx.prefetch_record(lock, record);
-        Ok(Box::new(tx))
     }
 
     async fn create_program(&self, name: &str, settings: &ProgramSettings) -> StoreResult<Program> {
@@ -397,10 +479,14 @@ impl Store for PgStore {
     async fn sweep_expired_keys(&self, batch: u32) -> StoreResult<u64> {
         // By primary key with SKIP LOCKED: sweepers on several nodes take
         // disjoint batches, and none waits on a row a request is replacing.
+        // Oldest first, which is also what keeps the cost at the expired rows:
+        // without the ORDER BY, a LIMIT invites a sequential scan that expects
+        // to meet expired rows early, and reads every live record when there
+        // are none (always, on a table whose statistics were never gathered).
         let done = sqlx::query(
             "DELETE FROM idempotency_records WHERE (program_id, key) IN \
              (SELECT program_id, key FROM idempotency_records WHERE expires_at <= now() \
-              LIMIT $1 FOR UPDATE SKIP LOCKED)",
+              ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)",
         )
         .bind(i64::from(batch))
         .execute(&self.pool)
@@ -522,5 +608,13 @@ mod tests {
         assert_eq!(lock_halves(-1), (0xffff_ffff, 0xffff_ffff));
         assert_eq!(lock_halves(i64::MIN), (0x8000_0000, 0));
         assert_eq!(lock_halves(0x1234_5678_9abc_def0), (0x1234_5678, 0x9abc_def0));
+    }
+
+    #[test]
+    fn literals_double_quotes_and_backslashes() {
+        assert_eq!(literal("abc-123").as_deref(), Some("E'abc-123'"));
+        assert_eq!(literal(r"a'b\c").as_deref(), Some(r"E'a''b\\c'"));
+        assert_eq!(literal(r"\'; DROP TABLE programs; --").as_deref(), Some(r"E'\\''; DROP TABLE programs; --'"));
+        assert_eq!(literal("nul\0"), None);
     }
 }

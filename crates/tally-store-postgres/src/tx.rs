@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use sqlx::{PgConnection, Postgres, Transaction as SqlxTransaction};
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::PgRow;
+use sqlx::{Executor, PgConnection, Postgres};
 use tally_core::ids::IdKind;
 use tally_core::model::{
     Coupon, CouponStatus, Customer, IdempotencyRecord, LedgerEntry, Program, Redemption, RedemptionStatus, Reward,
@@ -18,12 +20,23 @@ use crate::map_err;
 use crate::release::Releases;
 use crate::rows::*;
 
+/// A transaction on a pooled session, opened with a plain BEGIN and ended by
+/// this type alone, not by sqlx's `Transaction`: a `Transaction` cut short in
+/// `begin` forgets it is open (see `PgStore::begin`), and one cut short in
+/// `commit` queues a ROLLBACK behind the COMMIT (a "no transaction in
+/// progress" warning), and neither can say "close this session instead".
+///
 /// The key's advisory lock, if any, belongs to this transaction and ends with
 /// it: PostgreSQL releases it only once the commit is visible, so a retry never
 /// sees "not in flight" before it can see the stored response.
 pub(crate) struct PgTx {
-    /// `None` only once committed or dropped.
-    tx: Option<SqlxTransaction<'static, Postgres>>,
+    /// `None` only once committed, rolled back or dropped.
+    conn: Option<PoolConnection<Postgres>>,
+    /// COMMIT has been sent and its answer not yet read: if this is dropped
+    /// now, whether the transaction committed is unknown, and a ROLLBACK
+    /// could only warn; the session is closed instead (the server finishes
+    /// the COMMIT, or rolls back, and releases the lock either way).
+    committing: bool,
     /// The lock id held, and the node's registry to report its release to.
     key: Option<(i64, Arc<Releases>)>,
     /// The claimed key's record as read with the claim, for the first lookup.
@@ -31,8 +44,38 @@ pub(crate) struct PgTx {
 }
 
 impl PgTx {
-    pub(crate) fn new(tx: SqlxTransaction<'static, Postgres>, key: Option<(i64, Arc<Releases>)>) -> Self {
-        Self { tx: Some(tx), key, prefetched: None }
+    /// Sends `begin` on `conn`. A session whose BEGIN failed is closed, not
+    /// returned to the pool: whether it is inside a transaction is unknown.
+    pub(crate) async fn begin(mut conn: PoolConnection<Postgres>, begin: &'static str) -> StoreResult<Self> {
+        match conn.execute(begin).await {
+            Ok(_) => Ok(Self { conn: Some(conn), committing: false, key: None, prefetched: None }),
+            Err(e) => {
+                conn.close_on_drop();
+                Err(map_err(e))
+            }
+        }
+    }
+
+    /// Sends `sql`, which opens the transaction with a BEGIN and then runs a
+    /// statement, as one simple query: one round trip for both. Answers the
+    /// statement's rows. On any error the session is closed, not returned to
+    /// the pool: how far the string got is unknown.
+    pub(crate) async fn begin_and_fetch(
+        mut conn: PoolConnection<Postgres>,
+        sql: &str,
+    ) -> StoreResult<(Self, Vec<PgRow>)> {
+        match conn.fetch_all(sql).await {
+            Ok(rows) => Ok((Self { conn: Some(conn), committing: false, key: None, prefetched: None }, rows)),
+            Err(e) => {
+                conn.close_on_drop();
+                Err(map_err(e))
+            }
+        }
+    }
+
+    /// Makes this transaction the holder of `lock_id`'s advisory lock.
+    pub(crate) fn hold_key(&mut self, lock_id: i64, releases: Arc<Releases>) {
+        self.key = Some((lock_id, releases));
     }
 
     /// Keeps the record read along with the key's claim, so the executor's
@@ -41,71 +84,75 @@ impl PgTx {
         self.prefetched = Some((lock.clone(), record));
     }
 
-    fn conn(&mut self) -> &mut PgConnection {
-        self.tx.as_mut().expect("a transaction is open until commit or drop")
-    }
-
-    /// Starts a lot of `points` (nothing when not positive), expiring per the program's rule.
-    async fn start_lot(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<()> {
-        if points <= 0 {
-            return Ok(());
+    /// Rolls back now; the session goes back to the pool clean, or is closed.
+    pub(crate) async fn rollback(mut self) {
+        if let Some(conn) = self.conn.take() {
+            let release = self.key.take().map(|(lock_id, releases)| releases.start(lock_id));
+            end(conn, false).await;
+            drop(release);
         }
-        sqlx::query(
-            "INSERT INTO point_lots (id, program_id, customer_id, points, remaining, expires_at) \
-             SELECT $1, $2, $3, $4, $4, now() + make_interval(days => points_expire_after_days) \
-             FROM programs WHERE id = $2",
-        )
-        .bind(IdKind::PointLot.generate())
-        .bind(program_id)
-        .bind(customer_id)
-        .bind(points)
-        .execute(self.conn())
-        .await
-        .map_err(map_err)?;
-        Ok(())
     }
 
-    /// Spends `points` from the customer's unspent lots, oldest first, as far
-    /// as they reach. One statement: each lot gives what is still owed after
-    /// the lots before it (a running total by window function). The caller's
-    /// debit holds the customer's row lock, so no two spends interleave.
-    async fn spend_lots(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<()> {
-        sqlx::query(
-            "WITH ordered AS ( \
-               SELECT id, (SUM(remaining) OVER (ORDER BY id) - remaining)::bigint AS before \
-               FROM point_lots WHERE program_id = $1 AND customer_id = $2 AND remaining > 0 \
-             ) \
-             UPDATE point_lots p SET remaining = p.remaining - LEAST(p.remaining, $3 - ordered.before) \
-             FROM ordered WHERE p.id = ordered.id AND ordered.before < $3",
-        )
-        .bind(program_id)
-        .bind(customer_id)
-        .bind(points)
-        .execute(self.conn())
-        .await
-        .map_err(map_err)?;
-        Ok(())
+    pub(crate) fn conn(&mut self) -> &mut PgConnection {
+        self.conn.as_mut().expect("a transaction is open until commit or drop")
+    }
+
+    /// Debits `points` and spends them from the customer's lots, in one round
+    /// trip (`tally_debit`, which says why it is a function).
+    async fn debit_with(
+        &mut self,
+        program_id: &str,
+        customer_id: &str,
+        points: i64,
+        allow_negative: bool,
+    ) -> StoreResult<Option<i64>> {
+        sqlx::query_scalar("SELECT tally_debit($1, $2, $3, $4)")
+            .bind(program_id)
+            .bind(customer_id)
+            .bind(points)
+            .bind(allow_negative)
+            .fetch_one(self.conn())
+            .await
+            .map_err(map_err)
+    }
+}
+
+/// Ends a transaction that is not to commit: ROLLBACK (after the answers of
+/// any statement still in flight, which sqlx reads first), and the session
+/// back to the pool; if that fails, or if a COMMIT's fate is unknown
+/// (`committing`), the session is closed and never reused.
+async fn end(mut conn: PoolConnection<Postgres>, committing: bool) {
+    if !committing {
+        match conn.execute("ROLLBACK").await {
+            Ok(_) => return,
+            // Closing ends the session, which rolls back and frees its locks.
+            Err(e) => tracing::warn!(error = %e, "rollback failed; closing the session"),
+        }
+    }
+    if let Err(e) = conn.close().await {
+        tracing::debug!(error = %e, "closing a session after an unfinished transaction");
     }
 }
 
 impl Drop for PgTx {
     fn drop(&mut self) {
-        let (Some(tx), Some((lock_id, releases))) = (self.tx.take(), self.key.take()) else {
-            // Committed, or no key: sqlx's own queued rollback is soon enough.
+        let Some(conn) = self.conn.take() else {
+            // Committed or rolled back already.
             return;
         };
+        let committing = self.committing;
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            // Outside a runtime nothing can await; the queued rollback, or the
-            // closed connection, still releases the lock.
+            // Outside a runtime nothing can await: drop the socket, which
+            // ends the session, its transaction and its lock on the server.
+            drop(conn.detach());
             return;
         };
-        let guard = releases.start(lock_id);
+        // There is no async drop: until the task below has ended the
+        // transaction, the lock is still held, and `releases` says so.
+        let release = self.key.take().map(|(lock_id, releases)| releases.start(lock_id));
         runtime.spawn(async move {
-            if let Err(e) = tx.rollback().await {
-                // The connection is closed on failure, which ends the session and its lock.
-                tracing::warn!(error = %e, "rollback of a dropped transaction failed");
-            }
-            drop(guard);
+            end(conn, committing).await;
+            drop(release);
         });
     }
 }
@@ -114,16 +161,28 @@ impl Drop for PgTx {
 impl StoreTx for PgTx {
     async fn commit(self: Box<Self>) -> StoreResult<()> {
         let mut this = self;
-        let tx = this.tx.take().expect("a transaction is open until commit or drop");
-        tx.commit().await.map_err(commit_err)
+        this.committing = true;
+        let done = this.conn().execute("COMMIT").await;
+        match done {
+            Ok(_) => {
+                // The lock ended with the commit; the session goes back to the pool.
+                this.committing = false;
+                this.key = None;
+                this.conn = None;
+                Ok(())
+            }
+            // `this` drops with `committing` set, and the session is closed.
+            // Without an answer from the server, whether it committed is
+            // unknown (`commit_err`); the client's retry with its key finds out.
+            Err(e) => Err(commit_err(e)),
+        }
     }
 
     async fn rollback(self: Box<Self>) -> StoreResult<()> {
-        let mut this = self;
-        let tx = this.tx.take().expect("a transaction is open until commit or drop");
         // Awaited, so the key's advisory lock is released before this returns;
-        // a failure closes the connection, which ends the session and its lock.
-        tx.rollback().await.map_err(map_err)
+        // a failed ROLLBACK closes the session, which ends it and its lock.
+        PgTx::rollback(*self).await;
+        Ok(())
     }
 
     async fn idempotency_record(&mut self, program_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>> {
@@ -275,42 +334,20 @@ impl StoreTx for PgTx {
 
     async fn credit(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<Option<i64>> {
         // PostgreSQL would raise on overflow and poison the transaction; the
-        // bounds in the WHERE clause answer `None` instead and leave it usable.
-        let balance: Option<i64> = sqlx::query_scalar(
-            "UPDATE customers SET balance = balance + $3, lifetime_earned = lifetime_earned + $3 \
-             WHERE program_id = $1 AND id = $2 \
-               AND balance <= 9223372036854775807 - $3 AND lifetime_earned <= 9223372036854775807 - $3 \
-             RETURNING balance",
-        )
-        .bind(program_id)
-        .bind(customer_id)
-        .bind(points)
-        .fetch_optional(self.conn())
-        .await
-        .map_err(map_err)?;
-        if let Some(balance) = balance {
-            // Only what is not paying back a negative balance becomes a lot.
-            self.start_lot(program_id, customer_id, points.min(balance)).await?;
-        }
-        Ok(balance)
+        // function's bounds answer `None` instead and leave it usable. One
+        // round trip for the credit and its lot (see `tally_credit`).
+        sqlx::query_scalar("SELECT tally_credit($1, $2, $3, $4)")
+            .bind(program_id)
+            .bind(customer_id)
+            .bind(points)
+            .bind(IdKind::PointLot.generate())
+            .fetch_one(self.conn())
+            .await
+            .map_err(map_err)
     }
 
     async fn debit(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<Option<i64>> {
-        let balance: Option<i64> = sqlx::query_scalar(
-            "UPDATE customers SET balance = balance - $3, lifetime_spent = lifetime_spent + $3 \
-             WHERE program_id = $1 AND id = $2 AND balance >= $3 AND lifetime_spent <= 9223372036854775807 - $3 \
-             RETURNING balance",
-        )
-        .bind(program_id)
-        .bind(customer_id)
-        .bind(points)
-        .fetch_optional(self.conn())
-        .await
-        .map_err(map_err)?;
-        if balance.is_some() {
-            self.spend_lots(program_id, customer_id, points).await?;
-        }
-        Ok(balance)
+        self.debit_with(program_id, customer_id, points, false).await
     }
 
     async fn debit_allowing_negative(
@@ -319,22 +356,7 @@ impl StoreTx for PgTx {
         customer_id: &str,
         points: i64,
     ) -> StoreResult<Option<i64>> {
-        let balance: Option<i64> = sqlx::query_scalar(
-            "UPDATE customers SET balance = balance - $3, lifetime_spent = lifetime_spent + $3 \
-             WHERE program_id = $1 AND id = $2 \
-               AND balance >= -9223372036854775807 - 1 + $3 AND lifetime_spent <= 9223372036854775807 - $3 \
-             RETURNING balance",
-        )
-        .bind(program_id)
-        .bind(customer_id)
-        .bind(points)
-        .fetch_optional(self.conn())
-        .await
-        .map_err(map_err)?;
-        if balance.is_some() {
-            self.spend_lots(program_id, customer_id, points).await?;
-        }
-        Ok(balance)
+        self.debit_with(program_id, customer_id, points, true).await
     }
 
     async fn lock_customer(&mut self, program_id: &str, customer_id: &str) -> StoreResult<bool> {
