@@ -2,23 +2,14 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::PgRow;
 use sqlx::{Executor, PgConnection, Postgres};
-use tally_core::ids::IdKind;
-use tally_core::model::{
-    Coupon, CouponStatus, Customer, IdempotencyRecord, LedgerEntry, Program, Redemption, RedemptionStatus, Reward,
-    Transaction,
-};
-use tally_store::{
-    KeyLock, KeyedResource, NewCoupon, NewCustomer, NewIdempotencyRecord, NewLedgerEntry, NewRedemption, NewReward,
-    NewTransaction, ProgramPatch, ResourceKey, RewardPatch, StoreError, StoreResult, StoreTx,
-};
+use tally_core::model::IdempotencyRecord;
+use tally_store::{KeyLock, ResourceKey, StoreError, StoreResult};
 
 use crate::map_err;
 use crate::release::Releases;
-use crate::rows::*;
 
 /// A transaction on a pooled session, opened with a plain BEGIN and ended by
 /// this type alone, not by sqlx's `Transaction`: a `Transaction` cut short in
@@ -31,7 +22,7 @@ use crate::rows::*;
 /// sees "not in flight" before it can see the stored response.
 pub(crate) struct PgTx {
     /// `None` only once committed, rolled back or dropped.
-    conn: Option<PoolConnection<Postgres>>,
+    pub(crate) conn: Option<PoolConnection<Postgres>>,
     /// COMMIT has been sent and its answer not yet read: if this is dropped
     /// now, whether the transaction committed is unknown, and a ROLLBACK
     /// could only warn; the session is closed instead (the server finishes
@@ -40,7 +31,7 @@ pub(crate) struct PgTx {
     /// The lock id held, and the node's registry to report its release to.
     key: Option<(i64, Arc<Releases>)>,
     /// The claimed key's record as read with the claim, for the first lookup.
-    prefetched: Option<(KeyLock, Option<IdempotencyRecord>)>,
+    pub(crate) prefetched: Option<(KeyLock, Option<IdempotencyRecord>)>,
 }
 
 impl PgTx {
@@ -84,7 +75,21 @@ impl PgTx {
         self.prefetched = Some((lock.clone(), record));
     }
 
-    /// Rolls back now; the session goes back to the pool clean, or is closed.
+    /// Commits. Without an answer from the server, whether it committed is
+    /// unknown (`commit_err`): `self` drops with `committing` set and the
+    /// session is closed; the client's retry with its key finds out.
+    pub(crate) async fn commit_now(mut self: Box<Self>) -> StoreResult<()> {
+        self.committing = true;
+        self.conn().execute("COMMIT").await.map_err(commit_err)?;
+        // The lock ended with the commit; the session goes back to the pool.
+        self.committing = false;
+        self.key = None;
+        self.conn = None;
+        Ok(())
+    }
+
+    /// Rolls back now, awaited, so the key's advisory lock is released before
+    /// this returns; the session goes back to the pool clean, or is closed.
     pub(crate) async fn rollback(mut self) {
         if let Some(conn) = self.conn.take() {
             let release = self.key.take().map(|(lock_id, releases)| releases.start(lock_id));
@@ -99,7 +104,7 @@ impl PgTx {
 
     /// Debits `points` and spends them from the customer's lots, in one round
     /// trip (`tally_debit`, which says why it is a function).
-    async fn debit_with(
+    pub(crate) async fn debit_with(
         &mut self,
         program_id: &str,
         customer_id: &str,
@@ -157,614 +162,29 @@ impl Drop for PgTx {
     }
 }
 
-#[async_trait]
-impl StoreTx for PgTx {
-    async fn commit(self: Box<Self>) -> StoreResult<()> {
-        let mut this = self;
-        this.committing = true;
-        let done = this.conn().execute("COMMIT").await;
-        match done {
-            Ok(_) => {
-                // The lock ended with the commit; the session goes back to the pool.
-                this.committing = false;
-                this.key = None;
-                this.conn = None;
-                Ok(())
-            }
-            // `this` drops with `committing` set, and the session is closed.
-            // Without an answer from the server, whether it committed is
-            // unknown (`commit_err`); the client's retry with its key finds out.
-            Err(e) => Err(commit_err(e)),
-        }
-    }
-
-    async fn rollback(self: Box<Self>) -> StoreResult<()> {
-        // Awaited, so the key's advisory lock is released before this returns;
-        // a failed ROLLBACK closes the session, which ends it and its lock.
-        PgTx::rollback(*self).await;
-        Ok(())
-    }
-
-    async fn idempotency_record(&mut self, program_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>> {
-        if let Some((lock, record)) = self.prefetched.take()
-            && lock.program_id == program_id
-            && lock.key == key
-        {
-            return Ok(record);
-        }
-        let sql = format!(
-            "SELECT {RECORD_COLUMNS} FROM idempotency_records WHERE program_id = $1 AND key = $2 AND expires_at > now()"
-        );
-        let row: Option<RecordRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(key).fetch_optional(self.conn()).await.map_err(map_err)?;
-        row.map(IdempotencyRecord::try_from).transpose()
-    }
-
-    async fn save_idempotency_record(
-        &mut self,
-        program_id: &str,
-        record: &NewIdempotencyRecord,
-        retention_hours: i32,
-    ) -> StoreResult<()> {
-        let headers = serde_json::to_string(&record.headers).map_err(|e| StoreError::Other(e.to_string()))?;
-        let done = sqlx::query(
-            "INSERT INTO idempotency_records \
-               (program_id, key, method, path, fingerprint, status, headers, body, resource_id, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, now(), now() + make_interval(hours => $10)) \
-             ON CONFLICT (program_id, key) DO UPDATE SET method = excluded.method, path = excluded.path, \
-               fingerprint = excluded.fingerprint, status = excluded.status, headers = excluded.headers, \
-               body = excluded.body, resource_id = excluded.resource_id, created_at = excluded.created_at, \
-               expires_at = excluded.expires_at \
-             WHERE idempotency_records.expires_at <= now()",
-        )
-            .bind(program_id)
-            .bind(&record.key)
-            .bind(&record.method)
-            .bind(&record.path)
-            .bind(&record.fingerprint)
-            .bind(i32::from(record.status))
-            .bind(headers)
-            .bind(&record.body)
-            .bind(&record.resource_id)
-            .bind(retention_hours)
-            .execute(self.conn())
-            .await
-            .map_err(map_err)?;
-        if done.rows_affected() == 0 {
-            // A live record already holds the key: only possible if the lock was bypassed.
-            return Err(StoreError::RecordExists);
-        }
-        Ok(())
-    }
-
-    async fn program(&mut self, program_id: &str) -> StoreResult<Option<Program>> {
-        let sql = format!("SELECT {PROGRAM_COLUMNS} FROM programs WHERE id = $1");
-        let row: Option<ProgramRow> =
-            sqlx::query_as(&sql).bind(program_id).fetch_optional(self.conn()).await.map_err(map_err)?;
-        row.map(Program::try_from).transpose()
-    }
-
-    async fn patch_program(&mut self, program_id: &str, p: &ProgramPatch) -> StoreResult<Option<Program>> {
-        let sql = format!(
-            "UPDATE programs SET points_per_currency_unit = COALESCE($2, points_per_currency_unit), \
-               void_policy = COALESCE($3, void_policy), \
-               points_expire_after_days = CASE WHEN $4 THEN $5 ELSE points_expire_after_days END, \
-               idempotency_retention_hours = COALESCE($6, idempotency_retention_hours), \
-               require_idempotency_key = COALESCE($7, require_idempotency_key), \
-               rate_limit_per_minute = COALESCE($8, rate_limit_per_minute) \
-             WHERE id = $1 RETURNING {PROGRAM_COLUMNS}"
-        );
-        let row: Option<ProgramRow> = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(p.points_per_currency_unit)
-            .bind(p.void_policy.map(|v| v.as_str()))
-            .bind(p.points_expire_after_days.is_some())
-            .bind(p.points_expire_after_days.flatten())
-            .bind(p.idempotency_retention_hours)
-            .bind(p.require_idempotency_key)
-            .bind(p.rate_limit_per_minute)
-            .fetch_optional(self.conn())
-            .await
-            .map_err(map_err)?;
-        row.map(Program::try_from).transpose()
-    }
-
-    async fn customer(&mut self, program_id: &str, id: &str) -> StoreResult<Option<Customer>> {
-        let sql = format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE program_id = $1 AND id = $2");
-        let row: Option<CustomerRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(id).fetch_optional(self.conn()).await.map_err(map_err)?;
-        Ok(row.map(Customer::from))
-    }
-
-    async fn find_customer(
-        &mut self,
-        program_id: &str,
-        email: Option<&str>,
-        phone: Option<&str>,
-    ) -> StoreResult<Option<Customer>> {
-        let sql = format!(
-            "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE program_id = $1 AND (email = $2 OR phone = $3) \
-             ORDER BY (email = $2) DESC NULLS LAST LIMIT 1"
-        );
-        let row: Option<CustomerRow> = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(email)
-            .bind(phone)
-            .fetch_optional(self.conn())
-            .await
-            .map_err(map_err)?;
-        Ok(row.map(Customer::from))
-    }
-
-    async fn insert_customer(&mut self, program_id: &str, c: &NewCustomer) -> StoreResult<Option<Customer>> {
-        // No conflict target: a clash on the e-mail or on the phone both mean
-        // "this customer exists", which the caller resolves with `find_customer`.
-        let sql = format!(
-            "INSERT INTO customers (id, program_id, email, phone, name) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT DO NOTHING RETURNING {CUSTOMER_COLUMNS}"
-        );
-        let row: Option<CustomerRow> = sqlx::query_as(&sql)
-            .bind(IdKind::Customer.generate())
-            .bind(program_id)
-            .bind(&c.email)
-            .bind(&c.phone)
-            .bind(&c.name)
-            .fetch_optional(self.conn())
-            .await
-            .map_err(map_err)?;
-        Ok(row.map(Customer::from))
-    }
-
-    async fn update_customer(&mut self, program_id: &str, id: &str, c: &NewCustomer) -> StoreResult<Customer> {
-        let sql = format!(
-            "UPDATE customers SET name = COALESCE($3, name), email = COALESCE(email, $4), phone = COALESCE(phone, $5) \
-             WHERE program_id = $1 AND id = $2 RETURNING {CUSTOMER_COLUMNS}"
-        );
-        let row: CustomerRow = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(id)
-            .bind(&c.name)
-            .bind(&c.email)
-            .bind(&c.phone)
-            .fetch_one(self.conn())
-            .await
-            .map_err(map_err)?;
-        Ok(row.into())
-    }
-
-    async fn credit(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<Option<i64>> {
-        // PostgreSQL would raise on overflow and poison the transaction; the
-        // function's bounds answer `None` instead and leave it usable. One
-        // round trip for the credit and its lot (see `tally_credit`).
-        sqlx::query_scalar("SELECT tally_credit($1, $2, $3, $4)")
-            .bind(program_id)
-            .bind(customer_id)
-            .bind(points)
-            .bind(IdKind::PointLot.generate())
-            .fetch_one(self.conn())
-            .await
-            .map_err(map_err)
-    }
-
-    async fn debit(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<Option<i64>> {
-        self.debit_with(program_id, customer_id, points, false).await
-    }
-
-    async fn debit_allowing_negative(
-        &mut self,
-        program_id: &str,
-        customer_id: &str,
-        points: i64,
-    ) -> StoreResult<Option<i64>> {
-        self.debit_with(program_id, customer_id, points, true).await
-    }
-
-    async fn lock_customer(&mut self, program_id: &str, customer_id: &str) -> StoreResult<bool> {
-        let found: Option<i32> =
-            sqlx::query_scalar("SELECT 1 FROM customers WHERE program_id = $1 AND id = $2 FOR UPDATE")
-                .bind(program_id)
-                .bind(customer_id)
-                .fetch_optional(self.conn())
-                .await
-                .map_err(map_err)?;
-        Ok(found.is_some())
-    }
-
-    async fn ledger_entry_by_key(
-        &mut self,
-        program_id: &str,
-        key: &str,
-    ) -> StoreResult<Option<KeyedResource<LedgerEntry>>> {
-        let sql = format!("SELECT {LEDGER_COLUMNS} FROM ledger_entries WHERE program_id = $1 AND idempotency_key = $2");
-        let row: Option<LedgerRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(key).fetch_optional(self.conn()).await.map_err(map_err)?;
-        row.map(LedgerRow::keyed).transpose()
-    }
-
-    async fn expire_lot(&mut self, program_id: &str, lot_id: &str) -> StoreResult<Option<(i64, i64)>> {
-        // The CTE locks the lot and reads what it held; the conditional update
-        // then takes it only if no other node expired it first.
-        let taken: Option<(String, i64)> = sqlx::query_as(
-            "WITH due AS ( \
-               SELECT id, customer_id, remaining FROM point_lots \
-               WHERE program_id = $1 AND id = $2 AND expired_at IS NULL AND remaining > 0 AND expires_at <= now() \
-               FOR UPDATE \
-             ) \
-             UPDATE point_lots p SET remaining = 0, expired_at = now() FROM due WHERE p.id = due.id \
-             RETURNING due.customer_id, due.remaining",
-        )
-        .bind(program_id)
-        .bind(lot_id)
-        .fetch_optional(self.conn())
-        .await
-        .map_err(map_err)?;
-        let Some((customer_id, points)) = taken else { return Ok(None) };
-        let balance: i64 = sqlx::query_scalar(
-            "UPDATE customers SET balance = balance - $3, lifetime_spent = lifetime_spent + $3 \
-             WHERE program_id = $1 AND id = $2 RETURNING balance",
-        )
-        .bind(program_id)
-        .bind(&customer_id)
-        .bind(points)
-        .fetch_one(self.conn())
-        .await
-        .map_err(map_err)?;
-        Ok(Some((points, balance)))
-    }
-
-    async fn insert_ledger_entry(&mut self, program_id: &str, e: &NewLedgerEntry) -> StoreResult<LedgerEntry> {
-        let sql = format!(
-            "INSERT INTO ledger_entries (id, program_id, customer_id, points, balance_after, operation, transaction_id, \
-               redemption_id, reason, token_id, idempotency_key, idempotency_fingerprint) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {LEDGER_COLUMNS}"
-        );
-        let row: LedgerRow = sqlx::query_as(&sql)
-            .bind(IdKind::LedgerEntry.generate())
-            .bind(program_id)
-            .bind(&e.customer_id)
-            .bind(e.points)
-            .bind(e.balance_after)
-            .bind(e.operation.as_str())
-            .bind(&e.transaction_id)
-            .bind(&e.redemption_id)
-            .bind(&e.reason)
-            .bind(&e.token_id)
-            .bind(e.idempotency.as_ref().map(|k| &k.key))
-            .bind(e.idempotency.as_ref().map(|k| &k.fingerprint))
-            .fetch_one(self.conn())
-            .await
-            .map_err(map_err)?;
-        row.try_into()
-    }
-
-    async fn insert_transaction(&mut self, program_id: &str, t: &NewTransaction) -> StoreResult<Option<Transaction>> {
-        // Only the external id is a conflict target: a clash on the idempotency
-        // key means the lock was bypassed, and must fail loudly rather than vanish.
-        let sql = format!(
-            "INSERT INTO transactions (id, program_id, customer_id, spend_amount_cents, currency, points, external_id, \
-               idempotency_key, idempotency_fingerprint) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-             ON CONFLICT (program_id, external_id) DO NOTHING RETURNING {TRANSACTION_COLUMNS}"
-        );
-        let row: Option<TransactionRow> = sqlx::query_as(&sql)
-            .bind(IdKind::Transaction.generate())
-            .bind(program_id)
-            .bind(&t.customer_id)
-            .bind(t.spend_amount_cents)
-            .bind(&t.currency)
-            .bind(t.points)
-            .bind(&t.external_id)
-            .bind(t.idempotency.as_ref().map(|k| &k.key))
-            .bind(t.idempotency.as_ref().map(|k| &k.fingerprint))
-            .fetch_optional(self.conn())
-            .await
-            .map_err(map_err)?;
-        row.map(Transaction::try_from).transpose()
-    }
-
-    async fn transaction_by_external_id(
-        &mut self,
-        program_id: &str,
-        external_id: &str,
-    ) -> StoreResult<Option<Transaction>> {
-        let sql = format!("SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE program_id = $1 AND external_id = $2");
-        let row: Option<TransactionRow> = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(external_id)
-            .fetch_optional(self.conn())
-            .await
-            .map_err(map_err)?;
-        row.map(Transaction::try_from).transpose()
-    }
-
-    async fn transaction_by_key(
-        &mut self,
-        program_id: &str,
-        key: &str,
-    ) -> StoreResult<Option<KeyedResource<Transaction>>> {
-        let sql =
-            format!("SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE program_id = $1 AND idempotency_key = $2");
-        let row: Option<TransactionRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(key).fetch_optional(self.conn()).await.map_err(map_err)?;
-        row.map(TransactionRow::keyed).transpose()
-    }
-
-    async fn insert_reward(&mut self, program_id: &str, r: &NewReward) -> StoreResult<Reward> {
-        let sql = format!(
-            "INSERT INTO rewards (id, program_id, name, cost_points, kind, stock, active) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {REWARD_COLUMNS}"
-        );
-        let row: RewardRow = sqlx::query_as(&sql)
-            .bind(IdKind::Reward.generate())
-            .bind(program_id)
-            .bind(&r.name)
-            .bind(r.cost_points)
-            .bind(r.kind.as_str())
-            .bind(r.stock)
-            .bind(r.active)
-            .fetch_one(self.conn())
-            .await
-            .map_err(map_err)?;
-        row.try_into()
-    }
-
-    async fn update_reward(&mut self, program_id: &str, id: &str, p: &RewardPatch) -> StoreResult<Option<Reward>> {
-        let sql = format!(
-            "UPDATE rewards SET name = COALESCE($3, name), cost_points = COALESCE($4, cost_points), \
-               stock = CASE WHEN $5 THEN $6 ELSE stock END, active = COALESCE($7, active), updated_at = now() \
-             WHERE program_id = $1 AND id = $2 RETURNING {REWARD_COLUMNS}"
-        );
-        let row: Option<RewardRow> = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(id)
-            .bind(&p.name)
-            .bind(p.cost_points)
-            .bind(p.stock.is_some())
-            .bind(p.stock.flatten())
-            .bind(p.active)
-            .fetch_optional(self.conn())
-            .await
-            .map_err(map_err)?;
-        row.map(Reward::try_from).transpose()
-    }
-
-    async fn reward(&mut self, program_id: &str, id: &str) -> StoreResult<Option<Reward>> {
-        let sql = format!("SELECT {REWARD_COLUMNS} FROM rewards WHERE program_id = $1 AND id = $2");
-        let row: Option<RewardRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(id).fetch_optional(self.conn()).await.map_err(map_err)?;
-        row.map(Reward::try_from).transpose()
-    }
-
-    async fn take_stock(&mut self, program_id: &str, reward_id: &str, quantity: i64) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE rewards SET stock = stock - $3 \
-             WHERE program_id = $1 AND id = $2 AND (stock IS NULL OR stock >= $3)",
-        )
-        .bind(program_id)
-        .bind(reward_id)
-        .bind(quantity)
-        .execute(self.conn())
-        .await
-        .map_err(map_err)?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn insert_redemption(&mut self, program_id: &str, r: &NewRedemption) -> StoreResult<Redemption> {
-        let sql = format!(
-            "INSERT INTO redemptions (id, program_id, customer_id, reward_id, quantity, points_spent, status, \
-               coupon_code, idempotency_key, idempotency_fingerprint) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9) RETURNING {REDEMPTION_COLUMNS}"
-        );
-        let row: RedemptionRow = sqlx::query_as(&sql)
-            .bind(IdKind::Redemption.generate())
-            .bind(program_id)
-            .bind(&r.customer_id)
-            .bind(&r.reward_id)
-            .bind(r.quantity)
-            .bind(r.points_spent)
-            .bind(&r.coupon_code)
-            .bind(r.idempotency.as_ref().map(|k| &k.key))
-            .bind(r.idempotency.as_ref().map(|k| &k.fingerprint))
-            .fetch_one(self.conn())
-            .await
-            .map_err(map_err)?;
-        row.try_into()
-    }
-
-    async fn redemption_by_key(
-        &mut self,
-        program_id: &str,
-        key: &str,
-    ) -> StoreResult<Option<KeyedResource<Redemption>>> {
-        let sql =
-            format!("SELECT {REDEMPTION_COLUMNS} FROM redemptions WHERE program_id = $1 AND idempotency_key = $2");
-        let row: Option<RedemptionRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(key).fetch_optional(self.conn()).await.map_err(map_err)?;
-        row.map(RedemptionRow::keyed).transpose()
-    }
-
-    async fn transaction(&mut self, program_id: &str, id: &str) -> StoreResult<Option<Transaction>> {
-        let sql = format!("SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE program_id = $1 AND id = $2");
-        let row: Option<TransactionRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(id).fetch_optional(self.conn()).await.map_err(map_err)?;
-        row.map(Transaction::try_from).transpose()
-    }
-
-    async fn void_amount(
-        &mut self,
-        program_id: &str,
-        id: &str,
-        amount_cents: Option<i64>,
-    ) -> StoreResult<Option<Transaction>> {
-        // READ COMMITTED re-evaluates the WHERE clause against the row a
-        // concurrent void committed, so two voids can never both take the rest.
-        let sql = format!(
-            "UPDATE transactions SET \
-               voided_amount_cents = voided_amount_cents + COALESCE($3, spend_amount_cents - voided_amount_cents), \
-               status = CASE WHEN voided_amount_cents + COALESCE($3, spend_amount_cents - voided_amount_cents) \
-                 = spend_amount_cents THEN 'voided' ELSE 'partially_voided' END \
-             WHERE program_id = $1 AND id = $2 AND status <> 'voided' \
-               AND voided_amount_cents + COALESCE($3, spend_amount_cents - voided_amount_cents) <= spend_amount_cents \
-             RETURNING {TRANSACTION_COLUMNS}"
-        );
-        let row: Option<TransactionRow> = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(id)
-            .bind(amount_cents)
-            .fetch_optional(self.conn())
-            .await
-            .map_err(map_err)?;
-        row.map(Transaction::try_from).transpose()
-    }
-
-    async fn set_voided_points(&mut self, program_id: &str, id: &str, voided_points: i64) -> StoreResult<Transaction> {
-        let sql = format!(
-            "UPDATE transactions SET voided_points = $3 WHERE program_id = $1 AND id = $2 RETURNING {TRANSACTION_COLUMNS}"
-        );
-        let row: TransactionRow = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(id)
-            .bind(voided_points)
-            .fetch_one(self.conn())
-            .await
-            .map_err(map_err)?;
-        row.try_into()
-    }
-
-    async fn redemption(&mut self, program_id: &str, id: &str) -> StoreResult<Option<Redemption>> {
-        let sql = format!("SELECT {REDEMPTION_COLUMNS} FROM redemptions WHERE program_id = $1 AND id = $2");
-        let row: Option<RedemptionRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(id).fetch_optional(self.conn()).await.map_err(map_err)?;
-        row.map(Redemption::try_from).transpose()
-    }
-
-    async fn transition_redemption_keyed(
-        &mut self,
-        program_id: &str,
-        id: &str,
-        from: RedemptionStatus,
-        to: RedemptionStatus,
-        key: Option<&ResourceKey>,
-    ) -> StoreResult<Option<Redemption>> {
-        let sql = format!(
-            "UPDATE redemptions SET status = $4, moved_by_key = COALESCE($5, moved_by_key), \
-               moved_by_fingerprint = COALESCE($6, moved_by_fingerprint) \
-             WHERE program_id = $1 AND id = $2 AND status = $3 RETURNING {REDEMPTION_COLUMNS}"
-        );
-        let row: Option<RedemptionRow> = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(id)
-            .bind(from.as_str())
-            .bind(to.as_str())
-            .bind(key.map(|k| &k.key))
-            .bind(key.map(|k| &k.fingerprint))
-            .fetch_optional(self.conn())
-            .await
-            .map_err(map_err)?;
-        row.map(Redemption::try_from).transpose()
-    }
-
-    async fn redemption_moved_by(&mut self, program_id: &str, id: &str) -> StoreResult<Option<ResourceKey>> {
-        moved_by(
-            self.conn(),
-            "SELECT moved_by_key, moved_by_fingerprint FROM redemptions WHERE program_id = $1 AND id = $2",
-            program_id,
-            id,
-        )
-        .await
-    }
-
-    async fn return_stock(&mut self, program_id: &str, reward_id: &str, quantity: i64) -> StoreResult<()> {
-        sqlx::query("UPDATE rewards SET stock = stock + $3 WHERE program_id = $1 AND id = $2 AND stock IS NOT NULL")
-            .bind(program_id)
-            .bind(reward_id)
-            .bind(quantity)
-            .execute(self.conn())
-            .await
-            .map_err(map_err)?;
-        Ok(())
-    }
-
-    async fn insert_coupon(&mut self, program_id: &str, c: &NewCoupon) -> StoreResult<Coupon> {
-        let sql = format!(
-            "INSERT INTO coupons (id, program_id, code, redemption_id, customer_id, reward_id, status) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'active') RETURNING {COUPON_COLUMNS}"
-        );
-        let row: CouponRow = sqlx::query_as(&sql)
-            .bind(IdKind::Coupon.generate())
-            .bind(program_id)
-            .bind(&c.code)
-            .bind(&c.redemption_id)
-            .bind(&c.customer_id)
-            .bind(&c.reward_id)
-            .fetch_one(self.conn())
-            .await
-            .map_err(map_err)?;
-        row.try_into()
-    }
-
-    async fn coupon(&mut self, program_id: &str, code: &str) -> StoreResult<Option<Coupon>> {
-        let sql = format!("SELECT {COUPON_COLUMNS} FROM coupons WHERE program_id = $1 AND code = $2");
-        let row: Option<CouponRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(code).fetch_optional(self.conn()).await.map_err(map_err)?;
-        row.map(Coupon::try_from).transpose()
-    }
-
-    async fn transition_coupon_keyed(
-        &mut self,
-        program_id: &str,
-        code: &str,
-        from: CouponStatus,
-        to: CouponStatus,
-        key: Option<&ResourceKey>,
-    ) -> StoreResult<Option<Coupon>> {
-        let sql = format!(
-            "UPDATE coupons SET status = $4, redeemed_at = CASE WHEN $4 = 'redeemed' THEN now() ELSE redeemed_at END, \
-               moved_by_key = COALESCE($5, moved_by_key), moved_by_fingerprint = COALESCE($6, moved_by_fingerprint) \
-             WHERE program_id = $1 AND code = $2 AND status = $3 RETURNING {COUPON_COLUMNS}"
-        );
-        let row: Option<CouponRow> = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(code)
-            .bind(from.as_str())
-            .bind(to.as_str())
-            .bind(key.map(|k| &k.key))
-            .bind(key.map(|k| &k.fingerprint))
-            .fetch_optional(self.conn())
-            .await
-            .map_err(map_err)?;
-        row.map(Coupon::try_from).transpose()
-    }
-
-    async fn coupon_moved_by(&mut self, program_id: &str, code: &str) -> StoreResult<Option<ResourceKey>> {
-        moved_by(
-            self.conn(),
-            "SELECT moved_by_key, moved_by_fingerprint FROM coupons WHERE program_id = $1 AND code = $2",
-            program_id,
-            code,
-        )
-        .await
+/// A failed COMMIT. An error the server sent in reply says the commit did
+/// not happen (PostgreSQL answers a COMMIT with an error only when it rolled
+/// back, e.g. a serialization failure or its session being terminated), so
+/// it maps as any other statement's error. Without a reply (the connection
+/// broke after the COMMIT was sent) it may have reached the disk or not.
+pub(crate) fn commit_err(err: sqlx::Error) -> StoreError {
+    match err {
+        sqlx::Error::Database(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => map_err(err),
+        other => StoreError::OutcomeUnknown(other.to_string()),
     }
 }
 
 /// The key a keyed state change left on its row (`moved_by_key`), if any.
-async fn moved_by(conn: &mut PgConnection, sql: &str, program_id: &str, id: &str) -> StoreResult<Option<ResourceKey>> {
+pub(crate) async fn moved_by(
+    conn: &mut PgConnection,
+    sql: &str,
+    program_id: &str,
+    id: &str,
+) -> StoreResult<Option<ResourceKey>> {
     let row: Option<(Option<String>, Option<String>)> =
         sqlx::query_as(sql).bind(program_id).bind(id).fetch_optional(conn).await.map_err(map_err)?;
     Ok(match row {
         Some((Some(key), Some(fingerprint))) => Some(ResourceKey { key, fingerprint }),
         _ => None,
     })
-}
-
-/// A failed COMMIT. An error the server sent in reply says the commit did
-/// not happen (PostgreSQL answers a COMMIT with an error only when it rolled
-/// back, e.g. a serialization failure or its session being terminated), so
-/// it maps as any other statement's error. Without a reply (the connection
-/// broke after the COMMIT was sent) it may have reached the disk or not.
-fn commit_err(err: sqlx::Error) -> StoreError {
-    match err {
-        sqlx::Error::Database(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => map_err(err),
-        other => StoreError::OutcomeUnknown(other.to_string()),
-    }
 }

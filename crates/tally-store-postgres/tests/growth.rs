@@ -292,8 +292,11 @@ async fn a_debit_reads_the_lots_it_spends_not_all_of_them() {
         .map(|(name, n)| n - before.get(name).copied().unwrap_or(0))
         .sum();
     eprintln!("10 debits over 5,000 unspent lots read {lots_read} lot rows");
-    // Each debit reads the lots it spends, one more, and the cursor's batch.
-    assert!(lots_read <= 10 * 20, "10 debits read {lots_read} lot rows out of 5,000 unspent");
+    // Each debit reads the lots it spends, one more, and the cursor's batch;
+    // the statistics count heap and index tuples of those reads, which varies
+    // from run to run (151 to 215 seen). Reading every unspent lot would be
+    // 50,000: the bound is a hundred times below that.
+    assert!(lots_read <= 10 * 50, "10 debits read {lots_read} lot rows out of 5,000 unspent");
     let unspent: (i64, i64) = sqlx::query_as(
         "SELECT COALESCE(SUM(remaining), 0)::bigint, count(*) FILTER (WHERE remaining < points) \
          FROM point_lots WHERE customer_id = $1",
