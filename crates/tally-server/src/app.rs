@@ -103,6 +103,16 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub limiter: Arc<RateLimiter>,
     pub lifecycle: Lifecycle,
+    pub caches: Caches,
+}
+
+/// What one node keeps in memory to spare the database a round trip: the
+/// stored responses it replayed lately and its tokens' programs. Owned by the
+/// node, so servers sharing a process (tests) share nothing through them.
+#[derive(Clone, Default)]
+pub struct Caches {
+    pub replays: Arc<crate::replay_cache::ReplayCache>,
+    pub tokens: Arc<crate::auth::TokenCache>,
 }
 
 pub struct Application {
@@ -110,6 +120,7 @@ pub struct Application {
     router: Router,
     store: Arc<dyn Store>,
     lifecycle: Lifecycle,
+    caches: Caches,
     shutdown: ShutdownSettings,
 }
 
@@ -142,13 +153,24 @@ impl Application {
             None => RateLimiter::local(),
         };
         let listener = TcpListener::bind(listen).await?;
-        sweeper::spawn(store.clone(), maintenance_interval);
+        let caches = Caches::default();
+        sweeper::spawn(store.clone(), caches.replays.clone(), maintenance_interval);
         crate::operations::expiry::spawn(store.clone(), maintenance_interval);
         telemetry::spawn_upkeep();
         let lifecycle = Lifecycle::default();
-        let router =
-            router(AppState { store: store.clone(), limiter: Arc::new(limiter), lifecycle: lifecycle.clone() });
-        Ok(Self { listener, router, store, lifecycle, shutdown: node.shutdown })
+        let router = router(AppState {
+            store: store.clone(),
+            limiter: Arc::new(limiter),
+            lifecycle: lifecycle.clone(),
+            caches: caches.clone(),
+        });
+        Ok(Self { listener, router, store, lifecycle, caches, shutdown: node.shutdown })
+    }
+
+    /// This node's in-memory caches: for tests that move the database's clock
+    /// by hand, which the node cannot see (`ReplayCache::forget_all`).
+    pub fn caches(&self) -> Caches {
+        self.caches.clone()
     }
 
     pub fn port(&self) -> u16 {

@@ -2,8 +2,8 @@
 //! so a leaked database does not leak working credentials.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::FromRequestParts;
@@ -55,14 +55,14 @@ impl FromRequestParts<AppState> for Authenticated {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let caller = match parts.extensions.get::<Caller>() {
             Some(caller) => caller.clone(),
-            None => authenticate(state.store.as_ref(), &parts.headers).await?.0,
+            None => authenticate(state, &parts.headers).await?.0,
         };
         Ok(Self { program: caller.program, token_id: caller.token_id })
     }
 }
 
 /// Resolves `Authorization: Bearer <token>` to its caller and the token's hash.
-pub(crate) async fn authenticate(store: &dyn Store, headers: &HeaderMap) -> Result<(Caller, String), ApiError> {
+pub(crate) async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<(Caller, String), ApiError> {
     let unauthorized = |detail: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", detail);
     let value =
         headers.get(header::AUTHORIZATION).ok_or_else(|| unauthorized("send 'Authorization: Bearer <token>'"))?;
@@ -74,22 +74,18 @@ pub(crate) async fn authenticate(store: &dyn Store, headers: &HeaderMap) -> Resu
         .filter(|t| !t.is_empty())
         .ok_or_else(|| unauthorized("the Authorization header must be 'Bearer <token>'"))?;
     let hash = hash_token(token);
-    if let Some(caller) = TOKENS.get(&hash) {
+    let tokens = &state.caches.tokens;
+    if let Some(caller) = tokens.get(&hash) {
         return Ok((caller, hash));
     }
-    let generation = TOKENS.generation();
-    match store.program_by_token_hash(&hash).await? {
+    let generation = tokens.generation();
+    match state.store.program_by_token_hash(&hash).await? {
         Some((program, token_id)) => {
-            TOKENS.put(hash.clone(), &program, &token_id, generation);
+            tokens.put(hash.clone(), &program, &token_id, generation);
             Ok((Caller { program, token_id }, hash))
         }
         None => Err(unauthorized("the token is not valid")),
     }
-}
-
-/// Forgets the cached settings of a program, after this node changed them.
-pub fn forget_program(program_id: &str) {
-    TOKENS.forget(program_id);
 }
 
 /// How long a token's program (and so its settings) is trusted without asking
@@ -102,13 +98,9 @@ const TOKEN_TTL: Duration = Duration::from_secs(5);
 /// Beyond this many tokens the cache starts over rather than growing.
 const MAX_TOKENS: usize = 10_000;
 
-/// One cache per process, not per `AppState`: entries are keyed by the token's
-/// hash, which names one token in one database, so servers sharing a process
-/// (tests) cannot see one another's entries.
-static TOKENS: LazyLock<TokenCache> = LazyLock::new(TokenCache::default);
-
+/// The programs of the tokens one node saw lately (each `AppState` owns one).
 #[derive(Default)]
-struct TokenCache {
+pub struct TokenCache {
     entries: Mutex<HashMap<String, (Program, String, Instant)>>,
     /// Bumped by every `forget`, so a lookup that read the database before a
     /// change committed cannot cache what it read after the change.
@@ -141,7 +133,8 @@ impl TokenCache {
         map.insert(hash, (program.clone(), token_id.to_owned(), Instant::now()));
     }
 
-    fn forget(&self, program_id: &str) {
+    /// Forgets the cached settings of a program, after this node changed them.
+    pub fn forget(&self, program_id: &str) {
         let mut map = self.map();
         self.generation.fetch_add(1, Ordering::AcqRel);
         map.retain(|_, (program, _, _)| program.id != program_id);

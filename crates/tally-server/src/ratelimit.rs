@@ -316,7 +316,7 @@ impl RedisLimiter {
 /// the request against the token's limit, and puts the limit's state on the
 /// response. A 401 has no token to count, so it carries no RateLimit headers.
 pub async fn admit(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let (caller, token_hash) = match auth::authenticate(state.store.as_ref(), request.headers()).await {
+    let (caller, token_hash) = match auth::authenticate(&state, request.headers()).await {
         Ok(found) => found,
         Err(err) => return err.into_response(),
     };

@@ -11,10 +11,13 @@
 //!
 //! The one thing it cannot see is a record expired by hand in the database
 //! (tests do that to move time): such a change reaches the node within
-//! [`CACHE_TTL`], or at once with [`forget_all`].
+//! [`CACHE_TTL`], or at once with [`ReplayCache::forget_all`].
+//!
+//! Each node's `AppState` owns one, so servers sharing a process (tests)
+//! share nothing through it.
 
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use tally_core::model::IdempotencyRecord;
@@ -37,42 +40,46 @@ struct Cache {
     len: usize,
 }
 
-/// One per process: entries are keyed by program id, unique across databases,
-/// so servers sharing a process (tests) never see one another's entries.
-static CACHE: LazyLock<Mutex<Cache>> = LazyLock::new(Mutex::default);
-
-fn cache() -> MutexGuard<'static, Cache> {
-    CACHE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+/// The stored responses one node read lately.
+#[derive(Default)]
+pub struct ReplayCache {
+    cache: Mutex<Cache>,
 }
 
-/// The stored response of a key, if this node read it recently and it is still valid.
-pub fn get(program_id: &str, key: &str) -> Option<Arc<IdempotencyRecord>> {
-    let cache = cache();
-    let entry = cache.programs.get(program_id)?.get(key)?;
-    (Instant::now() < entry.valid_until).then(|| entry.record.clone())
-}
-
-/// Keeps a record just read from the database (unless it expires too soon).
-pub fn remember(program_id: &str, record: IdempotencyRecord) -> Arc<IdempotencyRecord> {
-    let record = Arc::new(record);
-    let left = (record.expires_at - chrono::Utc::now()).to_std().unwrap_or_default();
-    let Some(trusted) = left.checked_sub(SKEW_MARGIN) else {
-        return record;
-    };
-    let valid_until = Instant::now() + trusted.min(CACHE_TTL);
-    let mut cache = cache();
-    if cache.len >= MAX_ENTRIES {
-        *cache = Cache::default();
+impl ReplayCache {
+    fn cache(&self) -> MutexGuard<'_, Cache> {
+        self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
-    let entry = Entry { record: record.clone(), valid_until };
-    let previous = cache.programs.entry(program_id.to_owned()).or_default().insert(record.key.clone(), entry);
-    if previous.is_none() {
-        cache.len += 1;
-    }
-    record
-}
 
-/// Forgets every cached response: for whoever moves the database's clock by hand.
-pub fn forget_all() {
-    *cache() = Cache::default();
+    /// The stored response of a key, if this node read it recently and it is still valid.
+    pub fn get(&self, program_id: &str, key: &str) -> Option<Arc<IdempotencyRecord>> {
+        let cache = self.cache();
+        let entry = cache.programs.get(program_id)?.get(key)?;
+        (Instant::now() < entry.valid_until).then(|| entry.record.clone())
+    }
+
+    /// Keeps a record just read from the database (unless it expires too soon).
+    pub fn remember(&self, program_id: &str, record: IdempotencyRecord) -> Arc<IdempotencyRecord> {
+        let record = Arc::new(record);
+        let left = (record.expires_at - chrono::Utc::now()).to_std().unwrap_or_default();
+        let Some(trusted) = left.checked_sub(SKEW_MARGIN) else {
+            return record;
+        };
+        let valid_until = Instant::now() + trusted.min(CACHE_TTL);
+        let mut cache = self.cache();
+        if cache.len >= MAX_ENTRIES {
+            *cache = Cache::default();
+        }
+        let entry = Entry { record: record.clone(), valid_until };
+        let previous = cache.programs.entry(program_id.to_owned()).or_default().insert(record.key.clone(), entry);
+        if previous.is_none() {
+            cache.len += 1;
+        }
+        record
+    }
+
+    /// Forgets every cached response: after a sweep, or for whoever moves the database's clock by hand.
+    pub fn forget_all(&self) {
+        *self.cache() = Cache::default();
+    }
 }

@@ -6,15 +6,23 @@ use std::time::Duration;
 
 use tally_store::Store;
 
+use crate::replay_cache::ReplayCache;
+
 const BATCH: u32 = 500;
 
-pub fn spawn(store: Arc<dyn Store>, interval: Duration) {
+pub fn spawn(store: Arc<dyn Store>, replays: Arc<ReplayCache>, interval: Duration) {
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            sweep_all(store.as_ref()).await;
+            if sweep_all(store.as_ref()).await > 0 {
+                // What the database no longer holds, this node no longer
+                // replays from memory either (the cache could only outlive a
+                // record whose expiry was moved by hand, but a sweep is the
+                // moment to be sure).
+                replays.forget_all();
+            }
         }
     });
 }
@@ -38,10 +46,6 @@ pub async fn sweep_all(store: &dyn Store) -> u64 {
         }
     }
     if total > 0 {
-        // What the database no longer holds, this node no longer replays from
-        // memory either (the cache could only outlive a record whose expiry
-        // was moved by hand, but a sweep is the moment to be sure).
-        crate::replay_cache::forget_all();
         crate::telemetry::records_swept(total);
         tracing::info!(swept = total, "expired idempotency records deleted");
     }

@@ -29,6 +29,8 @@ pub struct Server {
     raw: TestStore,
     /// Holds the SQLite file and the journals of the test.
     pub dir: tempfile::TempDir,
+    /// The server's in-memory caches, told when a test moves the database's clock.
+    caches: tally_server::app::Caches,
 }
 
 pub async fn spawn_server(backend: Backend) -> Server {
@@ -40,10 +42,11 @@ pub async fn spawn_server(backend: Backend) -> Server {
         .await
         .unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
+    let caches = app.caches();
     tokio::spawn(app.run_until_stopped());
     let program = store.create_program("sdk-test", &ProgramSettings::default()).await.unwrap();
     let token = issue_token(store.as_ref(), &program.id).await.unwrap();
-    Server { address, token, store, raw, dir }
+    Server { address, token, store, raw, dir, caches }
 }
 
 /// The default policy, scaled down so retries take milliseconds.
@@ -75,7 +78,7 @@ impl Server {
         self.raw.expire_idempotency_records().await;
         // The server in this process remembers responses it replayed lately;
         // moving the database's clock by hand is invisible to it otherwise.
-        tally_server::replay_cache::forget_all();
+        self.caches.replays.forget_all();
     }
 
     pub async fn assert_verified(&self) {

@@ -23,10 +23,11 @@ use tokio::time::Instant;
 
 use self::reply::STORED_HEADERS;
 pub use self::reply::{LOOKUP, Lookup, REPLAYED, Reply, Resource};
+use crate::app::AppState;
 use crate::error::{ApiError, ApiResult, IDEMPOTENCY_DOCS};
 use crate::extract::WriteMeta;
 use crate::operations::Outcome;
-use crate::{replay_cache, telemetry};
+use crate::telemetry;
 
 /// Whether a route moves points or stock, and so requires a key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,7 +79,8 @@ impl Drop for Execution {
 }
 
 /// Claims the request's key (if any) and opens the transaction of its effect.
-pub async fn begin(store: &dyn Store, program: &Program, meta: WriteMeta, policy: KeyPolicy) -> ApiResult<Begun> {
+pub async fn begin(state: &AppState, program: &Program, meta: WriteMeta, policy: KeyPolicy) -> ApiResult<Begun> {
+    let (store, replays) = (state.store.as_ref(), &state.caches.replays);
     // The program is on the request's span already (`ratelimit::admit`).
     let Some(key) = &meta.key else {
         if policy == KeyPolicy::Required && program.settings.require_idempotency_key {
@@ -91,18 +93,18 @@ pub async fn begin(store: &dyn Store, program: &Program, meta: WriteMeta, policy
     tracing::Span::current().record("idempotency_key", key.as_str());
     // A stored response, once visible, never changes until it expires, so a
     // replay needs neither a transaction nor the key's lock: this node may
-    // have it in memory (`replay_cache`), and otherwise the claim finds it.
-    if let Some(record) = replay_cache::get(&program.id, key.as_str()) {
+    // have it in memory (`ReplayCache`), and otherwise the claim finds it.
+    if let Some(record) = replays.get(&program.id, key.as_str()) {
         return replay(&meta, &record, Lookup::Hit);
     }
     let lock = KeyLock { program_id: program.id.clone(), key: key.as_str().to_owned() };
     let keyed = ApiError::from_keyed_store_error;
     let waited = match store.claim(&lock).await.map_err(keyed)? {
-        Claim::Completed(record) => return replay(&meta, &replay_cache::remember(&program.id, record), Lookup::Hit),
+        Claim::Completed(record) => return replay(&meta, &replays.remember(&program.id, record), Lookup::Hit),
         Claim::Fresh(tx) => return Ok(Begun::Fresh(Execution::new(tx, program, meta))),
         // In flight — or completed, and the holder is another replay of it.
         Claim::Held => match store.idempotency_record(&program.id, key.as_str()).await.map_err(keyed)? {
-            Some(record) => return replay(&meta, &replay_cache::remember(&program.id, record), Lookup::Hit),
+            Some(record) => return replay(&meta, &replays.remember(&program.id, record), Lookup::Hit),
             None => match meta.wait {
                 Some(wait) => claim_within(store, &lock, wait).await?,
                 None => {
@@ -113,7 +115,7 @@ pub async fn begin(store: &dyn Store, program: &Program, meta: WriteMeta, policy
         },
     };
     match waited {
-        Claim::Completed(record) => replay(&meta, &replay_cache::remember(&program.id, record), Lookup::Waited),
+        Claim::Completed(record) => replay(&meta, &replays.remember(&program.id, record), Lookup::Waited),
         // The first request failed and recorded nothing, so this one runs
         // afresh, exactly as a later retry would.
         Claim::Fresh(tx) => Ok(Begun::Fresh(Execution::new(tx, program, meta))),

@@ -48,7 +48,7 @@ pub async fn redeem(
     Write { meta, .. }: Write<EmptyIn>,
 ) -> ApiResult<Response> {
     let code = code_from_path(&code)?;
-    match begin(state.store.as_ref(), &program, meta, KeyPolicy::Required).await? {
+    match begin(&state, &program, meta, KeyPolicy::Required).await? {
         Begun::Replay(response) => Ok(response),
         Begun::Fresh(mut exec) => {
             let key = exec.resource_key();

@@ -39,7 +39,7 @@ pub async fn upsert(
     Write { body, meta }: Write<CustomerIn>,
 ) -> ApiResult<Response> {
     let new = customers::validate(body.email.as_deref(), body.phone.as_deref(), body.name.as_deref())?;
-    match begin(state.store.as_ref(), &program, meta, KeyPolicy::Optional).await? {
+    match begin(&state, &program, meta, KeyPolicy::Optional).await? {
         Begun::Replay(response) => Ok(response),
         Begun::Fresh(mut exec) => {
             let outcome = customers::upsert(exec.tx(), &program.id, &new).await;
@@ -144,7 +144,7 @@ pub async fn adjust(
 ) -> ApiResult<Response> {
     check_id(IdKind::Customer, &id, "customer_not_found", "customer")?;
     let adjustment = Adjustment::validate(body.points, &body.reason)?;
-    match begin(state.store.as_ref(), &program, meta, KeyPolicy::Required).await? {
+    match begin(&state, &program, meta, KeyPolicy::Required).await? {
         Begun::Replay(response) => Ok(response),
         Begun::Fresh(mut exec) => {
             let key = exec.resource_key();

@@ -80,7 +80,7 @@ pub async fn patch(
     Write { body, meta }: Write<ProgramPatchIn>,
 ) -> ApiResult<Response> {
     let patch = body.validate()?;
-    match begin(state.store.as_ref(), &program, meta, KeyPolicy::Optional).await? {
+    match begin(&state, &program, meta, KeyPolicy::Optional).await? {
         Begun::Replay(response) => Ok(response),
         Begun::Fresh(mut exec) => {
             let outcome = match exec.tx().patch_program(&program.id, &patch).await {
@@ -89,7 +89,7 @@ pub async fn patch(
                 Err(e) => Err(e.into()),
             };
             let response = exec.conclude(outcome).await;
-            crate::auth::forget_program(&program.id);
+            state.caches.tokens.forget(&program.id);
             response
         }
     }

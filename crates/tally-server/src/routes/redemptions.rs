@@ -43,7 +43,7 @@ pub async fn create(
         expected_points: None,
     }
     .validate()?;
-    match begin(state.store.as_ref(), &program, meta, KeyPolicy::Required).await? {
+    match begin(&state, &program, meta, KeyPolicy::Required).await? {
         Begun::Replay(response) => Ok(response),
         Begun::Fresh(mut exec) => {
             let key = exec.resource_key();
@@ -105,7 +105,7 @@ async fn transition(
 ) -> ApiResult<Response> {
     let program = auth.program;
     check_id(IdKind::Redemption, &id, "redemption_not_found", "redemption")?;
-    match begin(state.store.as_ref(), &program, write.meta, KeyPolicy::Optional).await? {
+    match begin(&state, &program, write.meta, KeyPolicy::Optional).await? {
         Begun::Replay(response) => Ok(response),
         Begun::Fresh(mut exec) => {
             let key = exec.resource_key();

@@ -86,7 +86,7 @@ pub async fn create(
     };
     check_non_negative("cost_points", Some(new.cost_points))?;
     check_non_negative("stock", new.stock)?;
-    match begin(state.store.as_ref(), &program, meta, KeyPolicy::Optional).await? {
+    match begin(&state, &program, meta, KeyPolicy::Optional).await? {
         Begun::Replay(response) => Ok(response),
         Begun::Fresh(mut exec) => {
             let outcome =
@@ -138,7 +138,7 @@ pub async fn patch(
     };
     check_non_negative("cost_points", patch.cost_points)?;
     check_non_negative("stock", patch.stock.flatten())?;
-    match begin(state.store.as_ref(), &program, meta, KeyPolicy::Optional).await? {
+    match begin(&state, &program, meta, KeyPolicy::Optional).await? {
         Begun::Replay(response) => Ok(response),
         Begun::Fresh(mut exec) => {
             let outcome = match exec.tx().update_reward(&program.id, &id, &patch).await {

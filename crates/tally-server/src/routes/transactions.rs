@@ -47,7 +47,7 @@ pub async fn create(
         points: body.points,
     }
     .validate()?;
-    match begin(state.store.as_ref(), &program, meta, KeyPolicy::Required).await? {
+    match begin(&state, &program, meta, KeyPolicy::Required).await? {
         Begun::Replay(response) => Ok(response),
         Begun::Fresh(mut exec) => {
             let key = exec.resource_key();
@@ -97,7 +97,7 @@ pub async fn void(
     // void keeps it optional: its repeat finds the purchase voided and is
     // refused (422 `already_voided`), so it cannot take points twice.
     let policy = if body.amount_cents.is_some() { KeyPolicy::Required } else { KeyPolicy::Optional };
-    match begin(state.store.as_ref(), &program, meta, policy).await? {
+    match begin(&state, &program, meta, policy).await? {
         Begun::Replay(response) => Ok(response),
         Begun::Fresh(mut exec) => {
             let key = exec.resource_key();

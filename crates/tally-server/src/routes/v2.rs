@@ -87,7 +87,7 @@ pub async fn redeem(
         expected_points: body.points_amount,
     }
     .validate()?;
-    match begin(state.store.as_ref(), &program, meta, KeyPolicy::Required).await? {
+    match begin(&state, &program, meta, KeyPolicy::Required).await? {
         Begun::Replay(response) => Ok(response),
         Begun::Fresh(mut exec) => {
             let key = exec.resource_key();

@@ -5,6 +5,7 @@ use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 use tally_core::model::ProgramSettings;
 use tally_server::Application;
+use tally_server::app::Caches;
 use tally_server::auth::issue_token;
 use tally_store::Store;
 use tally_test_kit::{TestDatabase, TestStore};
@@ -33,6 +34,8 @@ pub struct TestApp {
     /// The PostgreSQL URL, so a second node can share the database.
     pub database_url: Option<String>,
     _database: Option<Arc<TestDatabase>>,
+    /// The server's in-memory caches, told when a test moves the database's clock.
+    caches: Caches,
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
@@ -40,7 +43,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     let raw = database.open(8).await;
     let database_url = (backend == Backend::Postgres).then(|| database.url.clone());
     let store = raw.shared();
-    let address = serve(store.clone()).await;
+    let (address, caches) = serve_with_caches(store.clone()).await;
     let program =
         store.create_program(&format!("test-{}", uuid::Uuid::new_v4()), &ProgramSettings::default()).await.unwrap();
     let token = issue_token(store.as_ref(), &program.id).await.unwrap();
@@ -54,15 +57,22 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         raw,
         database_url,
         _database: Some(Arc::new(database)),
+        caches,
     }
 }
 
 /// Starts a server over `store` on a free port and returns its base URL.
 pub async fn serve(store: Arc<dyn Store>) -> String {
+    serve_with_caches(store).await.0
+}
+
+/// `serve`, also handing back the server's caches.
+async fn serve_with_caches(store: Arc<dyn Store>) -> (String, Caches) {
     let app = Application::with_store(store, "127.0.0.1:0".parse().unwrap(), Duration::from_secs(3600)).await.unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
+    let caches = app.caches();
     tokio::spawn(app.run_until_stopped());
-    address
+    (address, caches)
 }
 
 impl TestApp {
@@ -96,6 +106,7 @@ impl TestApp {
             raw: self.raw.clone(),
             database_url: self.database_url.clone(),
             _database: self._database.clone(),
+            caches: self.caches.clone(),
         }
     }
 
@@ -104,7 +115,7 @@ impl TestApp {
         self.raw.expire_idempotency_records().await;
         // The node trusts a stored response it has read until the record's own
         // expiry comes near; moving that expiry by hand must tell it so.
-        tally_server::replay_cache::forget_all();
+        self.caches.replays.forget_all();
     }
 
     pub async fn create_customer(&self, email: &str) -> String {
