@@ -3,6 +3,7 @@
 //! - [`Backend`] and [`backend_tests!`]: one test per backend for each case;
 //! - [`free_port`] and [`wait_until_ready`]: for servers started as processes;
 //! - [`ProcessGuard`]: a child process killed when the test ends, pass or panic;
+//! - [`ServeProcess`]: a `tally serve` process with its logs in a file;
 //! - [`TestDatabase`], [`scratch_postgres_url`]: a database of one's own;
 //! - [`TestStore`]: the concrete store, for what only tests may do — move the
 //!   database's clock through the backends' [`Harness`].
@@ -12,7 +13,7 @@
 mod process;
 mod store;
 
-pub use process::{ProcessGuard, free_port, wait_until_ready};
+pub use process::{ProcessGuard, ServeProcess, free_port, wait_until_ready};
 pub use store::{TestDatabase, TestStore, scratch_postgres_url};
 pub use tally_store::conformance::Harness;
 

@@ -1,9 +1,11 @@
 //! Servers started as processes: a port for them, a wait for them to be ready,
 //! and a guard that kills them when the test ends.
 
+use std::fs::File;
 use std::net::TcpListener;
 use std::ops::{Deref, DerefMut};
-use std::process::Child;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A loopback port free right now. Another process may take it before the
@@ -64,6 +66,51 @@ impl Drop for ProcessGuard {
         // Either may fail because the process is gone already, which is the goal.
         let _ = self.0.kill();
         let _ = self.0.wait();
+    }
+}
+
+/// A `tally serve` process on a free port, its stderr (its logs) in a file of
+/// its own; killed when dropped. Ready (`/readyz` answers) once `start` returns.
+pub struct ServeProcess {
+    pub child: ProcessGuard,
+    pub port: u16,
+    /// `http://127.0.0.1:{port}`.
+    pub base: String,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl ServeProcess {
+    /// Runs `{tally} serve` on `database_url` with `extra` arguments, logging
+    /// `info` (and sqlx's notices of the database server, at `warn`).
+    pub async fn start(tally: &str, database_url: &str, extra: &[&str]) -> ServeProcess {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("stderr.log");
+        let port = free_port();
+        let child = Command::new(tally)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(extra)
+            .env("TALLY_DATABASE_URL", database_url)
+            .env_remove("TALLY_REDIS_URL")
+            .env("RUST_LOG", "info,sqlx=warn")
+            .stdout(Stdio::null())
+            .stderr(File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let server = ServeProcess { child: child.into(), port, base, log, _dir: dir };
+        let ready = wait_until_ready(&server.base, Duration::from_secs(10)).await;
+        assert!(ready, "tally serve did not become ready on {}: {}", server.base, server.logs());
+        server
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Everything the process has logged so far.
+    pub fn logs(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 }
 

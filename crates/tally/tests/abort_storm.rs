@@ -15,16 +15,14 @@
 //! and everywhere else.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rand::Rng;
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
+use tally_test_kit::ServeProcess;
 use tokio::io::AsyncWriteExt;
 
 const TALLY: &str = env!("CARGO_BIN_EXE_tally");
@@ -33,61 +31,6 @@ fn tally(args: &[&str], database_url: &str) -> String {
     let output = Command::new(TALLY).args(args).env("TALLY_DATABASE_URL", database_url).output().unwrap();
     assert!(output.status.success(), "tally {args:?}: {}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8(output.stdout).unwrap().trim().to_owned()
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// A `tally serve` process whose stderr (its logs) goes to a file; killed when dropped.
-struct Node {
-    child: Child,
-    port: u16,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Node {
-    async fn start(database_url: &str, extra: &[&str]) -> Node {
-        let dir = tempfile::tempdir().unwrap();
-        let log = dir.path().join("stderr.log");
-        let port = free_port();
-        let child = Command::new(TALLY)
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .args(extra)
-            .env("TALLY_DATABASE_URL", database_url)
-            .env_remove("TALLY_REDIS_URL")
-            // sqlx logs the server's notices at WARN: the warnings looked for below.
-            .env("RUST_LOG", "info,sqlx=warn")
-            .stdout(Stdio::null())
-            .stderr(File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        let node = Node { child, port, log, _dir: dir };
-        let client = Client::new();
-        for _ in 0..100 {
-            if client.get(node.url("/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
-                return node;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("tally serve did not become ready on port {}: {}", node.port, node.logs());
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    fn logs(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// One client intent: a keyed write, retried with its key until answered.
@@ -147,8 +90,8 @@ async fn clients_resetting_mid_request_leave_no_poisoned_session_and_every_inten
     let token = tally(&["token", "create", "--program", &program], &url);
     // Small pools: a poisoned session is handed on again and again.
     let nodes = [
-        Node::start(&url, &["--pg-max-connections", "4"]).await,
-        Node::start(&url, &["--pg-max-connections", "4"]).await,
+        ServeProcess::start(TALLY, &url, &["--pg-max-connections", "4"]).await,
+        ServeProcess::start(TALLY, &url, &["--pg-max-connections", "4"]).await,
     ];
     let client = Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
     let base = |i: usize| nodes[i % nodes.len()].url("");

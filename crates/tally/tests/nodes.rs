@@ -6,8 +6,6 @@
 //! by the test (never the shared one on 6379).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::File;
-use std::path::PathBuf;
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,7 +16,7 @@ use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use tally_store::{KeyLock, NewIdempotencyRecord, Store};
 use tally_store_postgres::PgStore;
-use tally_test_kit::{Backend, Harness, ProcessGuard, TestDatabase, free_port, scratch_postgres_url, wait_until_ready};
+use tally_test_kit::{Backend, Harness, ProcessGuard, ServeProcess, TestDatabase, free_port, scratch_postgres_url};
 
 const TALLY: &str = env!("CARGO_BIN_EXE_tally");
 
@@ -41,41 +39,26 @@ fn program_and_token(database_url: &str) -> (String, String) {
     (program, token)
 }
 
-/// A `tally serve` process whose stderr (its logs) goes to a file; killed when dropped.
-struct Node {
-    child: ProcessGuard,
-    base: String,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
+/// A `tally serve` process (see `ServeProcess`), and what these tests ask of one.
+struct Node(ServeProcess);
+
+impl std::ops::Deref for Node {
+    type Target = ServeProcess;
+
+    fn deref(&self) -> &ServeProcess {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Node {
+    fn deref_mut(&mut self) -> &mut ServeProcess {
+        &mut self.0
+    }
 }
 
 impl Node {
     async fn start(database_url: &str, extra: &[&str]) -> Node {
-        let dir = tempfile::tempdir().unwrap();
-        let log = dir.path().join("stderr.log");
-        let port = free_port();
-        let child = Command::new(TALLY)
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .args(extra)
-            .env("TALLY_DATABASE_URL", database_url)
-            .env_remove("TALLY_REDIS_URL")
-            .env("RUST_LOG", "info,sqlx=warn")
-            .stdout(Stdio::null())
-            .stderr(File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        let node = Node { child: child.into(), base: format!("http://127.0.0.1:{port}"), log, _dir: dir };
-        let ready = wait_until_ready(&node.base, Duration::from_secs(10)).await;
-        assert!(ready, "tally serve did not become ready on {}: {}", node.base, node.logs());
-        node
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn logs(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+        Node(ServeProcess::start(TALLY, database_url, extra).await)
     }
 
     fn terminate(&self) {
