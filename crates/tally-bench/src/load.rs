@@ -148,6 +148,19 @@ fn add_error(errors: &mut Vec<(String, u64)>, what: String) {
     }
 }
 
+/// Builds each worker's state, in order, before any of them starts.
+async fn prepare_workers<S, M, MF>(concurrency: usize, make_worker: M) -> anyhow::Result<Vec<S>>
+where
+    M: Fn(usize) -> MF,
+    MF: Future<Output = anyhow::Result<S>>,
+{
+    let mut states = Vec::with_capacity(concurrency);
+    for i in 0..concurrency {
+        states.push(make_worker(i).await.with_context(|| format!("preparing worker {i}"))?);
+    }
+    Ok(states)
+}
+
 /// Runs `concurrency` workers for warm-up plus measurement. `make_worker(i)`
 /// builds worker `i`'s state (e.g. its connection); `op(state, n)` performs its
 /// `n`-th operation and hands the state back. Workers stop at the deadline after their operation in
@@ -160,10 +173,7 @@ where
     O: Fn(S, u64) -> OF + Send + Sync + 'static,
     OF: Future<Output = (S, Verdict)> + Send,
 {
-    let mut states = Vec::with_capacity(concurrency);
-    for i in 0..concurrency {
-        states.push(make_worker(i).await.with_context(|| format!("preparing worker {i}"))?);
-    }
+    let states = prepare_workers(concurrency, make_worker).await?;
     let op = Arc::new(op);
     let start = Instant::now();
     let measure_from = start + timing.warmup;
@@ -336,10 +346,7 @@ where
     OF: Future<Output = (S, Verdict)> + Send,
 {
     use std::sync::atomic::{AtomicU64, Ordering};
-    let mut states = Vec::with_capacity(concurrency);
-    for i in 0..concurrency {
-        states.push(make_worker(i).await.with_context(|| format!("preparing worker {i}"))?);
-    }
+    let states = prepare_workers(concurrency, make_worker).await?;
     let total = total.max(1);
     let op = Arc::new(op);
     let issued = Arc::new(AtomicU64::new(0));
