@@ -11,6 +11,7 @@
 pub mod conformance;
 mod error;
 mod types;
+pub mod writes;
 
 use async_trait::async_trait;
 use tally_core::model::{
@@ -20,6 +21,7 @@ use tally_core::model::{
 
 pub use error::{StoreError, StoreResult};
 pub use types::*;
+pub use writes::{Purchase, PurchaseRefusal, Purchased, Redeem, RedeemRefusal, Redeemed};
 
 /// A storage backend. Reads outside a transaction go straight to the store;
 /// every write goes through [`Store::begin`].
@@ -124,6 +126,33 @@ pub trait StoreTx: Send {
     async fn commit(self: Box<Self>) -> StoreResult<()>;
     /// Rolls back and returns once the transaction (and its key's lock) has ended.
     async fn rollback(self: Box<Self>) -> StoreResult<()>;
+    /// Saves the response of a key whose effect this transaction wrote (see
+    /// [`StoreTx::save_idempotency_record`]), if there is one, and commits:
+    /// the executor's last step. A backend may send both in one round trip.
+    /// If the record cannot be saved, nothing commits and the transaction has
+    /// ended when this returns.
+    async fn commit_with_record(
+        mut self: Box<Self>,
+        program_id: &str,
+        record: Option<&NewIdempotencyRecord>,
+        retention_hours: i32,
+    ) -> StoreResult<()> {
+        if let Some(record) = record
+            && let Err(e) = self.save_idempotency_record(program_id, record, retention_hours).await
+        {
+            self.rollback().await?;
+            return Err(e);
+        }
+        self.commit().await
+    }
+
+    // --- whole writes (`writes`: the default composes the primitives) ---
+    async fn redeem(&mut self, program_id: &str, redeem: &Redeem) -> StoreResult<Redeemed> {
+        writes::redeem(self, program_id, redeem).await
+    }
+    async fn record_purchase(&mut self, program_id: &str, purchase: &Purchase) -> StoreResult<Purchased> {
+        writes::record_purchase(self, program_id, purchase).await
+    }
 
     // --- idempotency ---
     async fn idempotency_record(&mut self, program_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>>;

@@ -298,15 +298,11 @@ impl Execution {
             }),
             _ => None,
         };
-        let (program_id, retention_hours) = (self.program_id.clone(), self.retention_hours);
-        if let Some(record) = &record
-            && let Err(e) = self.tx().save_idempotency_record(&program_id, record, retention_hours).await
-        {
-            let error = self.store_error(e);
-            return Err(self.abandon(error).await);
-        }
         let tx = self.tx.take().expect("the transaction is open until the execution concludes");
-        tx.commit().await.map_err(|e| self.store_error(e))?;
+        // On failure the transaction has ended already: the key is free.
+        tx.commit_with_record(&self.program_id, record.as_ref(), self.retention_hours)
+            .await
+            .map_err(|e| self.store_error(e))?;
         if record.is_some() {
             telemetry::record_stored();
         }

@@ -1,6 +1,6 @@
 use tally_core::model::{LedgerOperation, ProgramSettings, Transaction, TransactionStatus, VoidPolicy};
-use tally_core::points::{earned_for_spend, void_points};
-use tally_store::{KeyedResource, NewLedgerEntry, NewTransaction, ResourceKey, StoreTx};
+use tally_core::points::{PointsError, void_points};
+use tally_store::{KeyedResource, NewLedgerEntry, PurchaseRefusal, Purchased, ResourceKey, StoreTx};
 
 use super::Outcome;
 use crate::error::{ApiError, ApiResult};
@@ -39,56 +39,36 @@ impl Purchase {
 }
 
 /// Records a purchase and credits its points, once per `external_id` and once
-/// per idempotency key.
-/// The earning rule is read in this transaction, not from a node's cached
-/// copy of the program: a purchase never earns at a rate that was changed
-/// before it began, on whichever node the change was made.
+/// per idempotency key, in one call on the store
+/// (`tally_store::writes::record_purchase`).
 pub async fn record(
     tx: &mut dyn StoreTx,
     program_id: &str,
     purchase: Purchase,
     key: Option<ResourceKey>,
 ) -> ApiResult<Outcome<Transaction>> {
-    if let Some(key) = &key
-        && let Some(found) = tx.transaction_by_key(program_id, &key.key).await?
-    {
-        return Ok(Outcome::Replayed(found));
-    }
-    if tx.customer(program_id, &purchase.customer_id).await?.is_none() {
-        return Err(ApiError::not_found("customer_not_found", "customer"));
-    }
-    let points = match purchase.points {
-        Some(points) => points,
-        None => earned_for_spend(purchase.spend_amount_cents, settings(tx, program_id).await?.points_per_currency_unit)
-            .map_err(|e| ApiError::unprocessable("points_overflow", e.to_string()))?,
-    };
-    let new = NewTransaction {
+    let purchase = tally_store::Purchase {
         customer_id: purchase.customer_id,
         spend_amount_cents: purchase.spend_amount_cents,
         currency: purchase.currency,
-        points,
         external_id: purchase.external_id,
+        points: purchase.points,
         idempotency: key,
     };
-    let Some(txn) = tx.insert_transaction(program_id, &new).await? else {
-        // The receipt was recorded before: answer with the first purchase.
-        let external_id = new.external_id.as_deref().unwrap_or_default();
-        let first = tx.transaction_by_external_id(program_id, external_id).await?.ok_or_else(ApiError::internal)?;
-        return Ok(Outcome::Existing(first));
-    };
-    let balance_after = tx
-        .credit(program_id, &txn.customer_id, points)
-        .await?
-        .ok_or_else(|| ApiError::unprocessable("points_overflow", "the balance would exceed the points range"))?;
-    tx.insert_ledger_entry(
-        program_id,
-        &NewLedgerEntry {
-            transaction_id: Some(txn.id.clone()),
-            ..NewLedgerEntry::new(&txn.customer_id, points, balance_after, LedgerOperation::Earn)
-        },
-    )
-    .await?;
-    Ok(Outcome::Created(txn))
+    match tx.record_purchase(program_id, &purchase).await? {
+        Purchased::Created(txn) => Ok(Outcome::Created(txn)),
+        Purchased::Existing(first) => Ok(Outcome::Existing(first)),
+        Purchased::Replayed(found) => Ok(Outcome::Replayed(found)),
+        Purchased::Refused(PurchaseRefusal::CustomerNotFound) => {
+            Err(ApiError::not_found("customer_not_found", "customer"))
+        }
+        Purchased::Refused(PurchaseRefusal::EarningOverflow) => {
+            Err(ApiError::unprocessable("points_overflow", PointsError::Overflow.to_string()))
+        }
+        Purchased::Refused(PurchaseRefusal::BalanceOverflow) => {
+            Err(ApiError::unprocessable("points_overflow", "the balance would exceed the points range"))
+        }
+    }
 }
 
 /// Voids `amount_cents` of a purchase (all that is left when `None`), taking back

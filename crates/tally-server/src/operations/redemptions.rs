@@ -1,6 +1,6 @@
-use tally_core::model::{CouponStatus, LedgerOperation, Redemption, RedemptionStatus, RewardKind};
-use tally_core::points::total_cost;
-use tally_store::{KeyedResource, NewCoupon, NewLedgerEntry, NewRedemption, ResourceKey, StoreTx};
+use tally_core::model::{CouponStatus, LedgerOperation, Redemption, RedemptionStatus};
+use tally_core::points::PointsError;
+use tally_store::{KeyedResource, NewLedgerEntry, Redeem, RedeemRefusal, Redeemed, ResourceKey, StoreTx};
 
 use super::Outcome;
 use crate::error::{ApiError, ApiResult};
@@ -25,105 +25,48 @@ impl RedeemRequest {
     }
 }
 
-/// Spends a customer's points on a reward: stock first, then points, each a
-/// conditional update that refuses to go below zero; then the redemption row and
-/// its ledger entry. Stock before points keeps the lock order the same in every
-/// transaction (reward row, then customer row), so two redemptions never deadlock.
-///
-/// Round trips are the cost of a redemption, so the success path makes only the
-/// ones it needs: an unlimited reward's stock is not touched (an update that
-/// changes nothing would still lock the reward's row, making every redemption
-/// of a popular reward wait for the one before it), and the customer's
-/// existence is proven by the debit itself. A refusal looks the customer up
-/// before answering, so a missing customer is still reported first.
+/// Spends a customer's points on a reward, in one call on the store
+/// (`tally_store::writes::redeem` says how, and why it is one call).
 pub async fn redeem(
     tx: &mut dyn StoreTx,
     program_id: &str,
     request: RedeemRequest,
     key: Option<ResourceKey>,
 ) -> ApiResult<Outcome<Redemption>> {
-    if let Some(key) = &key
-        && let Some(found) = tx.redemption_by_key(program_id, &key.key).await?
-    {
-        return Ok(Outcome::Replayed(found));
-    }
-    let reward = tx
-        .reward(program_id, &request.reward_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("reward_not_found", "reward"))?;
-    if !reward.active {
-        return Err(ApiError::unprocessable("reward_inactive", "this reward is not available for redemption"));
-    }
-    let customer_id = request.customer_id.as_str();
-    let cost = match total_cost(reward.cost_points, request.quantity) {
-        Ok(cost) => cost,
-        Err(e) => {
-            let overflow = ApiError::unprocessable("points_overflow", e.to_string());
-            return Err(refuse(tx, program_id, customer_id, overflow).await);
-        }
+    let redeem = Redeem {
+        customer_id: request.customer_id,
+        reward_id: request.reward_id,
+        quantity: request.quantity,
+        expected_points: request.expected_points,
+        coupon_code: super::coupons::new_code(),
+        idempotency: key,
     };
-    if let Some(expected) = request.expected_points
-        && expected != cost
-    {
-        let mismatch = ApiError::unprocessable(
-            "points_amount_mismatch",
-            format!("points_amount is {expected} but the reward costs {cost}; nothing was charged"),
-        );
-        return Err(refuse(tx, program_id, customer_id, mismatch).await);
+    match tx.redeem(program_id, &redeem).await? {
+        Redeemed::Created(redemption) => Ok(Outcome::Created(redemption)),
+        Redeemed::Replayed(found) => Ok(Outcome::Replayed(found)),
+        Redeemed::Refused(refusal) => Err(refused(refusal)),
     }
-    // Stock can only change from unlimited to finite (or back) by a reward
-    // update, which sets it outright: a redemption that read "unlimited" is
-    // ordered before such an update, and needs no write here.
-    if reward.stock.is_some() && !tx.take_stock(program_id, &reward.id, request.quantity).await? {
-        let refusal = ApiError::unprocessable("out_of_stock", "the reward does not have enough stock left");
-        return Err(refuse(tx, program_id, customer_id, refusal).await);
-    }
-    let Some(balance_after) = tx.debit(program_id, customer_id, cost).await? else {
-        let refusal =
-            ApiError::unprocessable("insufficient_points", format!("the customer has fewer than {cost} points"));
-        return Err(refuse(tx, program_id, customer_id, refusal).await);
-    };
-    let coupon_code = (reward.kind == RewardKind::Voucher).then(super::coupons::new_code);
-    let redemption = tx
-        .insert_redemption(
-            program_id,
-            &NewRedemption {
-                customer_id: request.customer_id.clone(),
-                reward_id: reward.id.clone(),
-                quantity: request.quantity,
-                points_spent: cost,
-                coupon_code: coupon_code.clone(),
-                idempotency: key,
-            },
-        )
-        .await?;
-    if let Some(code) = coupon_code {
-        let coupon = NewCoupon {
-            code,
-            redemption_id: redemption.id.clone(),
-            customer_id: redemption.customer_id.clone(),
-            reward_id: reward.id.clone(),
-        };
-        tx.insert_coupon(program_id, &coupon).await?;
-    }
-    tx.insert_ledger_entry(
-        program_id,
-        &NewLedgerEntry {
-            redemption_id: Some(redemption.id.clone()),
-            ..NewLedgerEntry::new(&request.customer_id, -cost, balance_after, LedgerOperation::Redeem)
-        },
-    )
-    .await?;
-    Ok(Outcome::Created(redemption))
 }
 
-/// The answer to a refused redemption: `customer_not_found` if there is no
-/// such customer, whatever else was wrong, else `refusal`.
-async fn refuse(tx: &mut dyn StoreTx, program_id: &str, customer_id: &str, refusal: ApiError) -> ApiError {
-    match tx.customer(program_id, customer_id).await {
-        Ok(Some(_)) => refusal,
-        Ok(None) => ApiError::not_found("customer_not_found", "customer"),
-        Err(e) => e.into(),
+/// A refused redemption, as the client hears it.
+fn refused(refusal: RedeemRefusal) -> ApiError {
+    match refusal {
+        RedeemRefusal::RewardNotFound => ApiError::not_found("reward_not_found", "reward"),
+        RedeemRefusal::CustomerNotFound => ApiError::not_found("customer_not_found", "customer"),
+        RedeemRefusal::RewardInactive => {
+            ApiError::unprocessable("reward_inactive", "this reward is not available for redemption")
+        }
+        RedeemRefusal::CostOverflow => ApiError::unprocessable("points_overflow", PointsError::Overflow.to_string()),
+        RedeemRefusal::PriceMismatch { expected, cost } => ApiError::unprocessable(
+            "points_amount_mismatch",
+            format!("points_amount is {expected} but the reward costs {cost}; nothing was charged"),
+        ),
+        RedeemRefusal::OutOfStock => {
+            ApiError::unprocessable("out_of_stock", "the reward does not have enough stock left")
+        }
+        RedeemRefusal::InsufficientPoints { cost } => {
+            ApiError::unprocessable("insufficient_points", format!("the customer has fewer than {cost} points"))
+        }
     }
 }
 

@@ -1,0 +1,232 @@
+//! Whole writes: the hot domain writes (a redemption, a purchase) as one call
+//! on the store transaction, so a backend with a network between it and the
+//! data can run each in one round trip instead of one per primitive.
+//!
+//! The composition of primitives below is the reference: it is what every
+//! backend runs unless it overrides the `StoreTx` method, and what an override
+//! must agree with (the conformance suite and the HTTP suite run both).
+//! SQLite keeps it, because its round trips are function calls; PostgreSQL
+//! runs the same steps in a PL/pgSQL function (`tally_redeem`,
+//! `tally_record_purchase`), where each step would otherwise be a pair of
+//! context switches on CPUs the database and the nodes share.
+//!
+//! A refusal is an answer, not an error: the caller rolls the transaction back
+//! (a refusal after the stock was taken leaves that to the rollback) and
+//! tells the client why.
+
+use tally_core::model::{LedgerOperation, Redemption, RewardKind, Transaction};
+use tally_core::points::{earned_for_spend, total_cost};
+
+use crate::{KeyedResource, NewCoupon, NewLedgerEntry, NewRedemption, NewTransaction, ResourceKey, StoreTx};
+use crate::{StoreError, StoreResult};
+
+/// A redemption to make: `quantity` units of a reward for a customer.
+#[derive(Debug, Clone)]
+pub struct Redeem {
+    pub customer_id: String,
+    pub reward_id: String,
+    pub quantity: i64,
+    /// The price the client expects to pay (v2 route); refused if it differs.
+    pub expected_points: Option<i64>,
+    /// The coupon's code, used only if the reward is a voucher. Made by the
+    /// caller, like every id, so a backend needs no random source of its own.
+    pub coupon_code: String,
+    pub idempotency: Option<ResourceKey>,
+}
+
+/// What became of a [`Redeem`].
+#[derive(Debug, Clone)]
+pub enum Redeemed {
+    Created(Redemption),
+    /// The key made this redemption before (its stored response expired).
+    Replayed(KeyedResource<Redemption>),
+    Refused(RedeemRefusal),
+}
+
+/// Why a redemption was not made. A missing customer is reported before
+/// anything about the points or stock, never after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedeemRefusal {
+    RewardNotFound,
+    RewardInactive,
+    CustomerNotFound,
+    /// `quantity × cost_points` leaves the points range.
+    CostOverflow,
+    PriceMismatch {
+        expected: i64,
+        cost: i64,
+    },
+    OutOfStock,
+    InsufficientPoints {
+        cost: i64,
+    },
+}
+
+/// Spends a customer's points on a reward: stock first, then points, each a
+/// conditional update that refuses to go below zero; then the redemption row
+/// (and the voucher's coupon) and its ledger entry. Stock before points keeps
+/// the lock order the same in every transaction (reward row, then customer
+/// row), so two redemptions never deadlock.
+///
+/// The success path makes only the steps it needs: an unlimited reward's
+/// stock is not touched (an update that changes nothing would still lock the
+/// reward's row, making every redemption of a popular reward wait for the one
+/// before it), and the customer's existence is proven by the debit itself.
+pub async fn redeem<T: StoreTx + ?Sized>(tx: &mut T, program_id: &str, r: &Redeem) -> StoreResult<Redeemed> {
+    if let Some(key) = &r.idempotency
+        && let Some(found) = tx.redemption_by_key(program_id, &key.key).await?
+    {
+        return Ok(Redeemed::Replayed(found));
+    }
+    let Some(reward) = tx.reward(program_id, &r.reward_id).await? else {
+        return Ok(Redeemed::Refused(RedeemRefusal::RewardNotFound));
+    };
+    if !reward.active {
+        return Ok(Redeemed::Refused(RedeemRefusal::RewardInactive));
+    }
+    let Ok(cost) = total_cost(reward.cost_points, r.quantity) else {
+        return refuse_unless_missing(tx, program_id, &r.customer_id, RedeemRefusal::CostOverflow).await;
+    };
+    if let Some(expected) = r.expected_points
+        && expected != cost
+    {
+        let mismatch = RedeemRefusal::PriceMismatch { expected, cost };
+        return refuse_unless_missing(tx, program_id, &r.customer_id, mismatch).await;
+    }
+    // Stock can only change from unlimited to finite (or back) by a reward
+    // update, which sets it outright: a redemption that read "unlimited" is
+    // ordered before such an update, and needs no write here.
+    if reward.stock.is_some() && !tx.take_stock(program_id, &reward.id, r.quantity).await? {
+        return refuse_unless_missing(tx, program_id, &r.customer_id, RedeemRefusal::OutOfStock).await;
+    }
+    let Some(balance_after) = tx.debit(program_id, &r.customer_id, cost).await? else {
+        let refusal = RedeemRefusal::InsufficientPoints { cost };
+        return refuse_unless_missing(tx, program_id, &r.customer_id, refusal).await;
+    };
+    let coupon_code = (reward.kind == RewardKind::Voucher).then(|| r.coupon_code.clone());
+    let new = NewRedemption {
+        customer_id: r.customer_id.clone(),
+        reward_id: reward.id.clone(),
+        quantity: r.quantity,
+        points_spent: cost,
+        coupon_code: coupon_code.clone(),
+        idempotency: r.idempotency.clone(),
+    };
+    let redemption = tx.insert_redemption(program_id, &new).await?;
+    if let Some(code) = coupon_code {
+        let coupon = NewCoupon {
+            code,
+            redemption_id: redemption.id.clone(),
+            customer_id: redemption.customer_id.clone(),
+            reward_id: reward.id.clone(),
+        };
+        tx.insert_coupon(program_id, &coupon).await?;
+    }
+    let entry = NewLedgerEntry {
+        redemption_id: Some(redemption.id.clone()),
+        ..NewLedgerEntry::new(&r.customer_id, -cost, balance_after, LedgerOperation::Redeem)
+    };
+    tx.insert_ledger_entry(program_id, &entry).await?;
+    Ok(Redeemed::Created(redemption))
+}
+
+/// `refusal`, or `CustomerNotFound` if there is no such customer.
+async fn refuse_unless_missing<T: StoreTx + ?Sized>(
+    tx: &mut T,
+    program_id: &str,
+    customer_id: &str,
+    refusal: RedeemRefusal,
+) -> StoreResult<Redeemed> {
+    Ok(Redeemed::Refused(match tx.customer(program_id, customer_id).await? {
+        Some(_) => refusal,
+        None => RedeemRefusal::CustomerNotFound,
+    }))
+}
+
+/// A purchase to record.
+#[derive(Debug, Clone)]
+pub struct Purchase {
+    pub customer_id: String,
+    pub spend_amount_cents: i64,
+    pub currency: String,
+    pub external_id: Option<String>,
+    /// Overrides the earning rule (e.g. a promotion computed by the POS).
+    pub points: Option<i64>,
+    pub idempotency: Option<ResourceKey>,
+}
+
+/// What became of a [`Purchase`].
+#[derive(Debug, Clone)]
+pub enum Purchased {
+    Created(Transaction),
+    /// The program had a purchase with this `external_id` already: that one.
+    Existing(Transaction),
+    /// The key made this purchase before (its stored response expired).
+    Replayed(KeyedResource<Transaction>),
+    Refused(PurchaseRefusal),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PurchaseRefusal {
+    CustomerNotFound,
+    /// The earning rule's points leave the points range.
+    EarningOverflow,
+    /// The credit would take the balance out of the points range.
+    BalanceOverflow,
+}
+
+/// Records a purchase and credits its points, once per `external_id` and once
+/// per idempotency key. The earning rule is read in this transaction, not
+/// from a node's cached copy of the program: a purchase never earns at a rate
+/// that was changed before it began, on whichever node the change was made.
+pub async fn record_purchase<T: StoreTx + ?Sized>(
+    tx: &mut T,
+    program_id: &str,
+    p: &Purchase,
+) -> StoreResult<Purchased> {
+    if let Some(key) = &p.idempotency
+        && let Some(found) = tx.transaction_by_key(program_id, &key.key).await?
+    {
+        return Ok(Purchased::Replayed(found));
+    }
+    if tx.customer(program_id, &p.customer_id).await?.is_none() {
+        return Ok(Purchased::Refused(PurchaseRefusal::CustomerNotFound));
+    }
+    let points = match p.points {
+        Some(points) => points,
+        None => {
+            let program =
+                tx.program(program_id).await?.ok_or_else(|| StoreError::Other(format!("no program {program_id}")))?;
+            match earned_for_spend(p.spend_amount_cents, program.settings.points_per_currency_unit) {
+                Ok(points) => points,
+                Err(_) => return Ok(Purchased::Refused(PurchaseRefusal::EarningOverflow)),
+            }
+        }
+    };
+    let new = NewTransaction {
+        customer_id: p.customer_id.clone(),
+        spend_amount_cents: p.spend_amount_cents,
+        currency: p.currency.clone(),
+        points,
+        external_id: p.external_id.clone(),
+        idempotency: p.idempotency.clone(),
+    };
+    let Some(txn) = tx.insert_transaction(program_id, &new).await? else {
+        // The receipt was recorded before: answer with the first purchase.
+        let external_id = new.external_id.as_deref().unwrap_or_default();
+        let first = tx
+            .transaction_by_external_id(program_id, external_id)
+            .await?
+            .ok_or_else(|| StoreError::Other(format!("purchase {external_id} clashed but cannot be read")))?;
+        return Ok(Purchased::Existing(first));
+    };
+    let Some(balance_after) = tx.credit(program_id, &txn.customer_id, points).await? else {
+        return Ok(Purchased::Refused(PurchaseRefusal::BalanceOverflow));
+    };
+    let entry = NewLedgerEntry {
+        transaction_id: Some(txn.id.clone()),
+        ..NewLedgerEntry::new(&txn.customer_id, points, balance_after, LedgerOperation::Earn)
+    };
+    tx.insert_ledger_entry(program_id, &entry).await?;
+    Ok(Purchased::Created(txn))
+}
