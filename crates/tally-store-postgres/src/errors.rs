@@ -33,6 +33,8 @@ pub(crate) fn map_err(err: sqlx::Error) -> StoreError {
                 | "25001" | "25P01" | "25P02" | "25P03" | "57P05" => StoreError::Unavailable(db.message().to_owned()),
                 // connection_exception and its subclasses
                 c if c.starts_with("08") => StoreError::Unavailable(db.message().to_owned()),
+                // `tally_save_record`: a live record holds the key already.
+                "TY001" => StoreError::RecordExists,
                 // numeric_value_out_of_range: a bigint overflowed.
                 "22003" => StoreError::OutOfRange,
                 _ => StoreError::Other(db.message().to_owned()),

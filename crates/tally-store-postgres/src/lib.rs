@@ -20,6 +20,7 @@ mod rows;
 pub mod scratch;
 mod statements;
 mod tx;
+mod writes;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -164,7 +165,7 @@ fn claim_with_begin(lock: &KeyLock) -> Option<String> {
 /// same way whatever its `standard_conforming_strings`: inside it only the
 /// backslash and the quote mean anything, and both are doubled. `None` for a
 /// NUL, which no PostgreSQL text value can hold.
-fn literal(value: &str) -> Option<String> {
+pub(crate) fn literal(value: &str) -> Option<String> {
     if value.contains('\0') {
         return None;
     }

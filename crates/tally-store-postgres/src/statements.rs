@@ -9,7 +9,8 @@ use tally_core::model::{
 };
 use tally_store::{
     KeyedResource, NewCoupon, NewCustomer, NewIdempotencyRecord, NewLedgerEntry, NewRedemption, NewReward,
-    NewTransaction, ProgramPatch, ResourceKey, RewardPatch, StoreError, StoreResult, StoreTx,
+    NewTransaction, ProgramPatch, Purchase, Purchased, Redeem, Redeemed, ResourceKey, RewardPatch, StoreError,
+    StoreResult, StoreTx,
 };
 
 use crate::map_err;
@@ -25,6 +26,31 @@ impl StoreTx for PgTx {
     async fn rollback(self: Box<Self>) -> StoreResult<()> {
         PgTx::rollback(*self).await;
         Ok(())
+    }
+
+    async fn commit_with_record(
+        mut self: Box<Self>,
+        program_id: &str,
+        record: Option<&NewIdempotencyRecord>,
+        retention_hours: i32,
+    ) -> StoreResult<()> {
+        let Some(record) = record else { return self.commit_now().await };
+        if let Some(sql) = PgTx::save_and_commit_sql(program_id, record, retention_hours)? {
+            return self.commit_sql(&sql).await;
+        }
+        if let Err(e) = self.save_idempotency_record(program_id, record, retention_hours).await {
+            PgTx::rollback(*self).await;
+            return Err(e);
+        }
+        self.commit_now().await
+    }
+
+    async fn redeem(&mut self, program_id: &str, redeem: &Redeem) -> StoreResult<Redeemed> {
+        self.redeem_in_one_call(program_id, redeem).await
+    }
+
+    async fn record_purchase(&mut self, program_id: &str, purchase: &Purchase) -> StoreResult<Purchased> {
+        self.record_purchase_in_one_call(program_id, purchase).await
     }
 
     async fn idempotency_record(&mut self, program_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>> {

@@ -78,22 +78,46 @@ impl PgTx {
     /// Commits. Without an answer from the server, whether it committed is
     /// unknown (`commit_err`): `self` drops with `committing` set and the
     /// session is closed; the client's retry with its key finds out.
-    pub(crate) async fn commit_now(mut self: Box<Self>) -> StoreResult<()> {
+    pub(crate) async fn commit_now(self: Box<Self>) -> StoreResult<()> {
+        self.commit_sql("COMMIT").await
+    }
+
+    /// Sends `sql`, a simple query that ends with the COMMIT (see `commit_now`).
+    /// An error the server answered means nothing committed: a statement
+    /// before the COMMIT failed, which skips it, or the COMMIT itself rolled
+    /// back. Which of the two left the session in a failed transaction is not
+    /// worth guessing on a path this rare: the session is closed, awaited, so
+    /// the key's lock has ended when this returns.
+    pub(crate) async fn commit_sql(mut self: Box<Self>, sql: &str) -> StoreResult<()> {
         self.committing = true;
-        self.conn().execute("COMMIT").await.map_err(commit_err)?;
-        // The lock ended with the commit; the session goes back to the pool.
-        self.committing = false;
-        self.key = None;
-        self.conn = None;
-        Ok(())
+        match self.conn().execute(sql).await {
+            Ok(_) => {
+                // The lock ended with the commit; the session goes back to the pool.
+                self.committing = false;
+                self.key = None;
+                self.conn = None;
+                Ok(())
+            }
+            Err(e @ sqlx::Error::Database(_)) => {
+                self.end_now(true).await;
+                Err(map_err(e))
+            }
+            Err(e) => Err(commit_err(e)),
+        }
     }
 
     /// Rolls back now, awaited, so the key's advisory lock is released before
     /// this returns; the session goes back to the pool clean, or is closed.
-    pub(crate) async fn rollback(mut self) {
+    pub(crate) async fn rollback(self) {
+        self.end_now(false).await;
+    }
+
+    /// Ends the transaction now (rolling back, or closing the session), and
+    /// tells the node's registry when the key's lock has gone with it.
+    async fn end_now(mut self, close: bool) {
         if let Some(conn) = self.conn.take() {
             let release = self.key.take().map(|(lock_id, releases)| releases.start(lock_id));
-            end(conn, false).await;
+            end(conn, close).await;
             drop(release);
         }
     }

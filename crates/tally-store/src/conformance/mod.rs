@@ -39,6 +39,8 @@ mod redemptions;
 mod support;
 #[cfg(feature = "conformance")]
 mod transactions;
+#[cfg(feature = "conformance")]
+mod writes;
 
 #[cfg(feature = "conformance")]
 pub use accounts::{credit_and_debit, customers, pool_stats, programs_and_tokens, stock};
@@ -50,6 +52,8 @@ pub use points::{expiry_race, keyed_adjustments, negative_balances, point_lots};
 pub use redemptions::{coupon_race, coupons, redemption_lifecycle, stock_race};
 #[cfg(feature = "conformance")]
 pub use transactions::{keyed_resources_under_a_claim, pagination, transactions_and_redemptions, verify, voids};
+#[cfg(feature = "conformance")]
+pub use writes::{receipt_race, whole_purchases, whole_redemptions};
 
 use async_trait::async_trait;
 
@@ -96,6 +100,9 @@ macro_rules! conformance_suite {
             redemption_lifecycle,
             coupons,
             coupon_race,
+            whole_redemptions,
+            whole_purchases,
+            receipt_race,
         );
     };
 }

@@ -35,7 +35,7 @@ pub async fn stock_race<S: Harness>(store: Arc<S>) {
             let retention = program.settings.idempotency_retention_hours;
             tokio::spawn(async move {
                 barrier.wait().await;
-                retry_unavailable(|| redeem_one(&*store, &lock, &customer_id, &reward_id, COST, retention)).await
+                retry_unavailable(|| redeem_one(&*store, &lock, &customer_id, &reward_id, retention)).await
             })
         })
         .collect();

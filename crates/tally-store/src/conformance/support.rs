@@ -7,8 +7,8 @@ use std::time::Duration;
 use tally_core::model::{Customer, LedgerEntry, LedgerOperation, Program, ProgramSettings, RewardKind, VoidPolicy};
 
 use crate::{
-    KeyLock, NewCustomer, NewIdempotencyRecord, NewLedgerEntry, NewRedemption, NewReward, NewTransaction, Page,
-    ResourceKey, Store, StoreError, StoreResult, StoreTx,
+    KeyLock, NewCustomer, NewIdempotencyRecord, NewLedgerEntry, NewReward, NewTransaction, Page, RedeemRefusal,
+    Redeemed, ResourceKey, Store, StoreError, StoreResult, StoreTx,
 };
 
 /// Claims `lock`, waiting up to 5 s for a dropped holder's rollback to release it.
@@ -52,39 +52,35 @@ pub(super) enum Redeem {
     OutOfStock,
 }
 
+/// One keyed redemption of a unit, as the executor runs it: the whole write,
+/// then the record saved with the commit.
 pub(super) async fn redeem_one<S: Store>(
     store: &S,
     lock: &KeyLock,
     customer_id: &str,
     reward_id: &str,
-    cost: i64,
     retention_hours: i32,
 ) -> StoreResult<Redeem> {
     let p = lock.program_id.as_str();
     let mut tx = store.begin(Some(lock)).await?;
-    if !tx.take_stock(p, reward_id, 1).await? {
-        // Dropping rolls back: an out-of-stock answer leaves nothing behind.
-        return Ok(Redeem::OutOfStock);
-    }
-    let balance = tx.debit(p, customer_id, cost).await?.expect("the balance covers every redemption");
-    let idempotency = ResourceKey { key: lock.key.clone(), fingerprint: format!("fp-{}", lock.key) };
-    let redemption = NewRedemption {
+    let wanted = crate::Redeem {
         customer_id: customer_id.to_owned(),
         reward_id: reward_id.to_owned(),
         quantity: 1,
-        points_spent: cost,
-        coupon_code: None,
-        idempotency: Some(idempotency),
+        expected_points: None,
+        coupon_code: unique("code"),
+        idempotency: Some(ResourceKey { key: lock.key.clone(), fingerprint: format!("fp-{}", lock.key) }),
     };
-    let redemption = tx.insert_redemption(p, &redemption).await?;
-    let spent = NewLedgerEntry {
-        redemption_id: Some(redemption.id.clone()),
-        ..entry(customer_id, -cost, balance, LedgerOperation::Redeem)
+    let redemption = match tx.redeem(p, &wanted).await? {
+        Redeemed::Created(redemption) => redemption,
+        Redeemed::Refused(RedeemRefusal::OutOfStock) => {
+            tx.rollback().await?;
+            return Ok(Redeem::OutOfStock);
+        }
+        other => panic!("every redemption is paid for, and each key is new: {other:?}"),
     };
-    tx.insert_ledger_entry(p, &spent).await?;
     let response = record(&lock.key, 201, b"{}".to_vec(), Some(&redemption.id));
-    tx.save_idempotency_record(p, &response, retention_hours).await?;
-    tx.commit().await?;
+    tx.commit_with_record(p, Some(&response), retention_hours).await?;
     Ok(Redeem::Redeemed)
 }
 

@@ -230,7 +230,7 @@ pub async fn verify<S: Harness>(store: Arc<S>) {
     let mut tx = store.begin(None).await.expect("begin");
     let prize = tx.insert_reward(p, &reward("mug", 30, Some(3))).await.expect("insert_reward");
     tx.commit().await.expect("commit");
-    let done = redeem_one(&*store, &lock, &customer.id, &prize.id, 30, 24).await.expect("redeem");
+    let done = redeem_one(&*store, &lock, &customer.id, &prize.id, 24).await.expect("redeem");
     assert_eq!(done, Redeem::Redeemed);
     assert_eq!(store.verify(Some(p)).await.expect("verify"), vec![], "healthy data has no violations");
 

@@ -1,0 +1,159 @@
+//! The whole writes of `tally_store::writes`, one round trip each: a call of
+//! the PL/pgSQL function that runs the same steps (migration 0006 says why),
+//! and the record saved in the round trip of the COMMIT.
+
+use sqlx::postgres::PgRow;
+use sqlx::{FromRow, Row};
+use tally_core::ids::IdKind;
+use tally_store::{
+    NewIdempotencyRecord, Purchase, PurchaseRefusal, Purchased, Redeem, RedeemRefusal, Redeemed, StoreError,
+    StoreResult,
+};
+
+use crate::rows::{RedemptionRow, TransactionRow};
+use crate::tx::PgTx;
+use crate::{literal, map_err};
+
+impl PgTx {
+    pub(crate) async fn redeem_in_one_call(&mut self, program_id: &str, r: &Redeem) -> StoreResult<Redeemed> {
+        let row = sqlx::query("SELECT * FROM tally_redeem($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+            .bind(program_id)
+            .bind(&r.customer_id)
+            .bind(&r.reward_id)
+            .bind(r.quantity)
+            .bind(r.expected_points)
+            .bind(r.idempotency.as_ref().map(|k| &k.key))
+            .bind(r.idempotency.as_ref().map(|k| &k.fingerprint))
+            .bind(IdKind::Redemption.generate())
+            .bind(IdKind::LedgerEntry.generate())
+            .bind(IdKind::Coupon.generate())
+            .bind(&r.coupon_code)
+            .fetch_one(self.conn())
+            .await
+            .map_err(map_err)?;
+        let cost = || row.try_get::<Option<i64>, _>("cost").map_err(map_err)?.ok_or_else(|| unexpected("cost", "NULL"));
+        let refusal = match outcome(&row)?.as_str() {
+            "created" => return Ok(Redeemed::Created(RedemptionRow::from_row(&row).map_err(map_err)?.try_into()?)),
+            "replayed" => return Ok(Redeemed::Replayed(RedemptionRow::from_row(&row).map_err(map_err)?.keyed()?)),
+            "reward_not_found" => RedeemRefusal::RewardNotFound,
+            "reward_inactive" => RedeemRefusal::RewardInactive,
+            "customer_not_found" => RedeemRefusal::CustomerNotFound,
+            "cost_overflow" => RedeemRefusal::CostOverflow,
+            "price_mismatch" => RedeemRefusal::PriceMismatch {
+                expected: r.expected_points.ok_or_else(|| unexpected("price_mismatch", "without a price"))?,
+                cost: cost()?,
+            },
+            "out_of_stock" => RedeemRefusal::OutOfStock,
+            "insufficient_points" => RedeemRefusal::InsufficientPoints { cost: cost()? },
+            other => return Err(unexpected("redemption outcome", other)),
+        };
+        Ok(Redeemed::Refused(refusal))
+    }
+
+    pub(crate) async fn record_purchase_in_one_call(
+        &mut self,
+        program_id: &str,
+        p: &Purchase,
+    ) -> StoreResult<Purchased> {
+        let row = sqlx::query("SELECT * FROM tally_record_purchase($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+            .bind(program_id)
+            .bind(&p.customer_id)
+            .bind(p.spend_amount_cents)
+            .bind(&p.currency)
+            .bind(&p.external_id)
+            .bind(p.points)
+            .bind(p.idempotency.as_ref().map(|k| &k.key))
+            .bind(p.idempotency.as_ref().map(|k| &k.fingerprint))
+            .bind(IdKind::Transaction.generate())
+            .bind(IdKind::PointLot.generate())
+            .bind(IdKind::LedgerEntry.generate())
+            .fetch_one(self.conn())
+            .await
+            .map_err(map_err)?;
+        let purchase = || TransactionRow::from_row(&row).map_err(map_err);
+        Ok(match outcome(&row)?.as_str() {
+            "created" => Purchased::Created(purchase()?.try_into()?),
+            "existing" => Purchased::Existing(purchase()?.try_into()?),
+            "replayed" => Purchased::Replayed(purchase()?.keyed()?),
+            "customer_not_found" => Purchased::Refused(PurchaseRefusal::CustomerNotFound),
+            "earning_overflow" => Purchased::Refused(PurchaseRefusal::EarningOverflow),
+            "balance_overflow" => Purchased::Refused(PurchaseRefusal::BalanceOverflow),
+            other => return Err(unexpected("purchase outcome", other)),
+        })
+    }
+
+    /// Saves the record and commits in one simple query (which takes no
+    /// parameters, so the values are written as literals). `None` if a value
+    /// cannot be a literal (a NUL, which the API never accepts): the caller
+    /// sends the two separately.
+    pub(crate) fn save_and_commit_sql(
+        program_id: &str,
+        record: &NewIdempotencyRecord,
+        retention_hours: i32,
+    ) -> StoreResult<Option<String>> {
+        let headers = serde_json::to_string(&record.headers).map_err(|e| StoreError::Other(e.to_string()))?;
+        let optional = |value: Option<&String>| match value {
+            Some(value) => literal(value),
+            None => Some("NULL".to_owned()),
+        };
+        let sql = (|| {
+            Some(format!(
+                "SELECT tally_save_record({}, {}, {}, {}, {}, {}, {}::jsonb, decode('{}', 'hex'), {}, {}); COMMIT",
+                literal(program_id)?,
+                literal(&record.key)?,
+                literal(&record.method)?,
+                literal(&record.path)?,
+                literal(&record.fingerprint)?,
+                record.status,
+                literal(&headers)?,
+                hex(&record.body),
+                optional(record.resource_id.as_ref())?,
+                retention_hours,
+            ))
+        })();
+        Ok(sql)
+    }
+}
+
+fn outcome(row: &PgRow) -> StoreResult<String> {
+    row.try_get("outcome").map_err(map_err)
+}
+
+fn unexpected(what: &str, value: &str) -> StoreError {
+    StoreError::Other(format!("unexpected {what} from the database: {value:?}"))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_record_and_the_commit_are_one_query_of_literals() {
+        let record = NewIdempotencyRecord {
+            key: "k'1".into(),
+            method: "POST".into(),
+            path: "/api/v1/redemptions".into(),
+            fingerprint: "f".into(),
+            status: 201,
+            headers: vec![("location".into(), "/a'b".into())],
+            body: b"{\"a\":1}".to_vec(),
+            resource_id: None,
+        };
+        let sql = PgTx::save_and_commit_sql("prg_1", &record, 24).unwrap().unwrap();
+        assert_eq!(
+            sql,
+            "SELECT tally_save_record(E'prg_1', E'k''1', E'POST', E'/api/v1/redemptions', E'f', 201, \
+             E'[[\"location\",\"/a''b\"]]'::jsonb, decode('7b2261223a317d', 'hex'), NULL, 24); COMMIT"
+        );
+        let nul = NewIdempotencyRecord { key: "k\0".into(), ..record };
+        assert_eq!(PgTx::save_and_commit_sql("prg_1", &nul, 24).unwrap(), None);
+    }
+}

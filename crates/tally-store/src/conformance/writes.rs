@@ -1,0 +1,255 @@
+//! Cases 22–24: the whole writes (`crate::writes`), which a backend may run in
+//! one call of its own: every outcome, the order of refusals, nothing left by
+//! a refusal once rolled back, replays by key, and a receipt race.
+
+use std::sync::Arc;
+
+use tally_core::model::{CouponStatus, LedgerOperation, RedemptionStatus, RewardKind};
+use tokio::sync::Barrier;
+
+use super::Harness;
+use super::redemptions::stock_of;
+use super::support::*;
+use crate::{
+    NewReward, Purchase, PurchaseRefusal, Purchased, Redeem, RedeemRefusal, Redeemed, ResourceKey, Store, StoreResult,
+};
+
+fn redeem(customer_id: &str, reward_id: &str, quantity: i64, key: Option<ResourceKey>) -> Redeem {
+    Redeem {
+        customer_id: customer_id.to_owned(),
+        reward_id: reward_id.to_owned(),
+        quantity,
+        expected_points: None,
+        coupon_code: unique("code"),
+        idempotency: key,
+    }
+}
+
+/// Runs `wanted` in a transaction of its own, committing only what was made.
+async fn run_redeem<S: Store>(store: &S, program_id: &str, wanted: &Redeem) -> Redeemed {
+    let mut tx = store.begin(None).await.expect("begin");
+    let outcome = tx.redeem(program_id, wanted).await.expect("redeem");
+    match &outcome {
+        Redeemed::Created(_) => tx.commit().await.expect("commit"),
+        _ => tx.rollback().await.expect("rollback"),
+    }
+    outcome
+}
+
+fn refusal(outcome: Redeemed) -> RedeemRefusal {
+    match outcome {
+        Redeemed::Refused(refusal) => refusal,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 22. whole redemptions
+// ---------------------------------------------------------------------------
+
+pub async fn whole_redemptions<S: Harness>(store: Arc<S>) {
+    let Tenants { program, other, customer, their_customer } = tenants(&*store).await;
+    let (p, o, c) = (program.id.as_str(), other.id.as_str(), customer.id.as_str());
+    fund(&*store, p, c, 100).await;
+    let mut tx = store.begin(None).await.expect("begin");
+    let mug = tx.insert_reward(p, &reward("mug", 30, Some(2))).await.expect("insert_reward");
+    let voucher = tx.insert_reward(p, &reward("voucher", 10, None)).await.expect("insert_reward");
+    let retired = NewReward { active: false, ..reward("retired", 1, None) };
+    let retired = tx.insert_reward(p, &retired).await.expect("insert_reward");
+    let huge = tx.insert_reward(p, &reward("huge", i64::MAX / 2 + 1, None)).await.expect("insert_reward");
+    let pricey = tx.insert_reward(p, &reward("pricey", 1000, Some(5))).await.expect("insert_reward");
+    tx.commit().await.expect("commit");
+    assert_eq!(voucher.kind, RewardKind::Voucher);
+
+    // Made: stock, points, the redemption and its ledger entry.
+    let key = keyed(&unique("key"), "fp-mug");
+    let Redeemed::Created(made) = run_redeem(&*store, p, &redeem(c, &mug.id, 1, Some(key.clone()))).await else {
+        panic!("a covered, in-stock redemption is made");
+    };
+    assert_eq!((made.points_spent, made.quantity, made.status), (30, 1, RedemptionStatus::Pending));
+    assert_eq!(made.coupon_code, None, "an item has no coupon");
+    assert_eq!(stock_of(&*store, p, &mug.id).await, Some(1));
+    assert_eq!(balance_of(&*store, p, c).await.available, 70);
+    let ledger = store.ledger(p, c, &page(10)).await.expect("ledger");
+    assert_eq!(ledger[0].operation, LedgerOperation::Redeem);
+    assert_eq!((ledger[0].points, ledger[0].balance_after), (-30, 70));
+    assert_eq!(ledger[0].redemption_id.as_deref(), Some(made.id.as_str()));
+
+    // The same key again: the redemption it made, with its fingerprint; nothing moves.
+    let again = run_redeem(&*store, p, &redeem(c, &mug.id, 1, Some(key.clone()))).await;
+    let Redeemed::Replayed(found) = again else { panic!("a known key replays, got {again:?}") };
+    assert_eq!((found.resource.id.as_str(), found.fingerprint.as_str()), (made.id.as_str(), "fp-mug"));
+    assert_eq!(balance_of(&*store, p, c).await.available, 70);
+    assert_eq!(stock_of(&*store, p, &mug.id).await, Some(1));
+    // The key belongs to this program only.
+    let theirs = run_redeem(&*store, o, &redeem(&their_customer.id, &mug.id, 1, Some(key))).await;
+    assert_eq!(refusal(theirs), RedeemRefusal::RewardNotFound, "another program's reward is not found");
+
+    // A voucher comes with its active coupon.
+    let Redeemed::Created(bought) = run_redeem(&*store, p, &redeem(c, &voucher.id, 2, None)).await else {
+        panic!("a voucher redemption is made");
+    };
+    assert_eq!(bought.points_spent, 20);
+    let code = bought.coupon_code.clone().expect("a voucher's redemption names its coupon");
+    let coupon = store.coupon(p, &code).await.expect("coupon").expect("the coupon exists");
+    assert_eq!((coupon.status, coupon.redemption_id.as_str()), (CouponStatus::Active, bought.id.as_str()));
+    assert_eq!(balance_of(&*store, p, c).await.available, 50);
+
+    // Refusals, in their order; each rolled back leaves nothing behind.
+    let before = (balance_of(&*store, p, c).await, stock_of(&*store, p, &mug.id).await);
+    let ledger_before = store.ledger(p, c, &page(100)).await.expect("ledger").len();
+    let cases = [
+        (redeem(c, "rwd_missing", 1, None), RedeemRefusal::RewardNotFound),
+        (redeem("cus_missing", "rwd_missing", 1, None), RedeemRefusal::RewardNotFound),
+        (redeem(c, &retired.id, 1, None), RedeemRefusal::RewardInactive),
+        (redeem("cus_missing", &retired.id, 1, None), RedeemRefusal::RewardInactive),
+        (redeem(c, &huge.id, 2, None), RedeemRefusal::CostOverflow),
+        (
+            Redeem { expected_points: Some(29), ..redeem(c, &mug.id, 1, None) },
+            RedeemRefusal::PriceMismatch { expected: 29, cost: 30 },
+        ),
+        (redeem(c, &mug.id, 2, None), RedeemRefusal::OutOfStock),
+        (redeem(c, &voucher.id, 6, None), RedeemRefusal::InsufficientPoints { cost: 60 }),
+        (redeem(c, &pricey.id, 1, None), RedeemRefusal::InsufficientPoints { cost: 1000 }),
+        // A missing customer is reported before anything about points or stock.
+        (redeem("cus_missing", &huge.id, 2, None), RedeemRefusal::CustomerNotFound),
+        (redeem("cus_missing", &mug.id, 2, None), RedeemRefusal::CustomerNotFound),
+        (redeem("cus_missing", &mug.id, 1, None), RedeemRefusal::CustomerNotFound),
+        (redeem(&their_customer.id, &voucher.id, 1, None), RedeemRefusal::CustomerNotFound),
+    ];
+    for (wanted, expected) in cases {
+        assert_eq!(refusal(run_redeem(&*store, p, &wanted).await), expected, "{wanted:?}");
+    }
+    assert_eq!((balance_of(&*store, p, c).await, stock_of(&*store, p, &mug.id).await), before);
+    assert_eq!(store.ledger(p, c, &page(100)).await.expect("ledger").len(), ledger_before, "refusals wrote nothing");
+    // The stock a refused redemption took (the debit failed after it) is back.
+    assert_eq!(stock_of(&*store, p, &pricey.id).await, Some(5));
+    let Redeemed::Created(_) = run_redeem(&*store, p, &redeem(c, &mug.id, 1, None)).await else {
+        panic!("the unit a refusal did not keep is still there");
+    };
+    assert!(store.verify(Some(p)).await.expect("verify").is_empty());
+}
+
+// ---------------------------------------------------------------------------
+// 23. whole purchases
+// ---------------------------------------------------------------------------
+
+fn purchase(customer_id: &str, cents: i64, external_id: Option<&str>, key: Option<ResourceKey>) -> Purchase {
+    Purchase {
+        customer_id: customer_id.to_owned(),
+        spend_amount_cents: cents,
+        currency: "EUR".into(),
+        external_id: external_id.map(str::to_owned),
+        points: None,
+        idempotency: key,
+    }
+}
+
+async fn run_purchase<S: Store>(store: &S, program_id: &str, wanted: &Purchase) -> StoreResult<Purchased> {
+    let mut tx = store.begin(None).await?;
+    let outcome = tx.record_purchase(program_id, wanted).await?;
+    match &outcome {
+        Purchased::Created(_) => tx.commit().await?,
+        _ => tx.rollback().await?,
+    }
+    Ok(outcome)
+}
+
+pub async fn whole_purchases<S: Harness>(store: Arc<S>) {
+    let Tenants { program, other, customer, their_customer } = tenants(&*store).await;
+    let (p, o, c) = (program.id.as_str(), other.id.as_str(), customer.id.as_str());
+    let rate = program.settings.points_per_currency_unit;
+
+    // Earned by the program's rule, rounded down, with its lot and ledger entry.
+    let key = keyed(&unique("key"), "fp-receipt");
+    let receipt = unique("receipt");
+    let first = purchase(c, 1999, Some(&receipt), Some(key.clone()));
+    let Ok(Purchased::Created(made)) = run_purchase(&*store, p, &first).await else {
+        panic!("a purchase of a known customer is recorded");
+    };
+    let earned = 1999 * rate / 100;
+    assert_eq!((made.points, made.spend_amount_cents, made.currency.as_str()), (earned, 1999, "EUR"));
+    assert_eq!(balance_of(&*store, p, c).await.available, earned);
+    let ledger = store.ledger(p, c, &page(10)).await.expect("ledger");
+    assert_eq!((ledger.len(), ledger[0].operation, ledger[0].points), (1, LedgerOperation::Earn, earned));
+    assert_eq!(ledger[0].transaction_id.as_deref(), Some(made.id.as_str()));
+
+    // The same key: the purchase it made. The same receipt under another key: the first purchase.
+    let Ok(Purchased::Replayed(found)) = run_purchase(&*store, p, &first).await else { panic!("a known key replays") };
+    assert_eq!((found.resource.id.as_str(), found.fingerprint.as_str()), (made.id.as_str(), "fp-receipt"));
+    let other_key = purchase(c, 1999, Some(&receipt), Some(keyed(&unique("key"), "fp-2")));
+    let Ok(Purchased::Existing(existing)) = run_purchase(&*store, p, &other_key).await else {
+        panic!("a receipt recorded before answers with the first purchase");
+    };
+    assert_eq!(existing.id, made.id);
+    assert_eq!(balance_of(&*store, p, c).await.available, earned, "neither earned again");
+
+    // Points given by the caller win over the rule.
+    let given = Purchase { points: Some(7), ..purchase(c, 100_000, None, None) };
+    let Ok(Purchased::Created(promo)) = run_purchase(&*store, p, &given).await else { panic!("recorded") };
+    assert_eq!(promo.points, 7);
+
+    // Refusals change nothing.
+    let before = balance_of(&*store, p, c).await;
+    let missing = run_purchase(&*store, p, &purchase("cus_missing", 100, None, None)).await.expect("purchase");
+    assert!(matches!(missing, Purchased::Refused(PurchaseRefusal::CustomerNotFound)), "{missing:?}");
+    let theirs = run_purchase(&*store, p, &purchase(&their_customer.id, 100, None, None)).await.expect("purchase");
+    assert!(matches!(theirs, Purchased::Refused(PurchaseRefusal::CustomerNotFound)), "{theirs:?}");
+    let mut tx = store.begin(None).await.expect("begin");
+    let patch = crate::ProgramPatch { points_per_currency_unit: Some(1_000_000), ..Default::default() };
+    tx.patch_program(o, &patch).await.expect("patch_program").expect("the program exists");
+    tx.commit().await.expect("commit");
+    let rich = purchase(&their_customer.id, i64::MAX / 1000, None, None);
+    let overflow = run_purchase(&*store, o, &rich).await.expect("purchase");
+    assert!(matches!(overflow, Purchased::Refused(PurchaseRefusal::EarningOverflow)), "{overflow:?}");
+    let top = Purchase { points: Some(i64::MAX), ..purchase(c, 100, None, None) };
+    let full = run_purchase(&*store, p, &top).await.expect("purchase");
+    assert!(matches!(full, Purchased::Refused(PurchaseRefusal::BalanceOverflow)), "{full:?}");
+    assert_eq!(balance_of(&*store, p, c).await, before);
+    assert_eq!(balance_of(&*store, o, &their_customer.id).await.available, 0);
+    assert!(store.verify(Some(p)).await.expect("verify").is_empty());
+    assert!(store.verify(Some(o)).await.expect("verify").is_empty());
+}
+
+// ---------------------------------------------------------------------------
+// 24. receipt race: one receipt from many transactions at once
+// ---------------------------------------------------------------------------
+
+pub async fn receipt_race<S: Harness>(store: Arc<S>) {
+    const TASKS: usize = 20;
+    let program = new_program(&*store).await;
+    let customer = new_customer(&*store, &program.id).await;
+    let receipt = unique("receipt");
+    let barrier = Arc::new(Barrier::new(TASKS));
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|_| {
+            let (store, barrier) = (store.clone(), barrier.clone());
+            let wanted = purchase(&customer.id, 5000, Some(&receipt), Some(keyed(&unique("key"), "fp")));
+            let p = program.id.clone();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                retry_unavailable(|| run_purchase(&*store, &p, &wanted)).await
+            })
+        })
+        .collect();
+    let outcomes = futures::future::join_all(tasks).await;
+    let mut ids = Vec::new();
+    let mut created = 0;
+    for outcome in outcomes {
+        match outcome.expect("task panicked") {
+            Purchased::Created(t) => {
+                created += 1;
+                ids.push(t.id);
+            }
+            Purchased::Existing(t) => ids.push(t.id),
+            other => panic!("each attempt records the receipt or finds it: {other:?}"),
+        }
+    }
+    ids.sort();
+    ids.dedup();
+    assert_eq!(created, 1, "one receipt is recorded once");
+    assert_eq!(ids.len(), 1, "every attempt answers with the one purchase");
+    let earned = 5000 * program.settings.points_per_currency_unit / 100;
+    assert_eq!(balance_of(&*store, &program.id, &customer.id).await.available, earned, "earned once");
+    assert!(store.verify(Some(&program.id)).await.expect("verify").is_empty());
+}
