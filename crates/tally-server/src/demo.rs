@@ -40,6 +40,7 @@ pub async fn ensure(store: &dyn Store) -> anyhow::Result<Demo> {
         currency: "EUR".into(),
         external_id: Some("demo-welcome-purchase".into()),
         points: None,
+        idempotency: None,
     };
     purchases::record(tx.as_mut(), &program.id, welcome, None).await.map_err(|e| anyhow::anyhow!(e.detail))?;
     tx.commit().await?;

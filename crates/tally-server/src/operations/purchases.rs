@@ -5,37 +5,28 @@ use tally_store::{KeyedResource, NewLedgerEntry, PurchaseRefusal, Purchased, Res
 use super::Outcome;
 use crate::error::{ApiError, ApiResult};
 
-/// A purchase, validated.
-pub struct Purchase {
-    pub customer_id: String,
-    pub spend_amount_cents: i64,
-    pub currency: String,
-    pub external_id: Option<String>,
-    /// Overrides the earning rule (e.g. a promotion computed by the POS).
-    pub points: Option<i64>,
-}
+pub use tally_store::Purchase;
 
 pub const MAX_EXTERNAL_ID_LEN: usize = 255;
 
-impl Purchase {
-    pub fn validate(self) -> ApiResult<Self> {
-        if self.spend_amount_cents < 0 {
-            return Err(ApiError::invalid_field("spend_amount_cents", "must be zero or more"));
-        }
-        let currency = self.currency.trim().to_ascii_uppercase();
-        if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(ApiError::invalid_field("currency", "must be a three-letter ISO 4217 code, e.g. EUR"));
-        }
-        if let Some(ext) = &self.external_id
-            && (ext.is_empty() || ext.len() > MAX_EXTERNAL_ID_LEN || ext.chars().any(char::is_control))
-        {
-            return Err(ApiError::invalid_field("external_id", "1 to 255 printable characters"));
-        }
-        if self.points.is_some_and(|p| p < 0) {
-            return Err(ApiError::invalid_field("points", "must be zero or more; take points back with a void"));
-        }
-        Ok(Self { currency, ..self })
+/// A purchase as the API accepts it, or why not; the currency comes back upper-cased.
+pub fn validate(purchase: Purchase) -> ApiResult<Purchase> {
+    if purchase.spend_amount_cents < 0 {
+        return Err(ApiError::invalid_field("spend_amount_cents", "must be zero or more"));
     }
+    let currency = purchase.currency.trim().to_ascii_uppercase();
+    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(ApiError::invalid_field("currency", "must be a three-letter ISO 4217 code, e.g. EUR"));
+    }
+    if let Some(ext) = &purchase.external_id
+        && (ext.is_empty() || ext.len() > MAX_EXTERNAL_ID_LEN || ext.chars().any(char::is_control))
+    {
+        return Err(ApiError::invalid_field("external_id", "1 to 255 printable characters"));
+    }
+    if purchase.points.is_some_and(|p| p < 0) {
+        return Err(ApiError::invalid_field("points", "must be zero or more; take points back with a void"));
+    }
+    Ok(Purchase { currency, ..purchase })
 }
 
 /// Records a purchase and credits its points, once per `external_id` and once
@@ -47,14 +38,7 @@ pub async fn record(
     purchase: Purchase,
     key: Option<ResourceKey>,
 ) -> ApiResult<Outcome<Transaction>> {
-    let purchase = tally_store::Purchase {
-        customer_id: purchase.customer_id,
-        spend_amount_cents: purchase.spend_amount_cents,
-        currency: purchase.currency,
-        external_id: purchase.external_id,
-        points: purchase.points,
-        idempotency: key,
-    };
+    let purchase = Purchase { idempotency: key, ..purchase };
     match tx.record_purchase(program_id, &purchase).await? {
         Purchased::Created(txn) => Ok(Outcome::Created(txn)),
         Purchased::Existing(first) => Ok(Outcome::Existing(first)),

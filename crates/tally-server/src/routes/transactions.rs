@@ -39,14 +39,14 @@ pub async fn create(
     Authenticated { program, .. }: Authenticated,
     Write { body, meta }: Write<TransactionIn>,
 ) -> ApiResult<Response> {
-    let purchase = Purchase {
+    let purchase = purchases::validate(Purchase {
         customer_id: body.customer_id,
         spend_amount_cents: body.spend_amount_cents,
         currency: body.currency,
         external_id: body.external_id,
         points: body.points,
-    }
-    .validate()?;
+        idempotency: None,
+    })?;
     match begin(&state, &program, meta, KeyPolicy::Required).await? {
         Begun::Replay(response) => Ok(response),
         Begun::Fresh(mut exec) => {
