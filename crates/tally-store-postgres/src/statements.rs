@@ -8,8 +8,8 @@ use tally_core::model::{
     Transaction,
 };
 use tally_store::{
-    KeyedResource, NewCoupon, NewCustomer, NewIdempotencyRecord, NewLedgerEntry, NewRedemption, NewReward,
-    NewTransaction, ProgramPatch, Purchase, Purchased, Redeem, Redeemed, ResourceKey, RewardPatch, StoreError,
+    Adjust, Adjusted, KeyedResource, NewCoupon, NewCustomer, NewIdempotencyRecord, NewLedgerEntry, NewRedemption,
+    NewReward, NewTransaction, ProgramPatch, Purchase, Purchased, Redeem, Redeemed, ResourceKey, RewardPatch,
     StoreResult, StoreTx,
 };
 
@@ -53,19 +53,12 @@ impl StoreTx for PgTx {
         self.record_purchase_in_one_call(program_id, purchase).await
     }
 
+    async fn adjust(&mut self, program_id: &str, adjustment: &Adjust) -> StoreResult<Adjusted> {
+        self.adjust_in_one_call(program_id, adjustment).await
+    }
+
     async fn idempotency_record(&mut self, program_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>> {
-        if let Some((lock, record)) = self.prefetched.take()
-            && lock.program_id == program_id
-            && lock.key == key
-        {
-            return Ok(record);
-        }
-        let sql = format!(
-            "SELECT {RECORD_COLUMNS} FROM idempotency_records WHERE program_id = $1 AND key = $2 AND expires_at > now()"
-        );
-        let row: Option<RecordRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(key).fetch_optional(self.conn()).await.map_err(map_err)?;
-        row.map(IdempotencyRecord::try_from).transpose()
+        self.record_of(program_id, key).await
     }
 
     async fn save_idempotency_record(
@@ -74,35 +67,7 @@ impl StoreTx for PgTx {
         record: &NewIdempotencyRecord,
         retention_hours: i32,
     ) -> StoreResult<()> {
-        let headers = serde_json::to_string(&record.headers).map_err(|e| StoreError::Other(e.to_string()))?;
-        let done = sqlx::query(
-            "INSERT INTO idempotency_records \
-               (program_id, key, method, path, fingerprint, status, headers, body, resource_id, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, now(), now() + make_interval(hours => $10)) \
-             ON CONFLICT (program_id, key) DO UPDATE SET method = excluded.method, path = excluded.path, \
-               fingerprint = excluded.fingerprint, status = excluded.status, headers = excluded.headers, \
-               body = excluded.body, resource_id = excluded.resource_id, created_at = excluded.created_at, \
-               expires_at = excluded.expires_at \
-             WHERE idempotency_records.expires_at <= now()",
-        )
-            .bind(program_id)
-            .bind(&record.key)
-            .bind(&record.method)
-            .bind(&record.path)
-            .bind(&record.fingerprint)
-            .bind(i32::from(record.status))
-            .bind(headers)
-            .bind(&record.body)
-            .bind(&record.resource_id)
-            .bind(retention_hours)
-            .execute(self.conn())
-            .await
-            .map_err(map_err)?;
-        if done.rows_affected() == 0 {
-            // A live record already holds the key: only possible if the lock was bypassed.
-            return Err(StoreError::RecordExists);
-        }
-        Ok(())
+        self.save_record(program_id, record, retention_hours).await
     }
 
     async fn program(&mut self, program_id: &str) -> StoreResult<Option<Program>> {

@@ -1,16 +1,17 @@
 //! The whole writes of `tally_store::writes`, one round trip each: a call of
-//! the PL/pgSQL function that runs the same steps (migration 0006 says why),
+//! the PL/pgSQL function that runs the same steps (migrations 0006 and 0007),
 //! and the record saved in the round trip of the COMMIT.
 
 use sqlx::postgres::PgRow;
 use sqlx::{FromRow, Row};
 use tally_core::ids::IdKind;
+use tally_core::model::IdempotencyRecord;
 use tally_store::{
-    NewIdempotencyRecord, Purchase, PurchaseRefusal, Purchased, Redeem, RedeemRefusal, Redeemed, StoreError,
-    StoreResult,
+    Adjust, AdjustRefusal, Adjusted, NewIdempotencyRecord, Purchase, PurchaseRefusal, Purchased, Redeem, RedeemRefusal,
+    Redeemed, StoreError, StoreResult,
 };
 
-use crate::rows::{RedemptionRow, TransactionRow};
+use crate::rows::{LedgerRow, RECORD_COLUMNS, RecordRow, RedemptionRow, TransactionRow};
 use crate::tx::PgTx;
 use crate::{literal, map_err};
 
@@ -80,6 +81,85 @@ impl PgTx {
             "balance_overflow" => Purchased::Refused(PurchaseRefusal::BalanceOverflow),
             other => return Err(unexpected("purchase outcome", other)),
         })
+    }
+
+    pub(crate) async fn adjust_in_one_call(&mut self, program_id: &str, a: &Adjust) -> StoreResult<Adjusted> {
+        let row = sqlx::query("SELECT * FROM tally_adjust($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+            .bind(program_id)
+            .bind(&a.customer_id)
+            .bind(a.points)
+            .bind(&a.reason)
+            .bind(&a.token_id)
+            .bind(a.idempotency.as_ref().map(|k| &k.key))
+            .bind(a.idempotency.as_ref().map(|k| &k.fingerprint))
+            .bind(IdKind::PointLot.generate())
+            .bind(IdKind::LedgerEntry.generate())
+            .fetch_one(self.conn())
+            .await
+            .map_err(map_err)?;
+        let entry = || LedgerRow::from_row(&row).map_err(map_err);
+        Ok(match outcome(&row)?.as_str() {
+            "created" => Adjusted::Created(entry()?.try_into()?),
+            "replayed" => Adjusted::Replayed(entry()?.keyed()?),
+            "customer_not_found" => Adjusted::Refused(AdjustRefusal::CustomerNotFound),
+            "balance_overflow" => Adjusted::Refused(AdjustRefusal::BalanceOverflow),
+            "insufficient_points" => Adjusted::Refused(AdjustRefusal::InsufficientPoints),
+            other => return Err(unexpected("adjustment outcome", other)),
+        })
+    }
+
+    /// The key's live record: the one read with the claim, if it was this key's.
+    pub(crate) async fn record_of(&mut self, program_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>> {
+        if let Some((lock, record)) = self.prefetched.take()
+            && lock.program_id == program_id
+            && lock.key == key
+        {
+            return Ok(record);
+        }
+        let sql = format!(
+            "SELECT {RECORD_COLUMNS} FROM idempotency_records WHERE program_id = $1 AND key = $2 AND expires_at > now()"
+        );
+        let row: Option<RecordRow> =
+            sqlx::query_as(&sql).bind(program_id).bind(key).fetch_optional(self.conn()).await.map_err(map_err)?;
+        row.map(IdempotencyRecord::try_from).transpose()
+    }
+
+    /// Saves a record on its own (see `save_and_commit_sql` for the usual way).
+    pub(crate) async fn save_record(
+        &mut self,
+        program_id: &str,
+        record: &NewIdempotencyRecord,
+        retention_hours: i32,
+    ) -> StoreResult<()> {
+        let headers = serde_json::to_string(&record.headers).map_err(|e| StoreError::Other(e.to_string()))?;
+        let done = sqlx::query(
+            "INSERT INTO idempotency_records \
+               (program_id, key, method, path, fingerprint, status, headers, body, resource_id, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, now(), now() + make_interval(hours => $10)) \
+             ON CONFLICT (program_id, key) DO UPDATE SET method = excluded.method, path = excluded.path, \
+               fingerprint = excluded.fingerprint, status = excluded.status, headers = excluded.headers, \
+               body = excluded.body, resource_id = excluded.resource_id, created_at = excluded.created_at, \
+               expires_at = excluded.expires_at \
+             WHERE idempotency_records.expires_at <= now()",
+        )
+            .bind(program_id)
+            .bind(&record.key)
+            .bind(&record.method)
+            .bind(&record.path)
+            .bind(&record.fingerprint)
+            .bind(i32::from(record.status))
+            .bind(headers)
+            .bind(&record.body)
+            .bind(&record.resource_id)
+            .bind(retention_hours)
+            .execute(self.conn())
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            // A live record already holds the key: only possible if the lock was bypassed.
+            return Err(StoreError::RecordExists);
+        }
+        Ok(())
     }
 
     /// Saves the record and commits in one simple query (which takes no

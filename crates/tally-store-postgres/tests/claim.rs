@@ -40,9 +40,13 @@ async fn keys_with_quotes_and_backslashes_are_claimed_and_found_as_they_are() {
         released(&a, &lock).await;
     }
     // Nothing else ran: no session holds a lock once every transaction ended.
-    let held: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
-        .fetch_one(a.pool())
-        .await
-        .unwrap();
+    // (This database's locks only: other tests' databases share the server.)
+    let held: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' \
+           AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    )
+    .fetch_one(a.pool())
+    .await
+    .unwrap();
     assert_eq!(held, 0);
 }

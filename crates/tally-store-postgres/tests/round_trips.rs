@@ -3,7 +3,7 @@
 //! client sends, each of which waits for its answer: a simple query ('Q'), or
 //! an extended one (its 'Execute', then the 'Sync' that asks for the answer).
 //!
-//! A redemption or a purchase with a fresh key is three: BEGIN with the key's
+//! A redemption, a purchase or an adjustment with a fresh key is three: BEGIN with the key's
 //! claim, the whole write (one function call), and the record with the COMMIT.
 //! Not counted: the bare 'Sync' that sqlx's pool sends as a ping when a
 //! connection goes back to it, after the request has its answer.
@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::*;
-use tally_store::{NewReward, Purchase, Purchased, Redeem, Redeemed, ResourceKey, Store};
+use tally_store::{Adjust, Adjusted, NewReward, Purchase, Purchased, Redeem, Redeemed, ResourceKey, Store};
 use tally_store_postgres::PgStore;
 use tally_store_postgres::scratch::scratch_database_url;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -112,7 +112,7 @@ where
 }
 
 #[tokio::test]
-async fn a_keyed_redemption_and_a_keyed_purchase_are_three_round_trips_each() {
+async fn keyed_redemptions_purchases_and_adjustments_are_three_round_trips_each() {
     let (store, queries) = counted_store().await;
     let program = program(&store).await;
     let p = program.id.as_str();
@@ -170,7 +170,23 @@ async fn a_keyed_redemption_and_a_keyed_purchase_are_three_round_trips_each() {
     .await;
     assert_eq!(purchase, 3, "claim, purchase, record with commit");
 
+    let token = store.create_token(p, "round-trips-token-hash").await.expect("create_token");
+    let adjustment = round_trips_of(&queries, |n| {
+        let (store, customer_id, token_id) = (&store, customer.id.clone(), token.clone());
+        async move {
+            let name = format!("adjust-{n}");
+            let mut tx = store.begin(Some(&lock(p, &name))).await.expect("claim");
+            assert!(tx.idempotency_record(p, &name).await.expect("record").is_none(), "a fresh key");
+            let wanted =
+                Adjust { customer_id, points: 2, reason: "goodwill".into(), token_id, idempotency: Some(key(&name)) };
+            assert!(matches!(tx.adjust(p, &wanted).await.expect("adjust"), Adjusted::Created(_)));
+            tx.commit_with_record(p, Some(&record(&name)), 24).await.expect("commit");
+        }
+    })
+    .await;
+    assert_eq!(adjustment, 3, "claim, adjustment, record with commit");
+
     let after = store.balance(p, &customer.id).await.expect("balance").expect("customer");
-    assert_eq!(after.available, 1_000 - 9 + 9 * 25, "nine redemptions of 1 point, nine purchases of 25");
+    assert_eq!(after.available, 1_000 - 9 + 9 * 25 + 9 * 2, "nine each of redemptions, purchases, adjustments");
     assert!(store.verify(Some(p)).await.expect("verify").is_empty());
 }

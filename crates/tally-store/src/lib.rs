@@ -21,7 +21,9 @@ use tally_core::model::{
 
 pub use error::{StoreError, StoreResult};
 pub use types::*;
-pub use writes::{Purchase, PurchaseRefusal, Purchased, Redeem, RedeemRefusal, Redeemed};
+pub use writes::{
+    Adjust, AdjustRefusal, Adjusted, Purchase, PurchaseRefusal, Purchased, Redeem, RedeemRefusal, Redeemed,
+};
 
 /// A storage backend. Reads outside a transaction go straight to the store;
 /// every write goes through [`Store::begin`].
@@ -152,6 +154,9 @@ pub trait StoreTx: Send {
     }
     async fn record_purchase(&mut self, program_id: &str, purchase: &Purchase) -> StoreResult<Purchased> {
         writes::record_purchase(self, program_id, purchase).await
+    }
+    async fn adjust(&mut self, program_id: &str, adjustment: &Adjust) -> StoreResult<Adjusted> {
+        writes::adjust(self, program_id, adjustment).await
     }
 
     // --- idempotency ---

@@ -1,4 +1,5 @@
-//! Whole writes: the hot domain writes (a redemption, a purchase) as one call
+//! Whole writes: the hot domain writes (a redemption, a purchase, an
+//! adjustment) as one call
 //! on the store transaction, so a backend with a network between it and the
 //! data can run each in one round trip instead of one per primitive.
 //!
@@ -7,14 +8,14 @@
 //! must agree with (the conformance suite and the HTTP suite run both).
 //! SQLite keeps it, because its round trips are function calls; PostgreSQL
 //! runs the same steps in a PL/pgSQL function (`tally_redeem`,
-//! `tally_record_purchase`), where each step would otherwise be a pair of
+//! `tally_record_purchase`, `tally_adjust`), where each step would otherwise be a pair of
 //! context switches on CPUs the database and the nodes share.
 //!
 //! A refusal is an answer, not an error: the caller rolls the transaction back
 //! (a refusal after the stock was taken leaves that to the rollback) and
 //! tells the client why.
 
-use tally_core::model::{LedgerOperation, Redemption, RewardKind, Transaction};
+use tally_core::model::{LedgerEntry, LedgerOperation, Redemption, RewardKind, Transaction};
 use tally_core::points::{earned_for_spend, total_cost};
 
 use crate::{KeyedResource, NewCoupon, NewLedgerEntry, NewRedemption, NewTransaction, ResourceKey, StoreTx};
@@ -229,4 +230,63 @@ pub async fn record_purchase<T: StoreTx + ?Sized>(
     };
     tx.insert_ledger_entry(program_id, &entry).await?;
     Ok(Purchased::Created(txn))
+}
+
+/// A manual adjustment of a customer's points by a person (a token).
+#[derive(Debug, Clone)]
+pub struct Adjust {
+    pub customer_id: String,
+    /// Positive credits, negative debits; never zero.
+    pub points: i64,
+    pub reason: String,
+    pub token_id: String,
+    pub idempotency: Option<ResourceKey>,
+}
+
+/// What became of an [`Adjust`]: its ledger entry is the resource.
+#[derive(Debug, Clone)]
+pub enum Adjusted {
+    Created(LedgerEntry),
+    /// The key made this entry before (its stored response expired).
+    Replayed(KeyedResource<LedgerEntry>),
+    Refused(AdjustRefusal),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdjustRefusal {
+    CustomerNotFound,
+    /// The credit would take the balance out of the points range.
+    BalanceOverflow,
+    /// A debit of more than the balance.
+    InsufficientPoints,
+}
+
+/// Credits or debits a customer by hand, with the reason and the token on the
+/// ledger entry. The customer's row is locked first, as every change to a
+/// customer's points does.
+pub async fn adjust<T: StoreTx + ?Sized>(tx: &mut T, program_id: &str, a: &Adjust) -> StoreResult<Adjusted> {
+    if let Some(key) = &a.idempotency
+        && let Some(found) = tx.ledger_entry_by_key(program_id, &key.key).await?
+    {
+        return Ok(Adjusted::Replayed(found));
+    }
+    if !tx.lock_customer(program_id, &a.customer_id).await? {
+        return Ok(Adjusted::Refused(AdjustRefusal::CustomerNotFound));
+    }
+    let balance_after = if a.points > 0 {
+        tx.credit(program_id, &a.customer_id, a.points).await?.ok_or(AdjustRefusal::BalanceOverflow)
+    } else {
+        tx.debit(program_id, &a.customer_id, -a.points).await?.ok_or(AdjustRefusal::InsufficientPoints)
+    };
+    let balance_after = match balance_after {
+        Ok(balance) => balance,
+        Err(refusal) => return Ok(Adjusted::Refused(refusal)),
+    };
+    let entry = NewLedgerEntry {
+        reason: Some(a.reason.clone()),
+        token_id: Some(a.token_id.clone()),
+        idempotency: a.idempotency.clone(),
+        ..NewLedgerEntry::new(&a.customer_id, a.points, balance_after, LedgerOperation::Adjustment)
+    };
+    Ok(Adjusted::Created(tx.insert_ledger_entry(program_id, &entry).await?))
 }

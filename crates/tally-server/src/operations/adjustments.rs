@@ -1,5 +1,5 @@
-use tally_core::model::{LedgerEntry, LedgerOperation};
-use tally_store::{NewLedgerEntry, ResourceKey, StoreTx};
+use tally_core::model::LedgerEntry;
+use tally_store::{Adjust, AdjustRefusal, Adjusted, ResourceKey, StoreTx};
 
 use super::Outcome;
 use crate::error::{ApiError, ApiResult};
@@ -28,8 +28,8 @@ impl Adjustment {
     }
 }
 
-/// Credits or debits a customer by hand. A debit never takes the balance below
-/// zero: the void policy is about purchases, not about corrections.
+/// Credits or debits a customer by hand, in one call on the store
+/// (`tally_store::writes::adjust`).
 pub async fn adjust(
     tx: &mut dyn StoreTx,
     program_id: &str,
@@ -38,29 +38,25 @@ pub async fn adjust(
     token_id: &str,
     key: Option<ResourceKey>,
 ) -> ApiResult<Outcome<LedgerEntry>> {
-    if let Some(key) = &key
-        && let Some(found) = tx.ledger_entry_by_key(program_id, &key.key).await?
-    {
-        return Ok(Outcome::Replayed(found));
-    }
-    if !tx.lock_customer(program_id, customer_id).await? {
-        return Err(ApiError::not_found("customer_not_found", "customer"));
-    }
-    let balance_after = if adjustment.points > 0 {
-        tx.credit(program_id, customer_id, adjustment.points)
-            .await?
-            .ok_or_else(|| ApiError::unprocessable("points_overflow", "the balance would exceed the points range"))?
-    } else {
-        let debit = -adjustment.points;
-        tx.debit(program_id, customer_id, debit).await?.ok_or_else(|| {
-            ApiError::unprocessable("insufficient_points", format!("the customer has fewer than {debit} points"))
-        })?
-    };
-    let entry = NewLedgerEntry {
-        reason: Some(adjustment.reason),
-        token_id: Some(token_id.to_owned()),
+    let adjust = Adjust {
+        customer_id: customer_id.to_owned(),
+        points: adjustment.points,
+        reason: adjustment.reason,
+        token_id: token_id.to_owned(),
         idempotency: key,
-        ..NewLedgerEntry::new(customer_id, adjustment.points, balance_after, LedgerOperation::Adjustment)
     };
-    Ok(Outcome::Created(tx.insert_ledger_entry(program_id, &entry).await?))
+    match tx.adjust(program_id, &adjust).await? {
+        Adjusted::Created(entry) => Ok(Outcome::Created(entry)),
+        Adjusted::Replayed(found) => Ok(Outcome::Replayed(found)),
+        Adjusted::Refused(AdjustRefusal::CustomerNotFound) => {
+            Err(ApiError::not_found("customer_not_found", "customer"))
+        }
+        Adjusted::Refused(AdjustRefusal::BalanceOverflow) => {
+            Err(ApiError::unprocessable("points_overflow", "the balance would exceed the points range"))
+        }
+        Adjusted::Refused(AdjustRefusal::InsufficientPoints) => Err(ApiError::unprocessable(
+            "insufficient_points",
+            format!("the customer has fewer than {} points", -adjust.points),
+        )),
+    }
 }

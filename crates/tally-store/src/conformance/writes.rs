@@ -1,4 +1,4 @@
-//! Cases 22–24: the whole writes (`crate::writes`), which a backend may run in
+//! Cases 22–25: the whole writes (`crate::writes`), which a backend may run in
 //! one call of its own: every outcome, the order of refusals, nothing left by
 //! a refusal once rolled back, replays by key, and a receipt race.
 
@@ -11,7 +11,8 @@ use super::Harness;
 use super::redemptions::stock_of;
 use super::support::*;
 use crate::{
-    NewReward, Purchase, PurchaseRefusal, Purchased, Redeem, RedeemRefusal, Redeemed, ResourceKey, Store, StoreResult,
+    Adjust, AdjustRefusal, Adjusted, NewReward, Purchase, PurchaseRefusal, Purchased, Redeem, RedeemRefusal, Redeemed,
+    ResourceKey, Store, StoreResult,
 };
 
 fn redeem(customer_id: &str, reward_id: &str, quantity: i64, key: Option<ResourceKey>) -> Redeem {
@@ -252,4 +253,59 @@ pub async fn receipt_race<S: Harness>(store: Arc<S>) {
     let earned = 5000 * program.settings.points_per_currency_unit / 100;
     assert_eq!(balance_of(&*store, &program.id, &customer.id).await.available, earned, "earned once");
     assert!(store.verify(Some(&program.id)).await.expect("verify").is_empty());
+}
+
+// ---------------------------------------------------------------------------
+// 25. whole adjustments
+// ---------------------------------------------------------------------------
+
+async fn run_adjust<S: Store>(store: &S, program_id: &str, wanted: &Adjust) -> Adjusted {
+    let mut tx = store.begin(None).await.expect("begin");
+    let outcome = tx.adjust(program_id, wanted).await.expect("adjust");
+    match &outcome {
+        Adjusted::Created(_) => tx.commit().await.expect("commit"),
+        _ => tx.rollback().await.expect("rollback"),
+    }
+    outcome
+}
+
+pub async fn whole_adjustments<S: Harness>(store: Arc<S>) {
+    let Tenants { program, customer, their_customer, .. } = tenants(&*store).await;
+    let (p, c) = (program.id.as_str(), customer.id.as_str());
+    let token = store.create_token(p, &unique("hash")).await.expect("create_token");
+    let adjust = |customer_id: &str, points: i64, key: Option<ResourceKey>| Adjust {
+        customer_id: customer_id.to_owned(),
+        points,
+        reason: "goodwill".into(),
+        token_id: token.clone(),
+        idempotency: key,
+    };
+
+    let key = keyed(&unique("key"), "fp-adjust");
+    let Adjusted::Created(credit) = run_adjust(&*store, p, &adjust(c, 40, Some(key.clone()))).await else {
+        panic!("a credit is made");
+    };
+    assert_eq!((credit.points, credit.balance_after, credit.operation), (40, 40, LedgerOperation::Adjustment));
+    assert_eq!((credit.reason.as_deref(), credit.token_id.as_deref()), (Some("goodwill"), Some(token.as_str())));
+    let again = run_adjust(&*store, p, &adjust(c, 40, Some(key))).await;
+    let Adjusted::Replayed(found) = again else { panic!("a known key replays, got {again:?}") };
+    assert_eq!((&found.resource, found.fingerprint.as_str()), (&credit, "fp-adjust"));
+    let Adjusted::Created(debit) = run_adjust(&*store, p, &adjust(c, -15, None)).await else {
+        panic!("a covered debit is made");
+    };
+    assert_eq!((debit.points, debit.balance_after), (-15, 25));
+
+    let before = balance_of(&*store, p, c).await;
+    for (wanted, expected) in [
+        (adjust(c, -26, None), AdjustRefusal::InsufficientPoints),
+        (adjust(c, i64::MAX, None), AdjustRefusal::BalanceOverflow),
+        (adjust("cus_missing", 5, None), AdjustRefusal::CustomerNotFound),
+        (adjust(&their_customer.id, 5, None), AdjustRefusal::CustomerNotFound),
+    ] {
+        let outcome = run_adjust(&*store, p, &wanted).await;
+        assert!(matches!(outcome, Adjusted::Refused(r) if r == expected), "{wanted:?}: {outcome:?}");
+    }
+    assert_eq!(balance_of(&*store, p, c).await, before, "refusals change nothing");
+    assert_eq!(store.ledger(p, c, &page(10)).await.expect("ledger").len(), 2);
+    assert!(store.verify(Some(p)).await.expect("verify").is_empty());
 }
