@@ -10,7 +10,7 @@ use tally_core::model::{
 use tally_store::{
     Adjust, Adjusted, KeyedResource, NewCoupon, NewCustomer, NewIdempotencyRecord, NewLedgerEntry, NewRedemption,
     NewReward, NewTransaction, ProgramPatch, Purchase, Purchased, Redeem, Redeemed, ResourceKey, RewardPatch,
-    StoreResult, StoreTx,
+    StoreResult, StoreTx, Void, Voided,
 };
 
 use crate::map_err;
@@ -55,6 +55,10 @@ impl StoreTx for PgTx {
 
     async fn adjust(&mut self, program_id: &str, adjustment: &Adjust) -> StoreResult<Adjusted> {
         self.adjust_in_one_call(program_id, adjustment).await
+    }
+
+    async fn void(&mut self, program_id: &str, void: &Void) -> StoreResult<Voided> {
+        self.void_in_one_call(program_id, void).await
     }
 
     async fn idempotency_record(&mut self, program_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>> {

@@ -1,5 +1,5 @@
 //! The whole writes of `tally_store::writes`, one round trip each: a call of
-//! the PL/pgSQL function that runs the same steps (migrations 0006 and 0007),
+//! the PL/pgSQL function that runs the same steps (migrations 0006 to 0008),
 //! and the record saved in the round trip of the COMMIT.
 
 use sqlx::postgres::PgRow;
@@ -8,7 +8,7 @@ use tally_core::ids::IdKind;
 use tally_core::model::IdempotencyRecord;
 use tally_store::{
     Adjust, AdjustRefusal, Adjusted, NewIdempotencyRecord, Purchase, PurchaseRefusal, Purchased, Redeem, RedeemRefusal,
-    Redeemed, StoreError, StoreResult,
+    Redeemed, StoreError, StoreResult, Void, VoidRefusal, Voided,
 };
 
 use crate::rows::{LedgerRow, RECORD_COLUMNS, RecordRow, RedemptionRow, TransactionRow};
@@ -106,6 +106,35 @@ impl PgTx {
             "insufficient_points" => Adjusted::Refused(AdjustRefusal::InsufficientPoints),
             other => return Err(unexpected("adjustment outcome", other)),
         })
+    }
+
+    pub(crate) async fn void_in_one_call(&mut self, program_id: &str, v: &Void) -> StoreResult<Voided> {
+        let row = sqlx::query("SELECT * FROM tally_void($1, $2, $3, $4, $5, $6)")
+            .bind(program_id)
+            .bind(&v.transaction_id)
+            .bind(v.amount_cents)
+            .bind(v.idempotency.as_ref().map(|k| &k.key))
+            .bind(v.idempotency.as_ref().map(|k| &k.fingerprint))
+            .bind(IdKind::LedgerEntry.generate())
+            .fetch_one(self.conn())
+            .await
+            .map_err(map_err)?;
+        let detail =
+            || row.try_get::<Option<i64>, _>("detail").map_err(map_err)?.ok_or_else(|| unexpected("detail", "NULL"));
+        let purchase = || TransactionRow::from_row(&row).map_err(map_err);
+        let refusal = match outcome(&row)?.as_str() {
+            "changed" => return Ok(Voided::Changed(purchase()?.try_into()?)),
+            // The fingerprint is the void's, from its ledger entry.
+            "replayed" => return Ok(Voided::Replayed(purchase()?.keyed()?)),
+            "transaction_not_found" => VoidRefusal::TransactionNotFound,
+            "already_voided" => VoidRefusal::AlreadyVoided,
+            "exceeds_purchase" => VoidRefusal::ExceedsPurchase { left_cents: detail()? },
+            "insufficient_points" => VoidRefusal::InsufficientPoints { points: detail()? },
+            "balance_overflow" => VoidRefusal::BalanceOverflow,
+            "key_used_elsewhere" => VoidRefusal::KeyUsedElsewhere,
+            other => return Err(unexpected("void outcome", other)),
+        };
+        Ok(Voided::Refused(refusal))
     }
 
     /// The key's live record: the one read with the claim, if it was this key's.

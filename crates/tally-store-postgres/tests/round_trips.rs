@@ -3,7 +3,7 @@
 //! client sends, each of which waits for its answer: a simple query ('Q'), or
 //! an extended one (its 'Execute', then the 'Sync' that asks for the answer).
 //!
-//! A redemption, a purchase or an adjustment with a fresh key is three: BEGIN with the key's
+//! A redemption, a purchase, an adjustment or a void with a fresh key is three: BEGIN with the key's
 //! claim, the whole write (one function call), and the record with the COMMIT.
 //! Not counted: the bare 'Sync' that sqlx's pool sends as a ping when a
 //! connection goes back to it, after the request has its answer.
@@ -14,7 +14,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::*;
-use tally_store::{Adjust, Adjusted, NewReward, Purchase, Purchased, Redeem, Redeemed, ResourceKey, Store};
+use tally_store::{
+    Adjust, Adjusted, NewReward, Purchase, Purchased, Redeem, Redeemed, ResourceKey, Store, Void, Voided,
+};
 use tally_store_postgres::PgStore;
 use tally_store_postgres::scratch::scratch_database_url;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -112,7 +114,7 @@ where
 }
 
 #[tokio::test]
-async fn keyed_redemptions_purchases_and_adjustments_are_three_round_trips_each() {
+async fn keyed_points_moving_writes_are_three_round_trips_each() {
     let (store, queries) = counted_store().await;
     let program = program(&store).await;
     let p = program.id.as_str();
@@ -186,7 +188,31 @@ async fn keyed_redemptions_purchases_and_adjustments_are_three_round_trips_each(
     .await;
     assert_eq!(adjustment, 3, "claim, adjustment, record with commit");
 
+    // A partial void of each of the nine purchases above (the keyed ones, receipt-0 to -8).
+    let purchases: Vec<String> = sqlx::query_scalar("SELECT id FROM transactions WHERE program_id = $1 ORDER BY id")
+        .bind(p)
+        .fetch_all(store.pool())
+        .await
+        .expect("purchases");
+    let void = round_trips_of(&queries, |n| {
+        let (store, transaction_id) = (&store, purchases[n].clone());
+        async move {
+            let name = format!("void-{n}");
+            let mut tx = store.begin(Some(&lock(p, &name))).await.expect("claim");
+            assert!(tx.idempotency_record(p, &name).await.expect("record").is_none(), "a fresh key");
+            let wanted = Void { transaction_id, amount_cents: Some(500), idempotency: Some(key(&name)) };
+            assert!(matches!(tx.void(p, &wanted).await.expect("void"), Voided::Changed(_)));
+            tx.commit_with_record(p, Some(&record(&name)), 24).await.expect("commit");
+        }
+    })
+    .await;
+    assert_eq!(void, 3, "claim, void, record with commit");
+
     let after = store.balance(p, &customer.id).await.expect("balance").expect("customer");
-    assert_eq!(after.available, 1_000 - 9 + 9 * 25 + 9 * 2, "nine each of redemptions, purchases, adjustments");
+    assert_eq!(
+        after.available,
+        1_000 - 9 + 9 * 25 + 9 * 2 - 9 * 5,
+        "nine each of redemptions, purchases, adjustments, voids"
+    );
     assert!(store.verify(Some(p)).await.expect("verify").is_empty());
 }

@@ -22,7 +22,8 @@ use tally_core::model::{
 pub use error::{StoreError, StoreResult};
 pub use types::*;
 pub use writes::{
-    Adjust, AdjustRefusal, Adjusted, Purchase, PurchaseRefusal, Purchased, Redeem, RedeemRefusal, Redeemed,
+    Adjust, AdjustRefusal, Adjusted, Purchase, PurchaseRefusal, Purchased, Redeem, RedeemRefusal, Redeemed, Void,
+    VoidRefusal, Voided,
 };
 
 /// A storage backend. Reads outside a transaction go straight to the store;
@@ -157,6 +158,9 @@ pub trait StoreTx: Send {
     }
     async fn adjust(&mut self, program_id: &str, adjustment: &Adjust) -> StoreResult<Adjusted> {
         writes::adjust(self, program_id, adjustment).await
+    }
+    async fn void(&mut self, program_id: &str, void: &Void) -> StoreResult<Voided> {
+        writes::void(self, program_id, void).await
     }
 
     // --- idempotency ---

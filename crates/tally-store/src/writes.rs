@@ -1,5 +1,5 @@
-//! Whole writes: the hot domain writes (a redemption, a purchase, an
-//! adjustment) as one call
+//! Whole writes: the domain writes that move points (a redemption, a
+//! purchase, an adjustment, a void) as one call
 //! on the store transaction, so a backend with a network between it and the
 //! data can run each in one round trip instead of one per primitive.
 //!
@@ -8,15 +8,17 @@
 //! must agree with (the conformance suite and the HTTP suite run both).
 //! SQLite keeps it, because its round trips are function calls; PostgreSQL
 //! runs the same steps in a PL/pgSQL function (`tally_redeem`,
-//! `tally_record_purchase`, `tally_adjust`), where each step would otherwise be a pair of
+//! `tally_record_purchase`, `tally_adjust`, `tally_void`), where each step would otherwise be a pair of
 //! context switches on CPUs the database and the nodes share.
 //!
 //! A refusal is an answer, not an error: the caller rolls the transaction back
 //! (a refusal after the stock was taken leaves that to the rollback) and
 //! tells the client why.
 
-use tally_core::model::{LedgerEntry, LedgerOperation, Redemption, RewardKind, Transaction};
-use tally_core::points::{earned_for_spend, total_cost};
+use tally_core::model::{
+    LedgerEntry, LedgerOperation, Redemption, RewardKind, Transaction, TransactionStatus, VoidPolicy,
+};
+use tally_core::points::{earned_for_spend, total_cost, void_points};
 
 use crate::{KeyedResource, NewCoupon, NewLedgerEntry, NewRedemption, NewTransaction, ResourceKey, StoreTx};
 use crate::{StoreError, StoreResult};
@@ -289,4 +291,111 @@ pub async fn adjust<T: StoreTx + ?Sized>(tx: &mut T, program_id: &str, a: &Adjus
         ..NewLedgerEntry::new(&a.customer_id, a.points, balance_after, LedgerOperation::Adjustment)
     };
     Ok(Adjusted::Created(tx.insert_ledger_entry(program_id, &entry).await?))
+}
+
+/// A void of a purchase: `amount_cents` more of it (more than zero; the
+/// caller checks), or all that is left.
+#[derive(Debug, Clone)]
+pub struct Void {
+    pub transaction_id: String,
+    pub amount_cents: Option<i64>,
+    pub idempotency: Option<ResourceKey>,
+}
+
+/// What became of a [`Void`]: the purchase, as it stands after it.
+#[derive(Debug, Clone)]
+pub enum Voided {
+    Changed(Transaction),
+    /// The key voided this purchase before (its stored response expired).
+    Replayed(KeyedResource<Transaction>),
+    Refused(VoidRefusal),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VoidRefusal {
+    TransactionNotFound,
+    AlreadyVoided,
+    /// More than is left of the purchase: `left_cents`.
+    ExceedsPurchase {
+        left_cents: i64,
+    },
+    /// The customer spent the points and the program's void policy is `reject`.
+    InsufficientPoints {
+        points: i64,
+    },
+    /// The debit would take the balance out of the points range (`allow_negative`).
+    BalanceOverflow,
+    /// The key made something other than a void (e.g. an adjustment).
+    KeyUsedElsewhere,
+}
+
+/// Voids part or all of a purchase, taking back its points in proportion
+/// (`void_points`: cumulative, so no sequence of partial voids creates or
+/// loses a point). The purchase row's conditional update decides between
+/// simultaneous voids; the program's void policy decides whether the balance
+/// may go below zero. A keyed void keeps its key on its ledger entry (written
+/// even when it takes no points): a partial void retried after its stored
+/// response expired must find what it did, not void again.
+pub async fn void<T: StoreTx + ?Sized>(tx: &mut T, program_id: &str, v: &Void) -> StoreResult<Voided> {
+    if let Some(key) = &v.idempotency
+        && let Some(entry) = tx.ledger_entry_by_key(program_id, &key.key).await?
+    {
+        let voided = match entry.resource.transaction_id.as_deref() {
+            Some(id) if entry.resource.operation == LedgerOperation::Void => tx.transaction(program_id, id).await?,
+            _ => None,
+        };
+        return Ok(match voided {
+            Some(resource) => Voided::Replayed(KeyedResource { resource, fingerprint: entry.fingerprint }),
+            None => Voided::Refused(VoidRefusal::KeyUsedElsewhere),
+        });
+    }
+    if let Some(amount) = v.amount_cents {
+        // Refuse up front what the conditional update below would refuse
+        // anyway: an amount beyond what is left can overflow the sum in SQL.
+        // The update still decides between simultaneous voids.
+        let found = tx.transaction(program_id, &v.transaction_id).await?;
+        if found.as_ref().is_none_or(|t| {
+            t.status == TransactionStatus::Voided || amount > t.spend_amount_cents - t.voided_amount_cents
+        }) {
+            return Ok(Voided::Refused(void_refusal(found)));
+        }
+    }
+    let Some(after) = tx.void_amount(program_id, &v.transaction_id, v.amount_cents).await? else {
+        return Ok(Voided::Refused(void_refusal(tx.transaction(program_id, &v.transaction_id).await?)));
+    };
+    let take = void_points(after.points, after.spend_amount_cents, after.voided_points, after.voided_amount_cents);
+    if take > 0 || v.idempotency.is_some() {
+        let program =
+            tx.program(program_id).await?.ok_or_else(|| StoreError::Other(format!("no program {program_id}")))?;
+        let balance_after = match program.settings.void_policy {
+            VoidPolicy::Reject => tx
+                .debit(program_id, &after.customer_id, take)
+                .await?
+                .ok_or(VoidRefusal::InsufficientPoints { points: take }),
+            VoidPolicy::AllowNegative => tx
+                .debit_allowing_negative(program_id, &after.customer_id, take)
+                .await?
+                .ok_or(VoidRefusal::BalanceOverflow),
+        };
+        let balance_after = match balance_after {
+            Ok(balance) => balance,
+            Err(refusal) => return Ok(Voided::Refused(refusal)),
+        };
+        let entry = NewLedgerEntry {
+            transaction_id: Some(after.id.clone()),
+            idempotency: v.idempotency.clone(),
+            ..NewLedgerEntry::new(&after.customer_id, -take, balance_after, LedgerOperation::Void)
+        };
+        tx.insert_ledger_entry(program_id, &entry).await?;
+    }
+    Ok(Voided::Changed(tx.set_voided_points(program_id, &after.id, after.voided_points + take).await?))
+}
+
+/// Why a void of the purchase, as it now stands, cannot be made.
+fn void_refusal(found: Option<Transaction>) -> VoidRefusal {
+    match found {
+        None => VoidRefusal::TransactionNotFound,
+        Some(t) if t.status == TransactionStatus::Voided => VoidRefusal::AlreadyVoided,
+        Some(t) => VoidRefusal::ExceedsPurchase { left_cents: t.spend_amount_cents - t.voided_amount_cents },
+    }
 }

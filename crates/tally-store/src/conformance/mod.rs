@@ -53,7 +53,7 @@ pub use redemptions::{coupon_race, coupons, redemption_lifecycle, stock_race};
 #[cfg(feature = "conformance")]
 pub use transactions::{keyed_resources_under_a_claim, pagination, transactions_and_redemptions, verify, voids};
 #[cfg(feature = "conformance")]
-pub use writes::{receipt_race, whole_adjustments, whole_purchases, whole_redemptions};
+pub use writes::{receipt_race, whole_adjustments, whole_purchases, whole_redemptions, whole_voids};
 
 use async_trait::async_trait;
 
@@ -104,6 +104,7 @@ macro_rules! conformance_suite {
             whole_purchases,
             receipt_race,
             whole_adjustments,
+            whole_voids,
         );
     };
 }

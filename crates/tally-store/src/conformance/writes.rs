@@ -1,10 +1,12 @@
-//! Cases 22–25: the whole writes (`crate::writes`), which a backend may run in
+//! Cases 22–26: the whole writes (`crate::writes`), which a backend may run in
 //! one call of its own: every outcome, the order of refusals, nothing left by
 //! a refusal once rolled back, replays by key, and a receipt race.
 
 use std::sync::Arc;
 
-use tally_core::model::{CouponStatus, LedgerOperation, RedemptionStatus, RewardKind};
+use tally_core::model::{
+    CouponStatus, LedgerOperation, RedemptionStatus, RewardKind, Transaction, TransactionStatus, VoidPolicy,
+};
 use tokio::sync::Barrier;
 
 use super::Harness;
@@ -12,7 +14,7 @@ use super::redemptions::stock_of;
 use super::support::*;
 use crate::{
     Adjust, AdjustRefusal, Adjusted, NewReward, Purchase, PurchaseRefusal, Purchased, Redeem, RedeemRefusal, Redeemed,
-    ResourceKey, Store, StoreResult,
+    ResourceKey, Store, StoreResult, Void, VoidRefusal, Voided,
 };
 
 fn redeem(customer_id: &str, reward_id: &str, quantity: i64, key: Option<ResourceKey>) -> Redeem {
@@ -308,4 +310,98 @@ pub async fn whole_adjustments<S: Harness>(store: Arc<S>) {
     assert_eq!(balance_of(&*store, p, c).await, before, "refusals change nothing");
     assert_eq!(store.ledger(p, c, &page(10)).await.expect("ledger").len(), 2);
     assert!(store.verify(Some(p)).await.expect("verify").is_empty());
+}
+
+// ---------------------------------------------------------------------------
+// 26. whole voids
+// ---------------------------------------------------------------------------
+
+async fn run_void<S: Store>(store: &S, program_id: &str, wanted: &Void) -> Voided {
+    let mut tx = store.begin(None).await.expect("begin");
+    let outcome = tx.void(program_id, wanted).await.expect("void");
+    match &outcome {
+        Voided::Changed(_) => tx.commit().await.expect("commit"),
+        _ => tx.rollback().await.expect("rollback"),
+    }
+    outcome
+}
+
+fn void(transaction_id: &str, amount_cents: Option<i64>, key: Option<ResourceKey>) -> Void {
+    Void { transaction_id: transaction_id.to_owned(), amount_cents, idempotency: key }
+}
+
+/// A purchase of `points` points for `cents`, recorded through the whole write.
+async fn bought<S: Store>(store: &S, program_id: &str, customer_id: &str, cents: i64, points: i64) -> Transaction {
+    let wanted = Purchase { points: Some(points), ..purchase(customer_id, cents, None, None) };
+    match run_purchase(store, program_id, &wanted).await.expect("purchase") {
+        Purchased::Created(txn) => txn,
+        other => panic!("a purchase is recorded: {other:?}"),
+    }
+}
+
+pub async fn whole_voids<S: Harness>(store: Arc<S>) {
+    let Tenants { program, other, customer, .. } = tenants(&*store).await;
+    let (p, c) = (program.id.as_str(), customer.id.as_str());
+    let txn = bought(&*store, p, c, 5000, 51).await;
+
+    // A keyed partial void takes its share, rounded down, and keeps the key.
+    let key = keyed(&unique("key"), "fp-void");
+    let half = run_void(&*store, p, &void(&txn.id, Some(2500), Some(key.clone()))).await;
+    let Voided::Changed(after) = half else { panic!("half of the purchase is voided, got {half:?}") };
+    assert_eq!((after.voided_amount_cents, after.voided_points), (2500, 25));
+    assert_eq!(after.status, TransactionStatus::PartiallyVoided);
+    assert_eq!(balance_of(&*store, p, c).await.available, 26);
+    let again = run_void(&*store, p, &void(&txn.id, Some(2500), Some(key.clone()))).await;
+    let Voided::Replayed(found) = again else { panic!("a known key replays, got {again:?}") };
+    assert_eq!((found.resource.voided_points, found.fingerprint.as_str()), (25, "fp-void"));
+    assert_eq!(balance_of(&*store, p, c).await.available, 26, "a replay takes nothing");
+
+    // A key that made something else is not a void's.
+    let token = store.create_token(p, &unique("hash")).await.expect("create_token");
+    let adjusted = keyed(&unique("key"), "fp-adjust");
+    let credit = Adjust {
+        customer_id: c.to_owned(),
+        points: 1,
+        reason: "r".into(),
+        token_id: token,
+        idempotency: Some(adjusted.clone()),
+    };
+    assert!(matches!(run_adjust(&*store, p, &credit).await, Adjusted::Created(_)));
+    let elsewhere = run_void(&*store, p, &void(&txn.id, Some(100), Some(adjusted))).await;
+    assert!(matches!(elsewhere, Voided::Refused(VoidRefusal::KeyUsedElsewhere)), "{elsewhere:?}");
+
+    // Refusals: too much, not found, another program's purchase.
+    let too_much = run_void(&*store, p, &void(&txn.id, Some(2501), None)).await;
+    assert!(matches!(too_much, Voided::Refused(VoidRefusal::ExceedsPurchase { left_cents: 2500 })), "{too_much:?}");
+    let missing = run_void(&*store, p, &void("txn_missing", None, None)).await;
+    assert!(matches!(missing, Voided::Refused(VoidRefusal::TransactionNotFound)), "{missing:?}");
+    let theirs = run_void(&*store, &other.id, &void(&txn.id, None, None)).await;
+    assert!(matches!(theirs, Voided::Refused(VoidRefusal::TransactionNotFound)), "{theirs:?}");
+
+    // The rest: every point the purchase earned is back out, once.
+    let Voided::Changed(full) = run_void(&*store, p, &void(&txn.id, None, None)).await else {
+        panic!("the rest is voided");
+    };
+    assert_eq!((full.status, full.voided_amount_cents, full.voided_points), (TransactionStatus::Voided, 5000, 51));
+    assert_eq!(balance_of(&*store, p, c).await.available, 1, "51 earned, 51 voided, the adjustment's 1 left");
+    let twice = run_void(&*store, p, &void(&txn.id, None, None)).await;
+    assert!(matches!(twice, Voided::Refused(VoidRefusal::AlreadyVoided)), "{twice:?}");
+
+    // Spent points under `reject`: refused, nothing changed.
+    let spent = bought(&*store, p, c, 1000, 10).await;
+    spend(&*store, p, c, 11).await;
+    let refused = run_void(&*store, p, &void(&spent.id, None, None)).await;
+    assert!(matches!(refused, Voided::Refused(VoidRefusal::InsufficientPoints { points: 10 })), "{refused:?}");
+    let unchanged = store.transaction(p, &spent.id).await.expect("transaction").expect("exists");
+    assert_eq!((unchanged.status, unchanged.voided_points), (TransactionStatus::Completed, 0));
+    assert!(store.verify(Some(p)).await.expect("verify").is_empty());
+
+    // Under `allow_negative` the balance may go below zero.
+    let lenient = program_with(&*store, None, VoidPolicy::AllowNegative).await;
+    let debtor = new_customer(&*store, &lenient.id).await;
+    let gone = bought(&*store, &lenient.id, &debtor.id, 1000, 10).await;
+    spend(&*store, &lenient.id, &debtor.id, 10).await;
+    assert!(matches!(run_void(&*store, &lenient.id, &void(&gone.id, None, None)).await, Voided::Changed(_)));
+    assert_eq!(balance_of(&*store, &lenient.id, &debtor.id).await.available, -10);
+    assert!(store.verify(Some(&lenient.id)).await.expect("verify").is_empty());
 }
