@@ -22,8 +22,8 @@ use tally_core::model::{
 pub use error::{StoreError, StoreResult};
 pub use types::*;
 pub use writes::{
-    Adjust, AdjustRefusal, Adjusted, Purchase, PurchaseRefusal, Purchased, Redeem, RedeemRefusal, Redeemed, Void,
-    VoidRefusal, Voided,
+    Adjust, AdjustRefusal, Adjusted, Purchase, PurchaseRefusal, Purchased, Redeem, RedeemRefusal, Redeemed, Settle,
+    SettleRefusal, Settled, UseCoupon, Void, VoidRefusal, Voided,
 };
 
 /// A storage backend. Reads outside a transaction go straight to the store;
@@ -161,6 +161,12 @@ pub trait StoreTx: Send {
     }
     async fn void(&mut self, program_id: &str, void: &Void) -> StoreResult<Voided> {
         writes::void(self, program_id, void).await
+    }
+    async fn settle(&mut self, program_id: &str, settle: &Settle) -> StoreResult<Settled<Redemption>> {
+        writes::settle(self, program_id, settle).await
+    }
+    async fn use_coupon(&mut self, program_id: &str, coupon: &UseCoupon) -> StoreResult<Settled<Coupon>> {
+        writes::use_coupon(self, program_id, coupon).await
     }
 
     // --- idempotency ---

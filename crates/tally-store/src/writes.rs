@@ -1,5 +1,6 @@
-//! Whole writes: the domain writes that move points (a redemption, a
-//! purchase, an adjustment, a void) as one call
+//! Whole writes: the domain writes that move points, stock or a coupon (a
+//! redemption, a purchase, an adjustment, a void, a fulfil or cancel, a coupon
+//! used) as one call
 //! on the store transaction, so a backend with a network between it and the
 //! data can run each in one round trip instead of one per primitive.
 //!
@@ -8,7 +9,8 @@
 //! must agree with (the conformance suite and the HTTP suite run both).
 //! SQLite keeps it, because its round trips are function calls; PostgreSQL
 //! runs the same steps in a PL/pgSQL function (`tally_redeem`,
-//! `tally_record_purchase`, `tally_adjust`, `tally_void`), where each step would otherwise be a pair of
+//! `tally_record_purchase`, `tally_adjust`, `tally_void`, `tally_settle`,
+//! `tally_use_coupon`), where each step would otherwise be a pair of
 //! context switches on CPUs the database and the nodes share.
 //!
 //! A refusal is an answer, not an error: the caller rolls the transaction back
@@ -16,7 +18,8 @@
 //! tells the client why.
 
 use tally_core::model::{
-    LedgerEntry, LedgerOperation, Redemption, RewardKind, Transaction, TransactionStatus, VoidPolicy,
+    Coupon, CouponStatus, LedgerEntry, LedgerOperation, Redemption, RedemptionStatus, RewardKind, Transaction,
+    TransactionStatus, VoidPolicy,
 };
 use tally_core::points::{earned_for_spend, total_cost, void_points};
 
@@ -397,5 +400,144 @@ fn void_refusal(found: Option<Transaction>) -> VoidRefusal {
         None => VoidRefusal::TransactionNotFound,
         Some(t) if t.status == TransactionStatus::Voided => VoidRefusal::AlreadyVoided,
         Some(t) => VoidRefusal::ExceedsPurchase { left_cents: t.spend_amount_cents - t.voided_amount_cents },
+    }
+}
+
+/// A redemption moved out of `pending`: fulfilled, or cancelled with its
+/// points, stock and coupon given back.
+#[derive(Debug, Clone)]
+pub struct Settle {
+    pub redemption_id: String,
+    /// `Fulfilled` or `Cancelled`.
+    pub to: RedemptionStatus,
+    pub idempotency: Option<ResourceKey>,
+}
+
+/// What became of a [`Settle`] or a [`UseCoupon`].
+#[derive(Debug, Clone)]
+pub enum Settled<T> {
+    Changed(T),
+    /// The key made this move before (its stored response expired).
+    Replayed(KeyedResource<T>),
+    Refused(SettleRefusal),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettleRefusal {
+    RedemptionNotFound,
+    AlreadyFulfilled,
+    AlreadyCancelled,
+    CouponNotFound,
+    /// The coupon (of a redemption being cancelled, or being used) was used already.
+    CouponRedeemed,
+    /// The coupon's redemption was cancelled.
+    CouponVoid,
+    /// The refund would take the balance out of the points range.
+    BalanceOverflow,
+}
+
+/// `pending` → `fulfilled` or `cancelled`, decided by one conditional update
+/// that also keeps the request's key; a cancel refunds points and stock and
+/// voids the coupon in the same transaction: all of it happens, or none.
+/// Rows are locked in the order every write uses: redemption, reward, coupon,
+/// customer.
+pub async fn settle<T: StoreTx + ?Sized>(tx: &mut T, program_id: &str, s: &Settle) -> StoreResult<Settled<Redemption>> {
+    let (id, key) = (s.redemption_id.as_str(), s.idempotency.as_ref());
+    let Some(redemption) = tx.transition_redemption_keyed(program_id, id, RedemptionStatus::Pending, s.to, key).await?
+    else {
+        return not_pending(tx, program_id, id, key).await;
+    };
+    if s.to == RedemptionStatus::Fulfilled {
+        return Ok(Settled::Changed(redemption));
+    }
+    tx.return_stock(program_id, &redemption.reward_id, redemption.quantity).await?;
+    if let Some(code) = &redemption.coupon_code
+        && tx.transition_coupon(program_id, code, CouponStatus::Active, CouponStatus::Void).await?.is_none()
+    {
+        // Redeeming a coupon fulfils its redemption, so a pending one's coupon is active.
+        return Ok(Settled::Refused(SettleRefusal::CouponRedeemed));
+    }
+    let Some(balance_after) = tx.credit(program_id, &redemption.customer_id, redemption.points_spent).await? else {
+        return Ok(Settled::Refused(SettleRefusal::BalanceOverflow));
+    };
+    let entry = NewLedgerEntry {
+        redemption_id: Some(redemption.id.clone()),
+        ..NewLedgerEntry::new(&redemption.customer_id, redemption.points_spent, balance_after, LedgerOperation::Refund)
+    };
+    tx.insert_ledger_entry(program_id, &entry).await?;
+    Ok(Settled::Changed(redemption))
+}
+
+/// Why a redemption could not leave `pending` — or, when `key` is the key
+/// that moved it, a replay: a fulfil or cancel retried after its stored
+/// response expired did happen, and is not refused.
+async fn not_pending<T: StoreTx + ?Sized>(
+    tx: &mut T,
+    program_id: &str,
+    id: &str,
+    key: Option<&ResourceKey>,
+) -> StoreResult<Settled<Redemption>> {
+    let Some(redemption) = tx.redemption(program_id, id).await? else {
+        return Ok(Settled::Refused(SettleRefusal::RedemptionNotFound));
+    };
+    if let Some(key) = key
+        && let Some(moved_by) = tx.redemption_moved_by(program_id, id).await?
+        && moved_by.key == key.key
+    {
+        return Ok(Settled::Replayed(KeyedResource { resource: redemption, fingerprint: moved_by.fingerprint }));
+    }
+    match redemption.status {
+        RedemptionStatus::Fulfilled => Ok(Settled::Refused(SettleRefusal::AlreadyFulfilled)),
+        RedemptionStatus::Cancelled => Ok(Settled::Refused(SettleRefusal::AlreadyCancelled)),
+        RedemptionStatus::Pending => Err(StoreError::Other(format!("redemption {id} is pending but did not move"))),
+    }
+}
+
+/// A voucher's coupon used at the till.
+#[derive(Debug, Clone)]
+pub struct UseCoupon {
+    /// Normalised (upper case) by the caller.
+    pub code: String,
+    pub idempotency: Option<ResourceKey>,
+}
+
+/// Uses a coupon once: its redemption is fulfilled (if still pending) and the
+/// coupon moves `active` → `redeemed` by one conditional update. The
+/// request's key stays on the coupon, so a retry after its stored response
+/// expired is answered as a replay of the use it made, not refused.
+///
+/// The redemption row is changed before the coupon row: the order `settle`
+/// takes them in. The other way round, a use and a cancel of the same
+/// redemption racing on PostgreSQL each held the row the other wanted next,
+/// and the deadlock detector failed one of them.
+pub async fn use_coupon<T: StoreTx + ?Sized>(
+    tx: &mut T,
+    program_id: &str,
+    u: &UseCoupon,
+) -> StoreResult<Settled<Coupon>> {
+    let (code, key) = (u.code.as_str(), u.idempotency.as_ref());
+    let Some(found) = tx.coupon(program_id, code).await? else {
+        return Ok(Settled::Refused(SettleRefusal::CouponNotFound));
+    };
+    tx.transition_redemption(program_id, &found.redemption_id, RedemptionStatus::Pending, RedemptionStatus::Fulfilled)
+        .await?;
+    if let Some(coupon) =
+        tx.transition_coupon_keyed(program_id, code, CouponStatus::Active, CouponStatus::Redeemed, key).await?
+    {
+        return Ok(Settled::Changed(coupon));
+    }
+    let Some(coupon) = tx.coupon(program_id, code).await? else {
+        return Ok(Settled::Refused(SettleRefusal::CouponNotFound));
+    };
+    if let Some(key) = key
+        && let Some(moved_by) = tx.coupon_moved_by(program_id, code).await?
+        && moved_by.key == key.key
+    {
+        return Ok(Settled::Replayed(KeyedResource { resource: coupon, fingerprint: moved_by.fingerprint }));
+    }
+    match coupon.status {
+        CouponStatus::Redeemed => Ok(Settled::Refused(SettleRefusal::CouponRedeemed)),
+        CouponStatus::Void => Ok(Settled::Refused(SettleRefusal::CouponVoid)),
+        CouponStatus::Active => Err(StoreError::Other(format!("coupon {code} is active but did not move"))),
     }
 }

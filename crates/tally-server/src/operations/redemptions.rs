@@ -1,6 +1,6 @@
-use tally_core::model::{CouponStatus, LedgerOperation, Redemption, RedemptionStatus};
+use tally_core::model::{Redemption, RedemptionStatus};
 use tally_core::points::PointsError;
-use tally_store::{KeyedResource, NewLedgerEntry, Redeem, RedeemRefusal, Redeemed, ResourceKey, StoreTx};
+use tally_store::{Redeem, RedeemRefusal, Redeemed, ResourceKey, Settle, SettleRefusal, Settled, StoreTx};
 
 use super::Outcome;
 use crate::error::{ApiError, ApiResult};
@@ -70,43 +70,14 @@ fn refused(refusal: RedeemRefusal) -> ApiError {
     }
 }
 
-/// Explains why a redemption could not leave `pending` — or, when `key` is
-/// the key that moved it, answers as a replay: a fulfil or cancel retried
-/// after its stored response expired did happen, and is not refused.
-async fn not_pending(
-    tx: &mut dyn StoreTx,
-    program_id: &str,
-    id: &str,
-    key: Option<ResourceKey>,
-) -> ApiResult<Outcome<Redemption>> {
-    let Some(redemption) = tx.redemption(program_id, id).await? else {
-        return Err(ApiError::not_found("redemption_not_found", "redemption"));
-    };
-    if let Some(key) = key
-        && let Some(moved_by) = tx.redemption_moved_by(program_id, id).await?
-        && moved_by.key == key.key
-    {
-        return Ok(Outcome::Replayed(KeyedResource { resource: redemption, fingerprint: moved_by.fingerprint }));
-    }
-    Err(match redemption.status {
-        RedemptionStatus::Fulfilled => ApiError::unprocessable("already_fulfilled", "this redemption was fulfilled"),
-        RedemptionStatus::Cancelled => ApiError::unprocessable("already_cancelled", "this redemption was cancelled"),
-        RedemptionStatus::Pending => ApiError::internal(),
-    })
-}
-
-/// `pending` → `fulfilled`, decided by one conditional update.
+/// `pending` → `fulfilled`, in one call on the store (`tally_store::writes::settle`).
 pub async fn fulfil(
     tx: &mut dyn StoreTx,
     program_id: &str,
     id: &str,
     key: Option<ResourceKey>,
 ) -> ApiResult<Outcome<Redemption>> {
-    let (from, to) = (RedemptionStatus::Pending, RedemptionStatus::Fulfilled);
-    match tx.transition_redemption_keyed(program_id, id, from, to, key.as_ref()).await? {
-        Some(redemption) => Ok(Outcome::Changed(redemption)),
-        None => not_pending(tx, program_id, id, key).await,
-    }
+    settle(tx, program_id, id, RedemptionStatus::Fulfilled, key).await
 }
 
 /// `pending` → `cancelled`, refunding points and stock and voiding the coupon
@@ -117,33 +88,42 @@ pub async fn cancel(
     id: &str,
     key: Option<ResourceKey>,
 ) -> ApiResult<Outcome<Redemption>> {
-    let (from, to) = (RedemptionStatus::Pending, RedemptionStatus::Cancelled);
-    let Some(redemption) = tx.transition_redemption_keyed(program_id, id, from, to, key.as_ref()).await? else {
-        return not_pending(tx, program_id, id, key).await;
+    settle(tx, program_id, id, RedemptionStatus::Cancelled, key).await
+}
+
+async fn settle(
+    tx: &mut dyn StoreTx,
+    program_id: &str,
+    id: &str,
+    to: RedemptionStatus,
+    key: Option<ResourceKey>,
+) -> ApiResult<Outcome<Redemption>> {
+    let settle = Settle { redemption_id: id.to_owned(), to, idempotency: key };
+    settled(tx.settle(program_id, &settle).await?)
+}
+
+/// A settled redemption or used coupon, as the client hears it.
+pub fn settled<T>(outcome: Settled<T>) -> ApiResult<Outcome<T>> {
+    let refusal = match outcome {
+        Settled::Changed(changed) => return Ok(Outcome::Changed(changed)),
+        Settled::Replayed(found) => return Ok(Outcome::Replayed(found)),
+        Settled::Refused(refusal) => refusal,
     };
-    tx.return_stock(program_id, &redemption.reward_id, redemption.quantity).await?;
-    if let Some(code) = &redemption.coupon_code
-        && tx.transition_coupon(program_id, code, CouponStatus::Active, CouponStatus::Void).await?.is_none()
-    {
-        // Redeeming a coupon fulfils its redemption, so a pending one's coupon is active.
-        return Err(ApiError::unprocessable("already_redeemed", "the redemption's coupon was redeemed already"));
-    }
-    let balance_after = tx
-        .credit(program_id, &redemption.customer_id, redemption.points_spent)
-        .await?
-        .ok_or_else(|| ApiError::unprocessable("points_overflow", "the refund would exceed the points range"))?;
-    tx.insert_ledger_entry(
-        program_id,
-        &NewLedgerEntry {
-            redemption_id: Some(redemption.id.clone()),
-            ..NewLedgerEntry::new(
-                &redemption.customer_id,
-                redemption.points_spent,
-                balance_after,
-                LedgerOperation::Refund,
-            )
-        },
-    )
-    .await?;
-    Ok(Outcome::Changed(redemption))
+    Err(match refusal {
+        SettleRefusal::RedemptionNotFound => ApiError::not_found("redemption_not_found", "redemption"),
+        SettleRefusal::AlreadyFulfilled => {
+            ApiError::unprocessable("already_fulfilled", "this redemption was fulfilled")
+        }
+        SettleRefusal::AlreadyCancelled => {
+            ApiError::unprocessable("already_cancelled", "this redemption was cancelled")
+        }
+        SettleRefusal::CouponNotFound => ApiError::not_found("coupon_not_found", "coupon"),
+        SettleRefusal::CouponRedeemed => ApiError::unprocessable("already_redeemed", "the coupon was redeemed already"),
+        SettleRefusal::CouponVoid => {
+            ApiError::unprocessable("coupon_void", "this coupon's redemption was cancelled; it can no longer be used")
+        }
+        SettleRefusal::BalanceOverflow => {
+            ApiError::unprocessable("points_overflow", "the refund would exceed the points range")
+        }
+    })
 }
