@@ -9,8 +9,8 @@ use tally_core::model::{
 };
 use tally_store::{
     Adjust, Adjusted, KeyedResource, NewCoupon, NewCustomer, NewIdempotencyRecord, NewLedgerEntry, NewRedemption,
-    NewReward, NewTransaction, ProgramPatch, Purchase, Purchased, Redeem, Redeemed, ResourceKey, RewardPatch,
-    StoreResult, StoreTx, Void, Voided,
+    NewReward, NewTransaction, ProgramPatch, Purchase, Purchased, Redeem, Redeemed, ResourceKey, RewardPatch, Settle,
+    Settled, StoreResult, StoreTx, UseCoupon, Void, Voided,
 };
 
 use crate::map_err;
@@ -59,6 +59,14 @@ impl StoreTx for PgTx {
 
     async fn void(&mut self, program_id: &str, void: &Void) -> StoreResult<Voided> {
         self.void_in_one_call(program_id, void).await
+    }
+
+    async fn settle(&mut self, program_id: &str, settle: &Settle) -> StoreResult<Settled<Redemption>> {
+        self.settle_in_one_call(program_id, settle).await
+    }
+
+    async fn use_coupon(&mut self, program_id: &str, coupon: &UseCoupon) -> StoreResult<Settled<Coupon>> {
+        self.use_coupon_in_one_call(program_id, coupon).await
     }
 
     async fn idempotency_record(&mut self, program_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>> {

@@ -1,17 +1,18 @@
 //! The whole writes of `tally_store::writes`, one round trip each: a call of
-//! the PL/pgSQL function that runs the same steps (migrations 0006 to 0008),
+//! the PL/pgSQL function that runs the same steps (migrations 0006 to 0009),
 //! and the record saved in the round trip of the COMMIT.
 
 use sqlx::postgres::PgRow;
 use sqlx::{FromRow, Row};
 use tally_core::ids::IdKind;
-use tally_core::model::IdempotencyRecord;
+use tally_core::model::{Coupon, IdempotencyRecord, Redemption};
 use tally_store::{
-    Adjust, AdjustRefusal, Adjusted, NewIdempotencyRecord, Purchase, PurchaseRefusal, Purchased, Redeem, RedeemRefusal,
-    Redeemed, StoreError, StoreResult, Void, VoidRefusal, Voided,
+    Adjust, AdjustRefusal, Adjusted, KeyedResource, NewIdempotencyRecord, Purchase, PurchaseRefusal, Purchased, Redeem,
+    RedeemRefusal, Redeemed, Settle, SettleRefusal, Settled, StoreError, StoreResult, UseCoupon, Void, VoidRefusal,
+    Voided,
 };
 
-use crate::rows::{LedgerRow, RECORD_COLUMNS, RecordRow, RedemptionRow, TransactionRow};
+use crate::rows::{CouponRow, LedgerRow, RECORD_COLUMNS, RecordRow, RedemptionRow, TransactionRow};
 use crate::tx::PgTx;
 use crate::{literal, map_err};
 
@@ -137,6 +138,58 @@ impl PgTx {
         Ok(Voided::Refused(refusal))
     }
 
+    pub(crate) async fn settle_in_one_call(
+        &mut self,
+        program_id: &str,
+        st: &Settle,
+    ) -> StoreResult<Settled<Redemption>> {
+        let row = sqlx::query("SELECT * FROM tally_settle($1, $2, $3, $4, $5, $6, $7)")
+            .bind(program_id)
+            .bind(&st.redemption_id)
+            .bind(st.to.as_str())
+            .bind(st.idempotency.as_ref().map(|k| &k.key))
+            .bind(st.idempotency.as_ref().map(|k| &k.fingerprint))
+            .bind(IdKind::PointLot.generate())
+            .bind(IdKind::LedgerEntry.generate())
+            .fetch_one(self.conn())
+            .await
+            .map_err(map_err)?;
+        let redemption = || RedemptionRow::from_row(&row).map_err(map_err);
+        match outcome(&row)?.as_str() {
+            "changed" => Ok(Settled::Changed(redemption()?.try_into()?)),
+            // The fingerprint is the move's (`moved_by_fingerprint`).
+            "replayed" => Ok(Settled::Replayed(redemption()?.keyed()?)),
+            other => settle_refusal(other),
+        }
+    }
+
+    pub(crate) async fn use_coupon_in_one_call(
+        &mut self,
+        program_id: &str,
+        u: &UseCoupon,
+    ) -> StoreResult<Settled<Coupon>> {
+        let row = sqlx::query("SELECT * FROM tally_use_coupon($1, $2, $3, $4)")
+            .bind(program_id)
+            .bind(&u.code)
+            .bind(u.idempotency.as_ref().map(|k| &k.key))
+            .bind(u.idempotency.as_ref().map(|k| &k.fingerprint))
+            .fetch_one(self.conn())
+            .await
+            .map_err(map_err)?;
+        let coupon = || -> StoreResult<Coupon> { CouponRow::from_row(&row).map_err(map_err)?.try_into() };
+        match outcome(&row)?.as_str() {
+            "changed" => Ok(Settled::Changed(coupon()?)),
+            "replayed" => {
+                let fingerprint: Option<String> = row.try_get("moved_by_fingerprint").map_err(map_err)?;
+                Ok(Settled::Replayed(KeyedResource {
+                    resource: coupon()?,
+                    fingerprint: fingerprint.unwrap_or_default(),
+                }))
+            }
+            other => settle_refusal(other),
+        }
+    }
+
     /// The key's live record: the one read with the claim, if it was this key's.
     pub(crate) async fn record_of(&mut self, program_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>> {
         if let Some((lock, record)) = self.prefetched.take()
@@ -226,6 +279,20 @@ impl PgTx {
 
 fn outcome(row: &PgRow) -> StoreResult<String> {
     row.try_get("outcome").map_err(map_err)
+}
+
+fn settle_refusal<T>(outcome: &str) -> StoreResult<Settled<T>> {
+    let refusal = match outcome {
+        "redemption_not_found" => SettleRefusal::RedemptionNotFound,
+        "already_fulfilled" => SettleRefusal::AlreadyFulfilled,
+        "already_cancelled" => SettleRefusal::AlreadyCancelled,
+        "coupon_not_found" => SettleRefusal::CouponNotFound,
+        "coupon_redeemed" => SettleRefusal::CouponRedeemed,
+        "coupon_void" => SettleRefusal::CouponVoid,
+        "balance_overflow" => SettleRefusal::BalanceOverflow,
+        other => return Err(unexpected("settle outcome", other)),
+    };
+    Ok(Settled::Refused(refusal))
 }
 
 fn unexpected(what: &str, value: &str) -> StoreError {

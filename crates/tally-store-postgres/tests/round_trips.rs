@@ -3,7 +3,7 @@
 //! client sends, each of which waits for its answer: a simple query ('Q'), or
 //! an extended one (its 'Execute', then the 'Sync' that asks for the answer).
 //!
-//! A redemption, a purchase, an adjustment or a void with a fresh key is three: BEGIN with the key's
+//! A redemption, a purchase, an adjustment, a void or a cancel with a fresh key is three: BEGIN with the key's
 //! claim, the whole write (one function call), and the record with the COMMIT.
 //! Not counted: the bare 'Sync' that sqlx's pool sends as a ping when a
 //! connection goes back to it, after the request has its answer.
@@ -14,8 +14,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::*;
+use tally_core::model::RedemptionStatus;
 use tally_store::{
-    Adjust, Adjusted, NewReward, Purchase, Purchased, Redeem, Redeemed, ResourceKey, Store, Void, Voided,
+    Adjust, Adjusted, NewReward, Purchase, Purchased, Redeem, Redeemed, ResourceKey, Settle, Settled, Store, Void,
+    Voided,
 };
 use tally_store_postgres::PgStore;
 use tally_store_postgres::scratch::scratch_database_url;
@@ -208,11 +210,31 @@ async fn keyed_points_moving_writes_are_three_round_trips_each() {
     .await;
     assert_eq!(void, 3, "claim, void, record with commit");
 
+    // A cancel of each of the nine redemptions above: refund, stock back, ledger entry.
+    let redemptions: Vec<String> = sqlx::query_scalar("SELECT id FROM redemptions WHERE program_id = $1 ORDER BY id")
+        .bind(p)
+        .fetch_all(store.pool())
+        .await
+        .expect("redemptions");
+    let cancel = round_trips_of(&queries, |n| {
+        let (store, redemption_id) = (&store, redemptions[n].clone());
+        async move {
+            let name = format!("cancel-{n}");
+            let mut tx = store.begin(Some(&lock(p, &name))).await.expect("claim");
+            assert!(tx.idempotency_record(p, &name).await.expect("record").is_none(), "a fresh key");
+            let wanted = Settle { redemption_id, to: RedemptionStatus::Cancelled, idempotency: Some(key(&name)) };
+            assert!(matches!(tx.settle(p, &wanted).await.expect("cancel"), Settled::Changed(_)));
+            tx.commit_with_record(p, Some(&record(&name)), 24).await.expect("commit");
+        }
+    })
+    .await;
+    assert_eq!(cancel, 3, "claim, cancel, record with commit");
+
     let after = store.balance(p, &customer.id).await.expect("balance").expect("customer");
     assert_eq!(
         after.available,
-        1_000 - 9 + 9 * 25 + 9 * 2 - 9 * 5,
-        "nine each of redemptions, purchases, adjustments, voids"
+        1_000 + 9 * 25 + 9 * 2 - 9 * 5,
+        "nine redemptions made and cancelled; nine each of purchases, adjustments, voids"
     );
     assert!(store.verify(Some(p)).await.expect("verify").is_empty());
 }

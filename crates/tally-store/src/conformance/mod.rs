@@ -53,7 +53,7 @@ pub use redemptions::{coupon_race, coupons, redemption_lifecycle, stock_race};
 #[cfg(feature = "conformance")]
 pub use transactions::{keyed_resources_under_a_claim, pagination, transactions_and_redemptions, verify, voids};
 #[cfg(feature = "conformance")]
-pub use writes::{receipt_race, whole_adjustments, whole_purchases, whole_redemptions, whole_voids};
+pub use writes::{receipt_race, whole_adjustments, whole_purchases, whole_redemptions, whole_settles, whole_voids};
 
 use async_trait::async_trait;
 
@@ -105,6 +105,7 @@ macro_rules! conformance_suite {
             receipt_race,
             whole_adjustments,
             whole_voids,
+            whole_settles,
         );
     };
 }

@@ -1,11 +1,12 @@
-//! Cases 22–26: the whole writes (`crate::writes`), which a backend may run in
+//! Cases 22–27: the whole writes (`crate::writes`), which a backend may run in
 //! one call of its own: every outcome, the order of refusals, nothing left by
 //! a refusal once rolled back, replays by key, and a receipt race.
 
 use std::sync::Arc;
 
 use tally_core::model::{
-    CouponStatus, LedgerOperation, RedemptionStatus, RewardKind, Transaction, TransactionStatus, VoidPolicy,
+    Coupon, CouponStatus, LedgerOperation, Redemption, RedemptionStatus, RewardKind, Transaction, TransactionStatus,
+    VoidPolicy,
 };
 use tokio::sync::Barrier;
 
@@ -14,7 +15,7 @@ use super::redemptions::stock_of;
 use super::support::*;
 use crate::{
     Adjust, AdjustRefusal, Adjusted, NewReward, Purchase, PurchaseRefusal, Purchased, Redeem, RedeemRefusal, Redeemed,
-    ResourceKey, Store, StoreResult, Void, VoidRefusal, Voided,
+    ResourceKey, Settle, SettleRefusal, Settled, Store, StoreResult, UseCoupon, Void, VoidRefusal, Voided,
 };
 
 fn redeem(customer_id: &str, reward_id: &str, quantity: i64, key: Option<ResourceKey>) -> Redeem {
@@ -404,4 +405,142 @@ pub async fn whole_voids<S: Harness>(store: Arc<S>) {
     assert!(matches!(run_void(&*store, &lenient.id, &void(&gone.id, None, None)).await, Voided::Changed(_)));
     assert_eq!(balance_of(&*store, &lenient.id, &debtor.id).await.available, -10);
     assert!(store.verify(Some(&lenient.id)).await.expect("verify").is_empty());
+}
+
+// ---------------------------------------------------------------------------
+// 27. whole settles: fulfil, cancel, a coupon used (and raced)
+// ---------------------------------------------------------------------------
+
+async fn run_settle<S: Store>(store: &S, program_id: &str, wanted: &Settle) -> Settled<Redemption> {
+    let mut tx = store.begin(None).await.expect("begin");
+    let outcome = tx.settle(program_id, wanted).await.expect("settle");
+    match &outcome {
+        Settled::Changed(_) => tx.commit().await.expect("commit"),
+        _ => tx.rollback().await.expect("rollback"),
+    }
+    outcome
+}
+
+async fn run_use<S: Store>(store: &S, program_id: &str, wanted: &UseCoupon) -> StoreResult<Settled<Coupon>> {
+    let mut tx = store.begin(None).await?;
+    let outcome = tx.use_coupon(program_id, wanted).await?;
+    match &outcome {
+        Settled::Changed(_) => tx.commit().await?,
+        _ => tx.rollback().await?,
+    }
+    Ok(outcome)
+}
+
+fn settle(redemption_id: &str, to: RedemptionStatus, key: Option<ResourceKey>) -> Settle {
+    Settle { redemption_id: redemption_id.to_owned(), to, idempotency: key }
+}
+
+fn refused<T: std::fmt::Debug>(outcome: Settled<T>) -> SettleRefusal {
+    match outcome {
+        Settled::Refused(refusal) => refusal,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+pub async fn whole_settles<S: Harness>(store: Arc<S>) {
+    let Tenants { program, other, customer, .. } = tenants(&*store).await;
+    let (p, c) = (program.id.as_str(), customer.id.as_str());
+    fund(&*store, p, c, 100).await;
+    let mut tx = store.begin(None).await.expect("begin");
+    let mug = tx.insert_reward(p, &reward("mug", 10, Some(5))).await.expect("insert_reward");
+    let voucher = tx.insert_reward(p, &reward("voucher", 10, None)).await.expect("insert_reward");
+    tx.commit().await.expect("commit");
+    let made = |reward_id: &str| {
+        let (store, wanted) = (store.clone(), redeem(c, reward_id, 1, None));
+        async move {
+            match run_redeem(&*store, p, &wanted).await {
+                Redeemed::Created(redemption) => redemption,
+                other => panic!("a redemption is made: {other:?}"),
+            }
+        }
+    };
+    let (fulfilled, cancelled) = (made(&mug.id).await, made(&mug.id).await);
+    assert_eq!((stock_of(&*store, p, &mug.id).await, balance_of(&*store, p, c).await.available), (Some(3), 80));
+
+    // Fulfil, keyed; the same key again is a replay with the move's fingerprint.
+    let key = keyed(&unique("key"), "fp-fulfil");
+    let done = run_settle(&*store, p, &settle(&fulfilled.id, RedemptionStatus::Fulfilled, Some(key.clone()))).await;
+    let Settled::Changed(done) = done else { panic!("a pending redemption is fulfilled, got {done:?}") };
+    assert_eq!(done.status, RedemptionStatus::Fulfilled);
+    let again = run_settle(&*store, p, &settle(&fulfilled.id, RedemptionStatus::Fulfilled, Some(key))).await;
+    let Settled::Replayed(found) = again else { panic!("the key that moved it replays, got {again:?}") };
+    assert_eq!((found.resource.status, found.fingerprint.as_str()), (RedemptionStatus::Fulfilled, "fp-fulfil"));
+
+    // Cancel: stock and points back, with a refund entry.
+    let back = run_settle(&*store, p, &settle(&cancelled.id, RedemptionStatus::Cancelled, None)).await;
+    assert!(matches!(&back, Settled::Changed(r) if r.status == RedemptionStatus::Cancelled), "{back:?}");
+    assert_eq!((stock_of(&*store, p, &mug.id).await, balance_of(&*store, p, c).await.available), (Some(4), 90));
+    let ledger = store.ledger(p, c, &page(1)).await.expect("ledger");
+    assert_eq!((ledger[0].operation, ledger[0].points), (LedgerOperation::Refund, 10));
+    assert_eq!(ledger[0].redemption_id.as_deref(), Some(cancelled.id.as_str()));
+
+    // Refusals.
+    let cases = [
+        (settle(&fulfilled.id, RedemptionStatus::Cancelled, None), SettleRefusal::AlreadyFulfilled),
+        (
+            settle(&fulfilled.id, RedemptionStatus::Fulfilled, Some(keyed("other", "f"))),
+            SettleRefusal::AlreadyFulfilled,
+        ),
+        (settle(&cancelled.id, RedemptionStatus::Fulfilled, None), SettleRefusal::AlreadyCancelled),
+        (settle("rdm_missing", RedemptionStatus::Fulfilled, None), SettleRefusal::RedemptionNotFound),
+    ];
+    for (wanted, expected) in cases {
+        assert_eq!(refused(run_settle(&*store, p, &wanted).await), expected, "{wanted:?}");
+    }
+    let theirs = run_settle(&*store, &other.id, &settle(&fulfilled.id, RedemptionStatus::Cancelled, None)).await;
+    assert_eq!(refused(theirs), SettleRefusal::RedemptionNotFound);
+
+    // A voucher's coupon: used once, which fulfils its redemption; replayed by its key.
+    let bought = made(&voucher.id).await;
+    let code = bought.coupon_code.clone().expect("a voucher has a coupon");
+    let key = keyed(&unique("key"), "fp-use");
+    let wanted = UseCoupon { code: code.clone(), idempotency: Some(key.clone()) };
+    let used = run_use(&*store, p, &wanted).await.expect("use");
+    assert!(matches!(&used, Settled::Changed(c) if c.status == CouponStatus::Redeemed), "{used:?}");
+    let redemption = store.redemption(p, &bought.id).await.expect("redemption").expect("exists");
+    assert_eq!(redemption.status, RedemptionStatus::Fulfilled, "using the coupon fulfils its redemption");
+    let again = run_use(&*store, p, &wanted).await.expect("use");
+    let Settled::Replayed(found) = again else { panic!("the key that used it replays, got {again:?}") };
+    assert_eq!(found.fingerprint, "fp-use");
+    let other_key = UseCoupon { code: code.clone(), idempotency: Some(keyed("other", "f")) };
+    assert_eq!(refused(run_use(&*store, p, &other_key).await.expect("use")), SettleRefusal::CouponRedeemed);
+    let missing = UseCoupon { code: "NO-SUCH-CODE".into(), idempotency: None };
+    assert_eq!(refused(run_use(&*store, p, &missing).await.expect("use")), SettleRefusal::CouponNotFound);
+    // A cancelled voucher's coupon is void; a redeemed one's redemption cannot be cancelled.
+    let dropped = made(&voucher.id).await;
+    let dropped_code = dropped.coupon_code.clone().expect("a voucher has a coupon");
+    assert!(matches!(
+        run_settle(&*store, p, &settle(&dropped.id, RedemptionStatus::Cancelled, None)).await,
+        Settled::Changed(_)
+    ));
+    let void = UseCoupon { code: dropped_code, idempotency: None };
+    assert_eq!(refused(run_use(&*store, p, &void).await.expect("use")), SettleRefusal::CouponVoid);
+    assert!(store.verify(Some(p)).await.expect("verify").is_empty());
+
+    // Twenty tills use one coupon at once: one wins, the rest hear it was used.
+    let raced = made(&voucher.id).await;
+    let raced_code = raced.coupon_code.clone().expect("a voucher has a coupon");
+    let barrier = Arc::new(Barrier::new(20));
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let (store, barrier, p) = (store.clone(), barrier.clone(), p.to_owned());
+            let wanted = UseCoupon { code: raced_code.clone(), idempotency: Some(keyed(&unique("key"), "fp")) };
+            tokio::spawn(async move {
+                barrier.wait().await;
+                retry_unavailable(|| run_use(&*store, &p, &wanted)).await
+            })
+        })
+        .collect();
+    let outcomes: Vec<_> = futures::future::join_all(tasks).await.into_iter().map(|r| r.expect("task")).collect();
+    let winners = outcomes.iter().filter(|o| matches!(o, Settled::Changed(_))).count();
+    assert_eq!(winners, 1, "{outcomes:?}");
+    assert!(
+        outcomes.iter().all(|o| matches!(o, Settled::Changed(_) | Settled::Refused(SettleRefusal::CouponRedeemed)))
+    );
+    assert!(store.verify(Some(p)).await.expect("verify").is_empty());
 }
