@@ -152,28 +152,29 @@ export async function startServer(backend) {
     },
     /** One SQL statement on the server's database, with the database's own clock. */
     async sql(sqliteStatement, postgresStatement) {
-      if (backend === "sqlite") {
-        await run("sqlite3", ["-cmd", ".timeout 10000", databaseUrl, sqliteStatement]);
-      } else {
-        await run("psql", [databaseUrl, "-v", "ON_ERROR_STOP=1", "-Atc", postgresStatement]);
-      }
+      const { stdout } =
+        backend === "sqlite"
+          ? await run("sqlite3", ["-cmd", ".timeout 10000", databaseUrl, sqliteStatement])
+          : await run("psql", [databaseUrl, "-v", "ON_ERROR_STOP=1", "-Atc", postgresStatement]);
+      return stdout.trim();
     },
     /**
      * Moves every stored response past its retention, by the database's clock
      * (what a retry arriving days later meets), and waits until the server's
-     * sweeper has deleted them, which also empties its replay cache.
+     * sweeper (every second) has deleted them: the sweep that deletes records
+     * also empties the node's in-memory replay cache.
      */
-    async expireIdempotencyRecords(probeKey) {
+    async expireIdempotencyRecords() {
       await server.sql(
         "UPDATE idempotency_records SET expires_at = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) - 1000",
         "UPDATE idempotency_records SET expires_at = now() - interval '1 second'",
       );
       const deadline = Date.now() + 15_000;
-      while ((await server.api("GET", `/api/v1/idempotency-keys/${encodeURIComponent(probeKey)}`)).status !== 404) {
+      while ((await server.sql("SELECT count(*) FROM idempotency_records", "SELECT count(*) FROM idempotency_records")) !== "0") {
         if (Date.now() > deadline) throw new Error("the sweeper did not delete the expired records");
         await sleep(100);
       }
-      // The sweep that deleted them forgets the node's replay cache right after.
+      // The cache is emptied right after the delete returns.
       await sleep(300);
     },
     /** `tally verify`: the server's own audit of every balance, lot and key. */
