@@ -63,6 +63,8 @@ export async function startProxy(upstreamUrl, plan, seed = 1) {
   const chance = (p) => random() < p;
   const counts = { connections: 0, resetsOnAccept: 0, resetsAfterRequest: 0, droppedResponses: 0, delays: 0 };
   const sockets = new Set();
+  /** `onHold(statusLine)`, when set, hears of every response held back. */
+  const proxy = { onHold: undefined };
   const server = createServer((client) => {
     sockets.add(client);
     client.on("close", () => sockets.delete(client));
@@ -120,6 +122,8 @@ export async function startProxy(upstreamUrl, plan, seed = 1) {
         }
         if (fate === "delay") {
           counts.delays++;
+          // Who wants to know: the server has answered, the client has not heard yet.
+          proxy.onHold?.(chunk.subarray(0, 64).toString("latin1").split("\r\n")[0]);
           const pause = plan.fixedDelay || forced ? plan.maxDelayMs : plan.maxDelayMs * (0.2 + 0.8 * random());
           await new Promise((r) => setTimeout(r, pause));
         }
@@ -129,12 +133,13 @@ export async function startProxy(upstreamUrl, plan, seed = 1) {
   });
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
   const { port } = server.address();
-  return {
+  Object.assign(proxy, {
     url: `http://127.0.0.1:${port}`,
     counts,
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise((r) => server.close(r));
     },
-  };
+  });
+  return proxy;
 }
