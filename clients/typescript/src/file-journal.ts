@@ -6,12 +6,14 @@
 // on a file opened with O_APPEND, followed by fsync, so an intent is on disk
 // before its first send — it survives a SIGKILL and a power cut. The state of
 // an intent is the fold of its events in file order, which every read does
-// afresh, so several processes may share one file (each append lands whole,
-// after the others). A line cut short by a crash can only be the last one
-// written before it, whose write had not returned — so the intent it held was
-// never sent; it is skipped, and the next append starts on a new line.
+// (incrementally: what was appended since), so several processes may share
+// one file (each append lands whole, after the others). A line cut short by a
+// crash can only be the last one written before it, whose write had not
+// returned — so the intent it held was never sent; it is skipped, and since
+// every append starts with a newline, the next event (from any process) is a
+// line of its own.
 
-import { open, readFile, type FileHandle } from "node:fs/promises";
+import { open, stat, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 
 import {
@@ -47,14 +49,7 @@ export class FileJournal implements Journal {
     this.#handle ??= (async () => {
       let existed = true;
       try {
-        const text = await readFile(this.path, "utf8");
-        // A line cut short by a crash must not swallow the next event.
-        if (text.length > 0 && !text.endsWith("\n")) {
-          const repair = await open(this.path, "a");
-          await repair.write("\n");
-          await repair.sync();
-          await repair.close();
-        }
+        await stat(this.path);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
         existed = false;
@@ -77,52 +72,93 @@ export class FileJournal implements Journal {
 
   async #append(event: Event): Promise<void> {
     const handle = await this.#open();
-    await handle.write(`${JSON.stringify(event)}\n`);
+    // A newline first as well: whatever a crashed writer left unfinished is
+    // ended here, and this event stays a line of its own.
+    await handle.write(`\n${JSON.stringify(event)}\n`);
     await handle.sync();
   }
 
-  /** Every intent, folded from the file as it is now. */
+  /** The intents folded so far, the bytes of the file they came from, and the events counted. */
+  #state = new Map<string, Intent>();
+  #offset = 0;
+  #seq = 0;
+  #refreshing: Promise<void> | undefined;
+
+  /**
+   * Every intent, as the file says now. Only what was appended since the last
+   * read is read and folded (every process only appends), so a read costs
+   * what is new, not the whole file.
+   */
   async #fold(): Promise<Map<string, Intent>> {
-    let text: string;
+    // One refresh at a time: concurrent callers share it, then look again.
+    while (this.#refreshing) await this.#refreshing;
+    this.#refreshing = this.#refresh();
     try {
-      text = await readFile(this.path, "utf8");
+      await this.#refreshing;
+    } finally {
+      this.#refreshing = undefined;
+    }
+    return this.#state;
+  }
+
+  async #refresh(): Promise<void> {
+    let handle: FileHandle;
+    try {
+      handle = await open(this.path, "r");
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return new Map();
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
       throw error;
     }
-    const intents = new Map<string, Intent>();
-    let seq = 0;
-    for (const line of text.split("\n")) {
-      if (line.length === 0) continue;
-      let event: Event;
-      try {
-        event = JSON.parse(line) as Event;
-      } catch {
-        continue; // A line cut short by a crash: its intent was never sent.
+    try {
+      const { size } = await handle.stat();
+      if (size <= this.#offset) return;
+      const bytes = Buffer.alloc(size - this.#offset);
+      let read = 0;
+      while (read < bytes.length) {
+        const { bytesRead } = await handle.read(bytes, read, bytes.length - read, this.#offset + read);
+        if (bytesRead === 0) break;
+        read += bytesRead;
       }
-      seq++;
-      switch (event.t) {
-        case "record":
-          if (!intents.has(event.intent.key)) intents.set(event.intent.key, newIntent(event.intent, seq, event.at));
-          break;
-        case "complete": {
-          const intent = intents.get(event.key);
-          if (intent) applyCompletion(intent, event.completion, event.at);
-          break;
-        }
-        case "gave_up": {
-          const intent = intents.get(event.key);
-          if (intent) applyGiveUp(intent, event.giveUp, event.at);
-          break;
-        }
-        case "prune": {
-          const before = new Date(event.before);
-          for (const [key, intent] of intents) if (isPrunable(intent, before)) intents.delete(key);
-          break;
-        }
+      // Only whole lines: a line without its newline yet is left for later.
+      const end = bytes.subarray(0, read).lastIndexOf(0x0a);
+      if (end < 0) return;
+      this.#offset += end + 1;
+      for (const line of bytes.subarray(0, end).toString("utf8").split("\n")) this.#apply(line);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  #apply(line: string): void {
+    if (line.length === 0) return;
+    let event: Event;
+    try {
+      event = JSON.parse(line) as Event;
+    } catch {
+      return; // A line cut short by a crash: its intent was never sent.
+    }
+    const seq = ++this.#seq;
+    const intents = this.#state;
+    switch (event.t) {
+      case "record":
+        if (!intents.has(event.intent.key)) intents.set(event.intent.key, newIntent(event.intent, seq, event.at));
+        break;
+      case "complete": {
+        const intent = intents.get(event.key);
+        if (intent) applyCompletion(intent, event.completion, event.at);
+        break;
+      }
+      case "gave_up": {
+        const intent = intents.get(event.key);
+        if (intent) applyGiveUp(intent, event.giveUp, event.at);
+        break;
+      }
+      case "prune": {
+        const before = new Date(event.before);
+        for (const [key, intent] of intents) if (isPrunable(intent, before)) intents.delete(key);
+        break;
       }
     }
-    return intents;
   }
 
   async record(intent: NewIntent): Promise<void> {
@@ -139,7 +175,8 @@ export class FileJournal implements Journal {
   }
 
   async intent(key: string): Promise<Intent | undefined> {
-    return (await this.#fold()).get(key);
+    const intent = (await this.#fold()).get(key);
+    return intent && { ...intent };
   }
 
   async pending(): Promise<Intent[]> {
@@ -147,7 +184,7 @@ export class FileJournal implements Journal {
   }
 
   async intents(): Promise<Intent[]> {
-    return [...(await this.#fold()).values()].sort((a, b) => a.seq - b.seq);
+    return [...(await this.#fold()).values()].map((i) => ({ ...i })).sort((a, b) => a.seq - b.seq);
   }
 
   /**

@@ -103,19 +103,24 @@ for (const [name, make] of Object.entries(kinds)) {
   });
 }
 
-test("FileJournal: a line cut short by a crash is skipped, and the next event starts a line of its own", async () => {
+test("FileJournal: a line cut short by a crash is skipped, and every later event is a line of its own", async () => {
   const path = join(dir, "torn.jsonl");
   const journal = new FileJournal(path);
+  const other = new FileJournal(path); // another process, with the file open already
   await journal.record(newIntent("k1"));
+  await other.record(newIntent("k0"));
   await journal.close();
   appendFileSync(path, '{"t":"record","at":"2026-01-01T00:00:00Z","intent":{"key":"to'); // killed mid-write
+  await other.record(newIntent("k2"));
   const reopened = new FileJournal(path);
-  assert.deepEqual((await reopened.pending()).map((i) => i.key), ["k1"]);
-  await reopened.record(newIntent("k2"));
+  assert.deepEqual((await reopened.pending()).map((i) => i.key), ["k1", "k0", "k2"]);
+  await reopened.record(newIntent("k3"));
   await reopened.complete("k1", { attempts: 1, status: 201, code: null, response: "{}" });
-  assert.deepEqual((await reopened.pending()).map((i) => i.key), ["k2"]);
-  assert.equal(readFileSync(path, "utf8").split("\n").filter((l) => l.startsWith('{"t":"record"')).length, 3);
+  assert.deepEqual((await reopened.pending()).map((i) => i.key), ["k0", "k2", "k3"]);
+  assert.deepEqual((await other.pending()).map((i) => i.key), ["k0", "k2", "k3"], "the other process sees it all");
+  assert.equal(readFileSync(path, "utf8").split("\n").filter((l) => l.startsWith('{"t":"record"')).length, 5);
   await reopened.close();
+  await other.close();
 });
 
 test("FileJournal: two handles on one file (two processes) see each other's intents", async () => {
