@@ -189,9 +189,13 @@ export async function startServer(backend) {
         clearTimeout(timer);
       }
       if (database) {
-        await run("psql", [`${PG_URL}/postgres`, "-Atc", `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`]).catch(
-          () => {},
-        );
+        // Dropped in the background: a DROP DATABASE waits for a checkpoint,
+        // seconds on a busy machine, and nothing here needs it done. (test.sh
+        // drops any `tally_test_…` database left over, too.)
+        spawn("psql", [`${PG_URL}/postgres`, "-Atc", `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`], {
+          detached: true,
+          stdio: "ignore",
+        }).unref();
       }
       rmSync(dir, { recursive: true, force: true });
     },
