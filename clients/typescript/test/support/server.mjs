@@ -58,6 +58,15 @@ export function freePort() {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// Servers still running when the test process ends (a failed test, Ctrl-C) go with it.
+const running = new Set();
+process.once("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.once(signal, () => process.exit(130));
+}
+
 let counter = 0;
 const unique = () => `${process.pid}_${Date.now().toString(36)}_${counter++}`;
 
@@ -104,7 +113,13 @@ export async function startServer(backend) {
     { env: { ...process.env, TALLY_DATABASE_URL: databaseUrl, RUST_LOG: "warn" }, stdio: ["ignore", log, log] },
   );
   closeSync(log);
-  const exited = new Promise((r) => child.once("exit", (code, signal) => r({ code, signal })));
+  running.add(child);
+  const exited = new Promise((r) =>
+    child.once("exit", (code, signal) => {
+      running.delete(child);
+      r({ code, signal });
+    }),
+  );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
