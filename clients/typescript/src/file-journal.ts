@@ -13,7 +13,7 @@
 // every append starts with a newline, the next event (from any process) is a
 // line of its own.
 
-import { open, stat, type FileHandle } from "node:fs/promises";
+import { open, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 
 import {
@@ -38,44 +38,38 @@ type Event =
 
 export class FileJournal implements Journal {
   readonly path: string;
-  #handle: Promise<FileHandle> | undefined;
+  #synced = false;
 
-  /** The journal at `path`, created (with its directory entry synced) on the first write. */
+  /** The journal at `path`; the file is created (and its directory entry synced) on the first write. */
   constructor(path: string) {
     this.path = path;
   }
 
-  #open(): Promise<FileHandle> {
-    this.#handle ??= (async () => {
-      let existed = true;
-      try {
-        await stat(this.path);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-        existed = false;
-      }
-      const handle = await open(this.path, "a");
-      if (!existed) {
-        await handle.sync();
-        // The new file's name is durable once its directory is synced.
-        try {
-          const dir = await open(dirname(this.path), "r");
-          await dir.sync().finally(() => dir.close());
-        } catch {
-          // Not every platform can sync a directory.
-        }
-      }
-      return handle;
-    })();
-    return this.#handle;
-  }
-
+  /**
+   * Appends one event and syncs it. The file is opened for each append and
+   * closed after it, so a FileJournal holds no file open between calls and
+   * needs no closing.
+   */
   async #append(event: Event): Promise<void> {
-    const handle = await this.#open();
-    // A newline first as well: whatever a crashed writer left unfinished is
-    // ended here, and this event stays a line of its own.
-    await handle.write(`\n${JSON.stringify(event)}\n`);
-    await handle.sync();
+    const handle = await open(this.path, "a");
+    try {
+      // A newline first as well: whatever a crashed writer left unfinished is
+      // ended here, and this event stays a line of its own.
+      await handle.write(`\n${JSON.stringify(event)}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    if (!this.#synced) {
+      // The file's name is durable once its directory is synced (once per journal is enough).
+      try {
+        const dir = await open(dirname(this.path), "r");
+        await dir.sync().finally(() => dir.close());
+      } catch {
+        // Not every platform can sync a directory.
+      }
+      this.#synced = true;
+    }
   }
 
   /** The intents folded so far, the bytes of the file they came from, and the events counted. */
@@ -196,12 +190,5 @@ export class FileJournal implements Journal {
     const doomed = (await this.intents()).filter((i) => isPrunable(i, before)).length;
     if (doomed > 0) await this.#append({ t: "prune", at: nowIso(), before: before.toISOString() });
     return doomed;
-  }
-
-  /** Closes the file (a later write opens it again). */
-  async close(): Promise<void> {
-    const handle = this.#handle;
-    this.#handle = undefined;
-    if (handle) await (await handle).close();
   }
 }

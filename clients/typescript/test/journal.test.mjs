@@ -109,7 +109,6 @@ test("FileJournal: a line cut short by a crash is skipped, and every later event
   const other = new FileJournal(path); // another process, with the file open already
   await journal.record(newIntent("k1"));
   await other.record(newIntent("k0"));
-  await journal.close();
   appendFileSync(path, '{"t":"record","at":"2026-01-01T00:00:00Z","intent":{"key":"to'); // killed mid-write
   await other.record(newIntent("k2"));
   const reopened = new FileJournal(path);
@@ -119,8 +118,6 @@ test("FileJournal: a line cut short by a crash is skipped, and every later event
   assert.deepEqual((await reopened.pending()).map((i) => i.key), ["k0", "k2", "k3"]);
   assert.deepEqual((await other.pending()).map((i) => i.key), ["k0", "k2", "k3"], "the other process sees it all");
   assert.equal(readFileSync(path, "utf8").split("\n").filter((l) => l.startsWith('{"t":"record"')).length, 5);
-  await reopened.close();
-  await other.close();
 });
 
 test("FileJournal: two handles on one file (two processes) see each other's intents", async () => {
@@ -132,8 +129,6 @@ test("FileJournal: two handles on one file (two processes) see each other's inte
   await b.complete("from-a", { attempts: 1, status: 201, code: null, response: "{}" });
   assert.deepEqual((await a.pending()).map((i) => i.key), ["from-b"]);
   await assert.rejects(a.record(newIntent("from-b")), /one key names one intent/);
-  await a.close();
-  await b.close();
 });
 
 test("LocalStorageJournal: journals with different prefixes share one storage without meeting", async () => {
