@@ -116,14 +116,7 @@ async fn invalid_adjustments_are_refused_and_change_nothing(backend: Backend) {
     }
     let path = format!("/api/v1/customers/{customer}/adjustments");
     for raw in ["{", r#"{"points": 5, "reason": "x""#, "points=5"] {
-        let response = app
-            .post(&path)
-            .header("Idempotency-Key", uuid::Uuid::new_v4().to_string())
-            .header("Content-Type", "application/json")
-            .body(raw)
-            .send()
-            .await
-            .unwrap();
+        let response = app.post_raw(&path, uuid::Uuid::new_v4().to_string(), raw).await;
         assert_problem(response, StatusCode::BAD_REQUEST, "malformed_json").await;
     }
     // Overflow is a 422, never a wrap.

@@ -170,14 +170,7 @@ async fn unknown_hostile_and_foreign_codes_are_not_found(backend: Backend) {
 
     // Bad bodies on the redeem route are refused before anything happens.
     let path = format!("/api/v1/coupons/{code}/redeem");
-    let malformed = app
-        .post(&path)
-        .header("Idempotency-Key", "malformed")
-        .header("Content-Type", "application/json")
-        .body("{")
-        .send()
-        .await
-        .unwrap();
+    let malformed = app.post_raw(&path, "malformed", "{").await;
     assert_problem(malformed, StatusCode::BAD_REQUEST, "malformed_json").await;
     for payload in [json!({ "customer_id": customer }), json!("use"), json!(null)] {
         let response = app

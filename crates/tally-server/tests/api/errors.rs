@@ -60,14 +60,7 @@ async fn malformed_and_mistyped_bodies_are_refused(backend: Backend) {
     let truncated = [r#"{"customer_id": "#, "{", r#"{"spend_amount_cents": "ten", "#, "[1,2"];
     let not_json = ["not json", r#"{"a":1}}"#, r#"{"email": 'x'}"#, "\u{0}", "{\"email\": \"\u{1}\"}"];
     for raw in truncated.into_iter().chain(not_json) {
-        let response = app
-            .post("/api/v1/transactions")
-            .header("Idempotency-Key", key())
-            .header("Content-Type", "application/json")
-            .body(raw)
-            .send()
-            .await
-            .unwrap();
+        let response = app.post_raw("/api/v1/transactions", key(), raw).await;
         assert_problem(response, StatusCode::BAD_REQUEST, "malformed_json").await;
         let response =
             app.post("/api/v1/customers").header("Content-Type", "application/json").body(raw).send().await.unwrap();
@@ -93,15 +86,12 @@ async fn malformed_and_mistyped_bodies_are_refused(backend: Backend) {
     }
     // A number beyond i64 is a wrong type, not a wrapped value.
     let response = app
-        .post("/api/v1/transactions")
-        .header("Idempotency-Key", key())
-        .header("Content-Type", "application/json")
-        .body(format!(
-            r#"{{"customer_id":"{customer}","spend_amount_cents":99999999999999999999999,"currency":"EUR"}}"#
-        ))
-        .send()
-        .await
-        .unwrap();
+        .post_raw(
+            "/api/v1/transactions",
+            key(),
+            format!(r#"{{"customer_id":"{customer}","spend_amount_cents":99999999999999999999999,"currency":"EUR"}}"#),
+        )
+        .await;
     assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
 
     let unknown_field = [
@@ -181,14 +171,7 @@ async fn oversized_and_non_json_bodies_are_refused(backend: Backend) {
     // Exactly 1 MiB is still accepted: the limit is the limit.
     let mut fits = format!(r#"{{"customer_id":"{customer}","spend_amount_cents":1000,"currency":"EUR"}}"#);
     fits.push_str(&" ".repeat(1024 * 1024 - fits.len()));
-    let response = app
-        .post("/api/v1/transactions")
-        .header("Idempotency-Key", key())
-        .header("Content-Type", "application/json")
-        .body(fits)
-        .send()
-        .await
-        .unwrap();
+    let response = app.post_raw("/api/v1/transactions", key(), fits).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     assert_eq!(app.balance(&customer).await, 110);
 }

@@ -84,6 +84,17 @@ impl TestApp {
         self.client.post(self.url(path)).bearer_auth(&self.token)
     }
 
+    /// A keyed POST of `body` as it is, declared JSON (for bodies `json()` cannot make).
+    pub async fn post_raw(&self, path: &str, key: impl AsRef<str>, body: impl Into<reqwest::Body>) -> Response {
+        self.post(path)
+            .header("Idempotency-Key", key.as_ref())
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub fn get(&self, path: &str) -> RequestBuilder {
         self.client.get(self.url(path)).bearer_auth(&self.token)
     }

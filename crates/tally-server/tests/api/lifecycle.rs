@@ -167,14 +167,7 @@ async fn unknown_foreign_and_malformed_moves_change_nothing(backend: Backend) {
 
         let path = format!("/api/v1/redemptions/{id}/{action}");
         for raw in ["{", "not json", "{}}"] {
-            let response = app
-                .post(&path)
-                .header("Idempotency-Key", uuid::Uuid::new_v4().to_string())
-                .header("Content-Type", "application/json")
-                .body(raw)
-                .send()
-                .await
-                .unwrap();
+            let response = app.post_raw(&path, uuid::Uuid::new_v4().to_string(), raw).await;
             assert_problem(response, StatusCode::BAD_REQUEST, "malformed_json").await;
         }
         for payload in [json!({ "status": "fulfilled" }), json!({ "refund": true }), json!("cancel"), json!(null)] {

@@ -259,14 +259,7 @@ async fn unknown_foreign_and_malformed_voids_change_nothing(backend: Backend) {
 
     let path = format!("/api/v1/transactions/{id}/void");
     for raw in ["{", r#"{"amount_cents": }"#, "not json", r#"{"amount_cents": 1}}"#] {
-        let response = app
-            .post(&path)
-            .header("Idempotency-Key", uuid::Uuid::new_v4().to_string())
-            .header("Content-Type", "application/json")
-            .body(raw)
-            .send()
-            .await
-            .unwrap();
+        let response = app.post_raw(&path, uuid::Uuid::new_v4().to_string(), raw).await;
         assert_problem(response, StatusCode::BAD_REQUEST, "malformed_json").await;
     }
     for payload in [
@@ -281,14 +274,7 @@ async fn unknown_foreign_and_malformed_voids_change_nothing(backend: Backend) {
         let response = app.void(id, Some(&uuid::Uuid::new_v4().to_string()), payload.clone()).await;
         assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
     }
-    let response = app
-        .post(&path)
-        .header("Idempotency-Key", "big-number")
-        .header("Content-Type", "application/json")
-        .body(r#"{"amount_cents": 99999999999999999999999}"#)
-        .send()
-        .await
-        .unwrap();
+    let response = app.post_raw(&path, "big-number", r#"{"amount_cents": 99999999999999999999999}"#).await;
     assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
     let response = app.post(&path).header("Content-Type", "text/plain").body("amount_cents=5").send().await.unwrap();
     assert_problem(response, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
