@@ -176,13 +176,7 @@ async fn simultaneous_debits_never_take_a_balance_below_zero(backend: Backend) {
     app.earn(&customer, 100).await;
     let path = format!("/api/v1/customers/{customer}/adjustments");
 
-    let outcomes = fire_all(20, |i| {
-        app.post(&path)
-            .header("Idempotency-Key", format!("debit-{i}"))
-            .json(&json!({ "points": -10, "reason": "race" }))
-            .send()
-    })
-    .await;
+    let outcomes = app.race(20, &path, json!({ "points": -10, "reason": "race" })).await;
     assert_eq!(outcomes.get("201/miss"), Some(&10), "{outcomes:?}");
     assert_eq!(outcomes.get("422/insufficient_points"), Some(&10), "{outcomes:?}");
     assert_eq!(app.balance(&customer).await, 0);

@@ -196,13 +196,7 @@ async fn a_coupon_used_from_twenty_connections_is_used_once(backend: Backend) {
     let app = spawn_app(backend).await;
     let (customer, _, redemption, code) = voucher_redemption(&app, "race-coupon@example.com").await;
 
-    let outcomes = fire_all(20, |i| {
-        app.post(&format!("/api/v1/coupons/{code}/redeem"))
-            .header("Idempotency-Key", format!("till-{i}"))
-            .json(&json!({}))
-            .send()
-    })
-    .await;
+    let outcomes = app.race(20, &format!("/api/v1/coupons/{code}/redeem"), json!({})).await;
     assert_eq!(outcomes.get("200/miss"), Some(&1), "{outcomes:?}");
     assert_eq!(outcomes.get("422/already_redeemed"), Some(&19), "{outcomes:?}");
     assert_eq!(app.coupon(&code).await["status"], "redeemed");

@@ -95,6 +95,14 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Sends `count` POSTs of `body` at once, each with a key of its own (so
+    /// each is a first attempt): what the outcomes were, counted (see `fire_all`).
+    pub async fn race(&self, count: usize, path: &str, body: Value) -> std::collections::HashMap<String, usize> {
+        let run = uuid::Uuid::new_v4();
+        fire_all(count, |i| self.post(path).header("Idempotency-Key", format!("race-{run}-{i}")).json(&body).send())
+            .await
+    }
+
     pub fn get(&self, path: &str) -> RequestBuilder {
         self.client.get(self.url(path)).bearer_auth(&self.token)
     }

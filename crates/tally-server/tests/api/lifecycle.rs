@@ -194,13 +194,7 @@ async fn simultaneous_fulfils_fulfil_once(backend: Backend) {
     let (customer, reward, redemption) = pending_redemption(&app, "race-fulfil@example.com").await;
     let id = redemption["id"].as_str().unwrap().to_owned();
 
-    let outcomes = fire_all(20, |i| {
-        app.post(&format!("/api/v1/redemptions/{id}/fulfil"))
-            .header("Idempotency-Key", format!("fulfil-{i}"))
-            .json(&json!({}))
-            .send()
-    })
-    .await;
+    let outcomes = app.race(20, &format!("/api/v1/redemptions/{id}/fulfil"), json!({})).await;
     assert_eq!(outcomes.get("200/miss"), Some(&1), "{outcomes:?}");
     assert_eq!(outcomes.get("422/already_fulfilled"), Some(&19), "{outcomes:?}");
     assert_eq!(app.redemption(&id).await["status"], "fulfilled");
@@ -214,13 +208,7 @@ async fn simultaneous_cancels_refund_once(backend: Backend) {
     let (customer, reward, redemption) = pending_redemption(&app, "race-cancel@example.com").await;
     let id = redemption["id"].as_str().unwrap().to_owned();
 
-    let outcomes = fire_all(20, |i| {
-        app.post(&format!("/api/v1/redemptions/{id}/cancel"))
-            .header("Idempotency-Key", format!("cancel-{i}"))
-            .json(&json!({}))
-            .send()
-    })
-    .await;
+    let outcomes = app.race(20, &format!("/api/v1/redemptions/{id}/cancel"), json!({})).await;
     assert_eq!(outcomes.get("200/miss"), Some(&1), "{outcomes:?}");
     assert_eq!(outcomes.get("422/already_cancelled"), Some(&19), "{outcomes:?}");
     assert_eq!(app.balance(&customer).await, 1000);

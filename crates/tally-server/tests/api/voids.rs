@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::backend_tests;
-use crate::helpers::{Backend, assert_problem, body, fire_all, header, spawn_app};
+use crate::helpers::{Backend, assert_problem, body, header, spawn_app};
 
 async fn a_full_void_reverses_the_purchase_once(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -292,13 +292,7 @@ async fn simultaneous_voids_take_the_points_back_once(backend: Backend) {
     let txn = app.purchase(&customer, 10_000, None).await;
     let id = txn["id"].as_str().unwrap().to_owned();
 
-    let outcomes = fire_all(20, |i| {
-        app.post(&format!("/api/v1/transactions/{id}/void"))
-            .header("Idempotency-Key", format!("void-{i}"))
-            .json(&json!({}))
-            .send()
-    })
-    .await;
+    let outcomes = app.race(20, &format!("/api/v1/transactions/{id}/void"), json!({})).await;
     assert_eq!(outcomes.get("200/miss"), Some(&1), "{outcomes:?}");
     assert_eq!(outcomes.get("422/already_voided"), Some(&19), "{outcomes:?}");
     assert_eq!(app.balance(&customer).await, 1000);
@@ -317,13 +311,7 @@ async fn simultaneous_partial_voids_never_take_more_than_the_purchase(backend: B
     let id = txn["id"].as_str().unwrap().to_owned();
 
     // Twenty voids of 100 cents race for a purchase of 1000: ten fit.
-    let outcomes = fire_all(20, |i| {
-        app.post(&format!("/api/v1/transactions/{id}/void"))
-            .header("Idempotency-Key", format!("part-{i}"))
-            .json(&json!({ "amount_cents": 100 }))
-            .send()
-    })
-    .await;
+    let outcomes = app.race(20, &format!("/api/v1/transactions/{id}/void"), json!({ "amount_cents": 100 })).await;
     assert_eq!(outcomes.get("200/miss"), Some(&10), "{outcomes:?}");
     assert_eq!(outcomes.get("422/already_voided"), Some(&10), "{outcomes:?}");
     let after = app.transaction(&id).await;
