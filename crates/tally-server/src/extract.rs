@@ -106,6 +106,25 @@ fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })
 }
 
+/// A route's path parameters. axum's own `Path` answers a parameter that is
+/// not UTF-8 once percent-decoded with a plain-text 400; this one answers
+/// with the API's problem+json.
+pub struct Path<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state).await.map(|path| Self(path.0)).map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_path",
+                format!("the path cannot be read: {}", e.body_text()),
+            )
+        })
+    }
+}
+
 /// `?limit=&starting_after=` of every list route.
 pub struct Pagination(pub Page);
 

@@ -27,7 +27,7 @@ impl Purchase {
             return Err(ApiError::invalid_field("currency", "must be a three-letter ISO 4217 code, e.g. EUR"));
         }
         if let Some(ext) = &self.external_id
-            && (ext.is_empty() || ext.len() > MAX_EXTERNAL_ID_LEN || ext.chars().any(char::is_control))
+            && (ext.is_empty() || ext.chars().count() > MAX_EXTERNAL_ID_LEN || ext.chars().any(char::is_control))
         {
             return Err(ApiError::invalid_field("external_id", "1 to 255 printable characters"));
         }
