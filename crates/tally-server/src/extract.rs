@@ -142,6 +142,8 @@ struct PaginationQuery {
 
 pub const DEFAULT_PAGE: u32 = 20;
 pub const MAX_PAGE: u32 = 100;
+/// Longer than any id: a prefix, `_` and a 26-character ULID.
+pub const MAX_CURSOR_LEN: usize = 64;
 
 impl<S: Send + Sync> FromRequestParts<S> for Pagination {
     type Rejection = ApiError;
@@ -154,6 +156,19 @@ impl<S: Send + Sync> FromRequestParts<S> for Pagination {
                 StatusCode::BAD_REQUEST,
                 "invalid_query",
                 format!("limit must be between 1 and {MAX_PAGE}"),
+            ));
+        }
+        // A cursor is an id from a previous page. Anything else is refused
+        // before it reaches a query (PostgreSQL refuses a NUL in text outright).
+        if let Some(cursor) = &query.starting_after
+            && (cursor.is_empty()
+                || cursor.len() > MAX_CURSOR_LEN
+                || !cursor.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+                "starting_after must be the id of the last item of a previous page",
             ));
         }
         Ok(Self(Page { limit, starting_after: query.starting_after }))

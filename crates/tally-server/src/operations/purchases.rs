@@ -1,3 +1,4 @@
+use tally_core::ids::IdKind;
 use tally_core::model::{LedgerOperation, ProgramSettings, Transaction, TransactionStatus, VoidPolicy};
 use tally_core::points::{earned_for_spend, void_points};
 use tally_store::{KeyedResource, NewLedgerEntry, NewTransaction, ResourceKey, StoreTx};
@@ -54,7 +55,11 @@ pub async fn record(
     {
         return Ok(Outcome::Replayed(found));
     }
-    if tx.customer(program_id, &purchase.customer_id).await?.is_none() {
+    // A malformed id is as unknown as a missing one, and never reaches a
+    // query (PostgreSQL refuses a NUL in text outright).
+    if !IdKind::Customer.matches(&purchase.customer_id)
+        || tx.customer(program_id, &purchase.customer_id).await?.is_none()
+    {
         return Err(ApiError::not_found("customer_not_found", "customer"));
     }
     let points = match purchase.points {

@@ -1,3 +1,4 @@
+use tally_core::ids::IdKind;
 use tally_core::model::{CouponStatus, LedgerOperation, Redemption, RedemptionStatus, RewardKind};
 use tally_core::points::total_cost;
 use tally_store::{KeyedResource, NewCoupon, NewLedgerEntry, NewRedemption, ResourceKey, StoreTx};
@@ -47,14 +48,21 @@ pub async fn redeem(
     {
         return Ok(Outcome::Replayed(found));
     }
-    let reward = tx
-        .reward(program_id, &request.reward_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("reward_not_found", "reward"))?;
+    // Ids are checked for shape before they reach a query: a malformed one is
+    // as unknown as a missing one, and PostgreSQL refuses some strings (a NUL)
+    // outright, which would otherwise be a 500.
+    let reward = match IdKind::Reward.matches(&request.reward_id) {
+        true => tx.reward(program_id, &request.reward_id).await?,
+        false => None,
+    }
+    .ok_or_else(|| ApiError::not_found("reward_not_found", "reward"))?;
     if !reward.active {
         return Err(ApiError::unprocessable("reward_inactive", "this reward is not available for redemption"));
     }
     let customer_id = request.customer_id.as_str();
+    if !IdKind::Customer.matches(customer_id) {
+        return Err(ApiError::not_found("customer_not_found", "customer"));
+    }
     let cost = match total_cost(reward.cost_points, request.quantity) {
         Ok(cost) => cost,
         Err(e) => {

@@ -42,6 +42,7 @@ pub struct ListParams {
     #[param(minimum = 1, maximum = 100, example = 20)]
     pub limit: Option<u32>,
     /// A cursor: the id of the last item of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_]+$", max_length = 64)]
     pub starting_after: Option<String>,
 }
 

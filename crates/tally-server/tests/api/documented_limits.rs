@@ -74,4 +74,51 @@ async fn length_limits_count_what_was_sent(backend: Backend) {
     assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
 }
 
-backend_tests!(an_undecodable_path_parameter_is_a_problem, length_limits_count_what_was_sent);
+/// Found by schemathesis on PostgreSQL, which refuses a NUL in text: ids in
+/// bodies and list cursors that are no ids never reach a query, and answer as
+/// the document says (404 for an unknown id, 400 for a bad cursor), not 500.
+async fn a_nul_in_an_id_or_a_cursor_is_refused_not_a_server_error(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let customer = app.create_customer("nul@example.com").await;
+    let reward = app.create_reward(10, None).await;
+    let response = app
+        .post("/api/v1/transactions")
+        .header("Idempotency-Key", "nul-buy")
+        .json(&json!({ "customer_id": "cus_\u{0}", "spend_amount_cents": 100, "currency": "EUR" }))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, StatusCode::NOT_FOUND, "customer_not_found").await;
+    for (i, (customer_id, reward_id, code)) in
+        [(customer.as_str(), "rwd_\u{0}x", "reward_not_found"), ("\u{0}", reward.as_str(), "customer_not_found")]
+            .into_iter()
+            .enumerate()
+    {
+        for path in ["/api/v1/redemptions", "/api/v2/loyalty/rewards/redeem"] {
+            let response = app
+                .post(path)
+                .header("Idempotency-Key", format!("nul-redeem-{i}-{path}"))
+                .json(&json!({ "customer_id": customer_id, "reward_id": reward_id }))
+                .send()
+                .await
+                .unwrap();
+            assert_problem(response, StatusCode::NOT_FOUND, code).await;
+        }
+    }
+    for list in ["ledger", "redemptions"] {
+        let response =
+            app.get(&format!("/api/v1/customers/{customer}/{list}?starting_after=%00%C3%AAu")).send().await.unwrap();
+        assert_problem(response, StatusCode::BAD_REQUEST, "invalid_query").await;
+    }
+    for list in ["/api/v1/customers", "/api/v1/rewards"] {
+        let response = app.get(&format!("{list}?starting_after=a%00")).send().await.unwrap();
+        assert_problem(response, StatusCode::BAD_REQUEST, "invalid_query").await;
+    }
+    app.assert_verified().await;
+}
+
+backend_tests!(
+    an_undecodable_path_parameter_is_a_problem,
+    length_limits_count_what_was_sent,
+    a_nul_in_an_id_or_a_cursor_is_refused_not_a_server_error,
+);
