@@ -18,3 +18,6 @@ if ! command -v cargo-nextest >/dev/null 2>&1; then
     cargo install --locked cargo-nextest
 fi
 cargo nextest run --workspace --locked --no-fail-fast
+# Third-party OpenAPI tools against a live server on both backends (see
+# tests/contract/run.sh); under CI a missing tool or service is a failure.
+bash tests/contract/run.sh
