@@ -2,6 +2,7 @@
 
 pub mod coupons;
 pub mod customers;
+pub mod docs;
 pub mod health;
 pub mod keys;
 pub mod program;

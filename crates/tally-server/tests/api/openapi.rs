@@ -200,6 +200,27 @@ fn writes_document_their_idempotency_headers() {
     }
 }
 
+/// The human-readable reference: a page that renders `/openapi.json` with the
+/// Redoc bundle served by this server, and may load nothing from elsewhere.
+async fn the_reference_is_rendered_from_the_document_with_a_vendored_renderer(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let page = app.client.get(app.url("/docs/api")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(header(&page, "content-type").unwrap().starts_with("text/html"));
+    let policy = header(&page, "content-security-policy").expect("a content security policy");
+    assert!(policy.contains("default-src 'none'") && policy.contains("script-src 'self'"), "{policy}");
+    let html = page.text().await.unwrap();
+    assert!(html.contains(r#"spec-url="/openapi.json""#), "{html}");
+    assert!(html.contains(r#"<script src="/docs/api/redoc.standalone.js"></script>"#), "{html}");
+    assert!(!html.contains("http://") && !html.contains("https://"), "the page names no other origin: {html}");
+
+    let script = app.client.get(app.url("/docs/api/redoc.standalone.js")).send().await.unwrap();
+    assert_eq!(script.status(), StatusCode::OK);
+    assert!(header(&script, "content-type").unwrap().starts_with("text/javascript"));
+    let bundle = script.text().await.unwrap();
+    assert!(bundle.len() > 500_000 && bundle.contains("Redoc"), "the Redoc bundle is embedded");
+}
+
 fn committed_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../openapi.json")
 }
@@ -225,4 +246,4 @@ fn committed_document_is_current() {
     );
 }
 
-backend_tests!(served_document_lists_every_route);
+backend_tests!(served_document_lists_every_route, the_reference_is_rendered_from_the_document_with_a_vendored_renderer);
