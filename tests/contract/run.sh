@@ -34,7 +34,15 @@ missing() {
 command -v python3 >/dev/null 2>&1 || missing "python3 is not installed"
 if ! cmp -s "$here/requirements.txt" "$venv/.requirements.txt" 2>/dev/null; then
     rm -rf "$venv"
-    python3 -m venv "$venv" || missing "python3 cannot make a virtualenv (install python3-venv)"
+    if ! python3 -m venv "$venv" 2>/dev/null; then
+        # Debian's python3 keeps venv in a package of its own.
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+            rm -rf "$venv"
+            apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+        fi
+        rm -rf "$venv"
+        python3 -m venv "$venv" || missing "python3 cannot make a virtualenv (install python3-venv)"
+    fi
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt" ||
         missing "the pinned tools could not be installed from PyPI"
     cp "$here/requirements.txt" "$venv/.requirements.txt"

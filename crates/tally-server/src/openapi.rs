@@ -334,9 +334,13 @@ fn problem(description: &str, codes: &[&str], headers: Value) -> Value {
 fn error_headers(status: u16) -> Map<String, Value> {
     let mut headers = Map::new();
     headers.insert("X-Request-Id".into(), header_ref("X-Request-Id", true));
+    // The rate limiter puts its state on every answer of an authenticated
+    // request: not on a 401 (no token to count), and not always on a 500 or
+    // 503, which may come before authentication finished or from outside it.
     if status != 401 {
-        headers.insert("RateLimit-Policy".into(), header_ref("RateLimit-Policy", status == 429));
-        headers.insert("RateLimit".into(), header_ref("RateLimit", status == 429));
+        let always = !matches!(status, 500 | 503);
+        headers.insert("RateLimit-Policy".into(), header_ref("RateLimit-Policy", always));
+        headers.insert("RateLimit".into(), header_ref("RateLimit", always));
     }
     match status {
         401 => {
@@ -513,8 +517,9 @@ fn describe(operation: &mut Value, spec: &Operation, method: &str) {
     for (status, response) in responses.iter_mut() {
         let mut headers = Map::new();
         headers.insert("X-Request-Id".into(), header_ref("X-Request-Id", true));
-        headers.insert("RateLimit-Policy".into(), header_ref("RateLimit-Policy", false));
-        headers.insert("RateLimit".into(), header_ref("RateLimit", false));
+        // Every answer that passed authentication carries the limit's state.
+        headers.insert("RateLimit-Policy".into(), header_ref("RateLimit-Policy", true));
+        headers.insert("RateLimit".into(), header_ref("RateLimit", true));
         if spec.key != Key::None {
             headers.insert("Idempotent-Replayed".into(), header_ref("Idempotent-Replayed", false));
             headers.insert("X-Idempotency-Lookup".into(), header_ref("X-Idempotency-Lookup", false));
