@@ -92,7 +92,7 @@ def schemathesis(venv, base, token, checks, max_examples, report_dir, label, fil
         "--max-examples",
         str(max_examples),
         "--seed",
-        "1",
+        os.environ.get("TALLY_CONTRACT_SEED", "1"),
         "--workers",
         "2",
         "--report",

@@ -19,7 +19,7 @@ here=tests/contract
 venv=$(realpath -m "${TALLY_CONTRACT_VENV:-$here/.venv}")
 # Examples per operation and phase: enough to cover every operation's
 # documented answers, few enough that both backends take a few minutes.
-max_examples=${TALLY_CONTRACT_EXAMPLES:-30}
+max_examples=${TALLY_CONTRACT_EXAMPLES:-50}
 CHECKS=not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,negative_data_rejection,ignored_auth,missing_required_header
 
 missing() {

@@ -213,6 +213,11 @@ pub const OPERATIONS: &[Operation] = &[
     read("v2_redemptions_list", &[(404, &["customer_not_found"])]),
 ];
 
+/// What `IdempotencyKey::parse` accepts: 1 to 255 visible ASCII characters
+/// bare, or as an RFC 8941 string (`"…"`, escaping only `\"` and `\\`) with
+/// optional `;name=value` parameters, surrounded by ASCII whitespace.
+const KEY_PATTERN: &str = r#"^[\t\n\x0b\x0c\r ]*(?:[!#-~][!-~]{0,254}|"(?:[!#-\[\]-~]|\\["\\]){1,255}"(?:; *[a-z*][a-z0-9_.*-]*(?:=[!-:<-~]+)?)*)[\t\n\x0b\x0c\r ]*$"#;
+
 /// OpenAPI links: which operation's answer gives the ids that other
 /// operations take, for readers and for tools that chain calls.
 /// `(from operation, to operation, parameter, runtime expression)`.
@@ -442,6 +447,17 @@ fn conventions(doc: &mut Value) {
     doc["components"]["headers"] = shared;
     doc["components"]["responses"] = shared_responses();
     refine_schemas(&mut doc["components"]["schemas"]);
+    // The customer list filters by the same normalised values the upsert
+    // takes, so its query parameters take the same patterns.
+    let contact = doc["components"]["schemas"]["CustomerIn"]["properties"].clone();
+    if let Some(parameters) = doc["paths"]["/api/v1/customers"]["get"]["parameters"].as_array_mut() {
+        for parameter in parameters.iter_mut().filter(|p| p["in"] == "query") {
+            let name = parameter["name"].as_str().unwrap_or_default().to_owned();
+            if let Some(pattern) = contact[&name]["pattern"].as_str() {
+                parameter["schema"]["pattern"] = json!(pattern);
+            }
+        }
+    }
     let Some(paths) = doc["paths"].as_object_mut() else { return };
     for (_, item) in paths.iter_mut() {
         let Some(item) = item.as_object_mut() else { continue };
@@ -483,13 +499,7 @@ fn describe(operation: &mut Value, spec: &Operation, method: &str) {
     // required", and declaring both would make the document claim either that
     // the key is optional or that a request carrying only the alias is refused.
     if let Some(description) = key_description {
-        // Printable ASCII: the key's own characters are visible ASCII, and the
-        // structured-header form adds quotes and `;` parameters.
-        let key_schema = json!({
-            "type": "string",
-            "minLength": 1,
-            "pattern": "^[ -~]+$",
-        });
+        let key_schema = json!({ "type": "string", "pattern": KEY_PATTERN });
         parameters.push(parameter("Idempotency-Key", spec.key == Key::Required, description, key_schema.clone()));
         parameters.push(parameter(
             "Prefer",

@@ -33,7 +33,7 @@ pub struct CustomerIn {
     /// E.164 with its country code, e.g. `+4915112345678`: a `+`, then 8 to 15
     /// digits (the first not 0); spaces, dots, dashes and parentheses are ignored.
     #[schema(
-        pattern = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*\+[0-9 .()-]*[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
+        pattern = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*\+[ .()-]*[1-9](?:[ .()-]*[0-9]){7,14}[ .()-]*[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
         example = "+4915112345678"
     )]
     pub phone: Option<String>,
