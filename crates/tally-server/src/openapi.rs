@@ -313,7 +313,14 @@ fn parameter(name: &str, required: bool, description: &str, schema: Value) -> Va
 }
 
 /// A problem+json response whose `code` is one of `codes`.
-fn problem(description: &str, codes: &[&str], headers: Value) -> Value {
+fn problem(status: u16, description: &str, codes: &[&str], headers: Value) -> Value {
+    let example = json!({
+        "type": format!("/problems/{}", codes[0]),
+        "title": axum::http::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("Error"),
+        "status": status,
+        "detail": reason(status),
+        "code": codes[0],
+    });
     json!({
         "description": description,
         "headers": headers,
@@ -330,6 +337,7 @@ fn problem(description: &str, codes: &[&str], headers: Value) -> Value {
                         },
                     ],
                 },
+                "example": example,
             },
         },
     })
@@ -384,7 +392,7 @@ fn shared_responses() -> Value {
         .iter()
         .map(|(status, name, code)| {
             let description = format!("{}. `code`: `{code}`", reason(*status));
-            (name.to_string(), problem(&description, &[code], Value::Object(error_headers(*status))))
+            (name.to_string(), problem(*status, &description, &[code], Value::Object(error_headers(*status))))
         })
         .collect();
     Value::Object(responses)
@@ -558,7 +566,7 @@ fn describe(operation: &mut Value, spec: &Operation, method: &str) {
         error_lines.push(format!("* {status}: {list}"));
         let answer = match shared_response_name(*status) {
             Some(name) => json!({ "$ref": format!("#/components/responses/{name}") }),
-            None => problem(&format!("{}. `code`: {list}", reason(*status)), codes, Value::Object(headers)),
+            None => problem(*status, &format!("{}. `code`: {list}", reason(*status)), codes, Value::Object(headers)),
         };
         responses.insert(status.to_string(), answer);
     }

@@ -26,7 +26,7 @@ fn code_from_path(raw: &str) -> ApiResult<String> {
 /// A voucher's coupon by its code (case-insensitive), with its status
 /// (`active`, `redeemed`, `void`).
 #[utoipa::path(get, path = "/api/v1/coupons/{code}", tag = "coupons", operation_id = "coupons_get",
-    params(("code" = String, Path, description = "The coupon's code, as printed (case-insensitive)", example = "7KQ2M9XD4T")),
+    params(("code" = String, Path, description = "The coupon's code, as printed (case-insensitive)", example = "3ZK3Q9M2D4T6V8X0B1C3E5F7G9")),
     responses((status = 200, description = "The coupon", body = Coupon)), security(("bearer" = [])))]
 pub async fn get(
     State(state): State<AppState>,
@@ -45,7 +45,7 @@ pub async fn get(
 /// `coupon_void`. A retry with the same `Idempotency-Key` replays the first use.
 #[utoipa::path(post, path = "/api/v1/coupons/{code}/redeem", tag = "coupons", operation_id = "coupons_redeem",
     request_body(content = EmptyIn, description = "Optional: an empty body or `{}`", content_type = "application/json"),
-    params(("code" = String, Path, description = "The coupon's code, as printed (case-insensitive)", example = "7KQ2M9XD4T")),
+    params(("code" = String, Path, description = "The coupon's code, as printed (case-insensitive)", example = "3ZK3Q9M2D4T6V8X0B1C3E5F7G9")),
     responses((status = 200, description = "The coupon, now redeemed", body = Coupon)),
     security(("bearer" = [])))]
 pub async fn redeem(

@@ -55,7 +55,7 @@ pub struct CustomerIn {
 /// Naturally idempotent: repeating it finds the same customer.
 #[utoipa::path(post, path = "/api/v1/customers", tag = "customers", operation_id = "customers_upsert",
     request_body = CustomerIn,
-    responses((status = 201, description = "Created", body = Customer), (status = 200, description = "Found (and updated)", body = Customer)),
+    responses((status = 201, description = "Created", body = Customer, example = json!({"id": "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8", "email": "ada@example.com", "phone": null, "name": "Ada Lovelace", "created_at": "2026-12-01T09:30:00.000Z"})), (status = 200, description = "Found (and updated)", body = Customer)),
     security(("bearer" = [])))]
 pub async fn upsert(
     State(state): State<AppState>,
@@ -129,7 +129,7 @@ pub async fn list(
 /// the customer's life, and expiring within 30 days.
 #[utoipa::path(get, path = "/api/v1/customers/{id}/balance", tag = "customers", operation_id = "customers_balance_get",
     params(("id" = String, Path, description = "The customer's id (`cus_…`)", example = "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8")),
-    responses((status = 200, description = "The balance", body = Balance)), security(("bearer" = [])))]
+    responses((status = 200, description = "The balance", body = Balance, example = json!({"customer_id": "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8", "available": 400, "pending": 100, "lifetime_earned": 500, "lifetime_spent": 100, "expiring_soon": 0}))), security(("bearer" = [])))]
 pub async fn balance(
     State(state): State<AppState>,
     Authenticated { program, .. }: Authenticated,

@@ -16,13 +16,13 @@ use crate::operations::redemptions::{self, RedeemRequest};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"customer_id": "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8", "reward_id": "rwd_01JDQ5ZF3W5S7D9F1G3H5J7K9L"}))]
+#[schema(example = json!({"customer_id": "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8", "reward_id": "rwd_01JDQ5ZF3W5S7D9F1G3H5J7K9M"}))]
 pub struct RedemptionIn {
     /// Whose points pay (`cus_…`).
     #[schema(example = "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8")]
     pub customer_id: String,
     /// What they buy (`rwd_…`).
-    #[schema(example = "rwd_01JDQ5ZF3W5S7D9F1G3H5J7K9L")]
+    #[schema(example = "rwd_01JDQ5ZF3W5S7D9F1G3H5J7K9M")]
     pub reward_id: String,
     /// Units of the reward, 1 to 1000; default 1.
     #[schema(minimum = 1, maximum = 1000, default = 1)]
@@ -38,7 +38,7 @@ pub struct RedemptionIn {
 /// first one replayed (`Idempotent-Replayed: true`), debiting once.
 #[utoipa::path(post, path = "/api/v1/redemptions", tag = "redemptions", operation_id = "redemptions_create",
     request_body = RedemptionIn,
-    responses((status = 201, description = "Redeemed: points and stock are deducted", body = Redemption),
+    responses((status = 201, description = "Redeemed: points and stock are deducted", body = Redemption, example = json!({"id": "rdm_01JDQ5ZH5Q7W9E1R3T5Y7V9J1K", "customer_id": "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8", "reward_id": "rwd_01JDQ5ZF3W5S7D9F1G3H5J7K9M", "quantity": 1, "points_spent": 100, "status": "pending", "coupon_code": null, "created_at": "2026-12-01T09:32:00.000Z"})),
               (status = 200, description = "A retry whose stored response expired: the redemption its key made", body = Redemption)),
     security(("bearer" = [])))]
 pub async fn create(
@@ -68,7 +68,7 @@ pub async fn create(
 /// A redemption with its status (`pending`, `fulfilled`, `cancelled`) and, for
 /// a voucher, its coupon code.
 #[utoipa::path(get, path = "/api/v1/redemptions/{id}", tag = "redemptions", operation_id = "redemptions_get",
-    params(("id" = String, Path, description = "The redemption's id (`rdm_…`)", example = "rdm_01JDQ5ZH5Q7W9E1R3T5Y7U9I1O")),
+    params(("id" = String, Path, description = "The redemption's id (`rdm_…`)", example = "rdm_01JDQ5ZH5Q7W9E1R3T5Y7V9J1K")),
     responses((status = 200, description = "The redemption", body = Redemption)), security(("bearer" = [])))]
 pub async fn get(
     State(state): State<AppState>,
@@ -144,8 +144,8 @@ async fn transition(
 /// `Idempotency-Key`, a replay of the first answer instead.
 #[utoipa::path(post, path = "/api/v1/redemptions/{id}/fulfil", tag = "redemptions", operation_id = "redemptions_fulfil",
     request_body(content = EmptyIn, description = "Optional: an empty body or `{}`", content_type = "application/json"),
-    params(("id" = String, Path, description = "The redemption's id (`rdm_…`)", example = "rdm_01JDQ5ZH5Q7W9E1R3T5Y7U9I1O")),
-    responses((status = 200, description = "The redemption, now fulfilled", body = Redemption)),
+    params(("id" = String, Path, description = "The redemption's id (`rdm_…`)", example = "rdm_01JDQ5ZH5Q7W9E1R3T5Y7V9J1K")),
+    responses((status = 200, description = "The redemption, now fulfilled", body = Redemption, example = json!({"id": "rdm_01JDQ5ZH5Q7W9E1R3T5Y7V9J1K", "customer_id": "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8", "reward_id": "rwd_01JDQ5ZF3W5S7D9F1G3H5J7K9M", "quantity": 1, "points_spent": 100, "status": "fulfilled", "coupon_code": null, "created_at": "2026-12-01T09:32:00.000Z"}))),
     security(("bearer" = [])))]
 pub async fn fulfil(
     State(state): State<AppState>,
@@ -164,7 +164,7 @@ pub async fn fulfil(
 /// `Idempotency-Key`, a replay of the first answer instead.
 #[utoipa::path(post, path = "/api/v1/redemptions/{id}/cancel", tag = "redemptions", operation_id = "redemptions_cancel",
     request_body(content = EmptyIn, description = "Optional: an empty body or `{}`", content_type = "application/json"),
-    params(("id" = String, Path, description = "The redemption's id (`rdm_…`)", example = "rdm_01JDQ5ZH5Q7W9E1R3T5Y7U9I1O")),
+    params(("id" = String, Path, description = "The redemption's id (`rdm_…`)", example = "rdm_01JDQ5ZH5Q7W9E1R3T5Y7V9J1K")),
     responses((status = 200, description = "The redemption, now cancelled", body = Redemption)),
     security(("bearer" = [])))]
 pub async fn cancel(

@@ -101,7 +101,7 @@ fn check_non_negative(field: &str, value: Option<i64>) -> ApiResult<()> {
 /// Adds a reward to the program's catalog: an `item`, or a `voucher` whose
 /// redemption issues a single-use coupon; with `stock`, finite inventory.
 #[utoipa::path(post, path = "/api/v1/rewards", tag = "rewards", operation_id = "rewards_create", request_body = RewardIn,
-    responses((status = 201, description = "Created", body = Reward)), security(("bearer" = [])))]
+    responses((status = 201, description = "Created", body = Reward, example = json!({"id": "rwd_01JDQ5ZF3W5S7D9F1G3H5J7K9M", "name": "Free coffee", "cost_points": 100, "kind": "item", "stock": 50, "active": true, "created_at": "2026-12-01T09:00:00.000Z", "updated_at": "2026-12-01T09:00:00.000Z"}))), security(("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
     Authenticated { program, .. }: Authenticated,
@@ -145,7 +145,7 @@ pub async fn list(
 ///
 /// A reward of the catalog, with its stock left.
 #[utoipa::path(get, path = "/api/v1/rewards/{id}", tag = "rewards", operation_id = "rewards_get",
-    params(("id" = String, Path, description = "The reward's id (`rwd_…`)", example = "rwd_01JDQ5ZF3W5S7D9F1G3H5J7K9L")),
+    params(("id" = String, Path, description = "The reward's id (`rwd_…`)", example = "rwd_01JDQ5ZF3W5S7D9F1G3H5J7K9M")),
     responses((status = 200, description = "The reward", body = Reward)), security(("bearer" = [])))]
 pub async fn get(
     State(state): State<AppState>,
@@ -163,7 +163,7 @@ pub async fn get(
 /// whether it is active. Redemptions already made keep the cost they paid.
 #[utoipa::path(patch, path = "/api/v1/rewards/{id}", tag = "rewards", operation_id = "rewards_update",
     request_body(content = RewardPatchIn, description = "Optional: an empty body changes nothing", content_type = "application/json"),
-    params(("id" = String, Path, description = "The reward's id (`rwd_…`)", example = "rwd_01JDQ5ZF3W5S7D9F1G3H5J7K9L")),
+    params(("id" = String, Path, description = "The reward's id (`rwd_…`)", example = "rwd_01JDQ5ZF3W5S7D9F1G3H5J7K9M")),
     responses((status = 200, description = "The reward as it now is", body = Reward)),
     security(("bearer" = [])))]
 pub async fn patch(

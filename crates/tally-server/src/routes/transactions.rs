@@ -46,7 +46,7 @@ pub struct TransactionIn {
 /// before answers the first purchase (200) without crediting again.
 #[utoipa::path(post, path = "/api/v1/transactions", tag = "transactions", operation_id = "transactions_create",
     request_body = TransactionIn,
-    responses((status = 201, description = "Recorded; its points are credited", body = Transaction),
+    responses((status = 201, description = "Recorded; its points are credited", body = Transaction, example = json!({"id": "txn_01JDQ5ZC1M8E2R4T6Y8W0H2G4P", "customer_id": "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8", "spend_amount_cents": 2599, "currency": "EUR", "points": 25, "external_id": "POS-1001", "status": "completed", "voided_amount_cents": 0, "voided_points": 0, "created_at": "2026-12-01T09:31:00.000Z"})),
               (status = 200, description = "The `external_id` was recorded before (the first purchase), or a retry whose stored response expired", body = Transaction)),
     security(("bearer" = [])))]
 pub async fn create(
@@ -76,7 +76,7 @@ pub async fn create(
 ///
 /// A recorded purchase with its status and what has been voided of it.
 #[utoipa::path(get, path = "/api/v1/transactions/{id}", tag = "transactions", operation_id = "transactions_get",
-    params(("id" = String, Path, description = "The transaction's id (`txn_…`)", example = "txn_01JDQ5ZC1M8E2R4T6Y8U0I2O4P")),
+    params(("id" = String, Path, description = "The transaction's id (`txn_…`)", example = "txn_01JDQ5ZC1M8E2R4T6Y8W0H2G4P")),
     responses((status = 200, description = "The purchase", body = Transaction)), security(("bearer" = [])))]
 pub async fn get(
     State(state): State<AppState>,
@@ -105,7 +105,7 @@ pub struct VoidIn {
 /// with the same `Idempotency-Key`, a replay of the first answer instead.
 #[utoipa::path(post, path = "/api/v1/transactions/{id}/void", tag = "transactions", operation_id = "transactions_void",
     request_body(content = VoidIn, description = "Optional: an empty body voids what is left", content_type = "application/json"),
-    params(("id" = String, Path, description = "The transaction's id (`txn_…`)", example = "txn_01JDQ5ZC1M8E2R4T6Y8U0I2O4P")),
+    params(("id" = String, Path, description = "The transaction's id (`txn_…`)", example = "txn_01JDQ5ZC1M8E2R4T6Y8W0H2G4P")),
     responses((status = 200, description = "The purchase, voided in full or in part", body = Transaction)),
     security(("bearer" = [])))]
 pub async fn void(

@@ -23,11 +23,11 @@ use crate::operations::redemptions::{self, RedeemRequest};
 /// Unknown fields are ignored here, unlike v1: clients of this shape often send
 /// extra metadata, and refusing it would break them for nothing.
 #[derive(Deserialize, ToSchema)]
-#[schema(example = json!({"customer_id": "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8", "reward_id": "rwd_01JDQ5ZF3W5S7D9F1G3H5J7K9L", "points_amount": 100, "redemption_type": "standard"}))]
+#[schema(example = json!({"customer_id": "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8", "reward_id": "rwd_01JDQ5ZF3W5S7D9F1G3H5J7K9M", "points_amount": 100, "redemption_type": "standard"}))]
 pub struct V2RedeemIn {
     #[schema(example = "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8")]
     pub customer_id: String,
-    #[schema(example = "rwd_01JDQ5ZF3W5S7D9F1G3H5J7K9L")]
+    #[schema(example = "rwd_01JDQ5ZF3W5S7D9F1G3H5J7K9M")]
     pub reward_id: String,
     /// When sent, must equal the reward's cost (422 `points_amount_mismatch` otherwise).
     #[schema(example = 100)]
