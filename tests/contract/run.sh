@@ -7,9 +7,9 @@
 #                           tour.py runs a short tour through that client;
 #   schemathesis            finds nothing with the checks in CHECKS below.
 #
-# The tools' versions are pinned in requirements.txt and installed into a
-# virtualenv of their own (tests/contract/.venv, git-ignored; TALLY_CONTRACT_VENV
-# moves it). Under CI a missing tool or service fails the run; elsewhere the
+# The tools' versions are pinned in requirements.txt, every package they pull
+# in in constraints.txt, and they are installed into a virtualenv of their own
+# (tests/contract/.venv, git-ignored; TALLY_CONTRACT_VENV moves it). Under CI a missing tool or service fails the run; elsewhere the
 # check says what is missing and skips. Arguments choose the backends
 # (`run.sh sqlite`); both by default. TALLY_CONTRACT_KEEP=1 keeps the work
 # directory (documents, generated client, reports, server logs).
@@ -32,7 +32,8 @@ missing() {
 }
 
 command -v python3 >/dev/null 2>&1 || missing "python3 is not installed"
-if ! cmp -s "$here/requirements.txt" "$venv/.requirements.txt" 2>/dev/null; then
+pins=$(cat "$here/requirements.txt" "$here/constraints.txt")
+if [ "$pins" != "$(cat "$venv/.pins" 2>/dev/null)" ]; then
     rm -rf "$venv"
     if ! python3 -m venv "$venv" 2>/dev/null; then
         # Debian's python3 keeps venv in a package of its own.
@@ -43,9 +44,10 @@ if ! cmp -s "$here/requirements.txt" "$venv/.requirements.txt" 2>/dev/null; then
         rm -rf "$venv"
         python3 -m venv "$venv" || missing "python3 cannot make a virtualenv (install python3-venv)"
     fi
-    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt" ||
+    "$venv/bin/pip" install --quiet --disable-pip-version-check \
+        -r "$here/requirements.txt" -c "$here/constraints.txt" ||
         missing "the pinned tools could not be installed from PyPI"
-    cp "$here/requirements.txt" "$venv/.requirements.txt"
+    printf '%s' "$pins" >"$venv/.pins"
 fi
 
 cargo build --locked --quiet -p tally
