@@ -9,10 +9,11 @@
 #
 # The tools' versions are pinned in requirements.txt, every package they pull
 # in in constraints.txt, and they are installed into a virtualenv of their own
-# (tests/contract/.venv, git-ignored; TALLY_CONTRACT_VENV moves it). Under CI a missing tool or service fails the run; elsewhere the
-# check says what is missing and skips. Arguments choose the backends
-# (`run.sh sqlite`); both by default. TALLY_CONTRACT_KEEP=1 keeps the work
-# directory (documents, generated client, reports, server logs).
+# (tests/contract/.venv, git-ignored; TALLY_CONTRACT_VENV moves it). Under CI
+# a missing tool or service fails the run; elsewhere the check says what is
+# missing and skips. Arguments choose the backends (`run.sh sqlite`); both by
+# default. TALLY_CONTRACT_KEEP=1 keeps the work directory (documents, generated
+# client, reports, server logs).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 here=tests/contract
