@@ -42,3 +42,7 @@ if require_tool node "Node >= 18" && require_tool npm "npm" && require_tool sqli
     export TALLY_BIN="$target_dir/debug/tally"
     (cd clients/typescript && npm ci --no-audit --no-fund && npm test)
 fi
+
+# Third-party OpenAPI tools against a live server on both backends (see
+# tests/contract/run.sh); under CI a missing tool or service is a failure.
+bash tests/contract/run.sh

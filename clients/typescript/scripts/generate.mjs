@@ -24,7 +24,9 @@ export async function generate() {
   );
   for (const op of operations) if (op.operationId) uses.set(op.operationId, (uses.get(op.operationId) ?? 0) + 1);
   for (const op of operations) if (op.operationId && uses.get(op.operationId) > 1) delete op.operationId;
-  const ast = await openapiTS(document);
+  // A field with a default (e.g. a redemption's `quantity`) is one the client
+  // may leave out: openapi-typescript would otherwise make it required.
+  const ast = await openapiTS(document, { defaultNonNullable: false });
   return (
     "// Generated from openapi.json by `npm run generate` (scripts/generate.mjs, openapi-typescript).\n" +
     "// Do not edit: change the API, regenerate, commit. `npm run check:generated` fails on drift.\n\n" +

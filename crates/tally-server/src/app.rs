@@ -20,7 +20,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
 use crate::ratelimit::{self, RateLimiter};
-use crate::routes::{coupons, customers, health, keys, program, redemptions, rewards, transactions, v2};
+use crate::routes::{coupons, customers, docs, health, keys, program, redemptions, rewards, transactions, v2};
 use crate::shutdown::{self, Lifecycle, ShutdownSettings};
 use crate::{sweeper, telemetry};
 
@@ -225,6 +225,8 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/openapi.json", get(health::openapi))
         .route("/docs/idempotency", get(health::idempotency_docs))
+        .route("/docs/api", get(docs::page))
+        .route("/docs/api/redoc.standalone.js", get(docs::redoc))
         .nest("/api/v1", api.route_layer(admit()))
         .nest("/api/v2", v2.route_layer(admit()))
         .fallback(|| async {

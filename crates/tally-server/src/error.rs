@@ -23,14 +23,17 @@ pub struct ApiError {
     link: Option<&'static str>,
 }
 
-/// The problem+json body.
+/// The problem+json body (RFC 9457) of every error.
 #[derive(Serialize, ToSchema)]
 pub struct Problem {
     /// Identifies the problem kind; the same as `code`, as a relative URI.
     #[serde(rename = "type")]
     pub kind: String,
+    /// The HTTP status's reason phrase, e.g. `Unprocessable Entity`.
     pub title: String,
+    /// The HTTP status, repeated in the body.
     pub status: u16,
+    /// What went wrong and what to do about it, for people; never SQL, a stack trace or another program's data.
     pub detail: String,
     /// Stable machine-readable code, e.g. `insufficient_points`.
     pub code: String,

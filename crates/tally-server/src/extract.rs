@@ -106,6 +106,25 @@ fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })
 }
 
+/// A route's path parameters. axum's own `Path` answers a parameter that is
+/// not UTF-8 once percent-decoded with a plain-text 400; this one answers
+/// with the API's problem+json.
+pub struct Path<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state).await.map(|path| Self(path.0)).map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_path",
+                format!("the path cannot be read: {}", e.body_text()),
+            )
+        })
+    }
+}
+
 /// `?limit=&starting_after=` of every list route.
 pub struct Pagination(pub Page);
 
@@ -123,6 +142,8 @@ struct PaginationQuery {
 
 pub const DEFAULT_PAGE: u32 = 20;
 pub const MAX_PAGE: u32 = 100;
+/// Longer than any id: a prefix, `_` and a 26-character ULID.
+pub const MAX_CURSOR_LEN: usize = 64;
 
 impl<S: Send + Sync> FromRequestParts<S> for Pagination {
     type Rejection = ApiError;
@@ -135,6 +156,19 @@ impl<S: Send + Sync> FromRequestParts<S> for Pagination {
                 StatusCode::BAD_REQUEST,
                 "invalid_query",
                 format!("limit must be between 1 and {MAX_PAGE}"),
+            ));
+        }
+        // A cursor is an id from a previous page. Anything else is refused
+        // before it reaches a query (PostgreSQL refuses a NUL in text outright).
+        if let Some(cursor) = &query.starting_after
+            && (cursor.is_empty()
+                || cursor.len() > MAX_CURSOR_LEN
+                || !cursor.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+                "starting_after must be the id of the last item of a previous page",
             ));
         }
         Ok(Self(Page { limit, starting_after: query.starting_after }))

@@ -9,35 +9,23 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A coupon by its code (case-insensitive). */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Coupon"];
-                    };
-                };
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                429: components["responses"]["RateLimited"];
-            };
-        };
+        /**
+         * Get a coupon
+         * @description A voucher's coupon by its code (case-insensitive), with its status
+         *     (`active`, `redeemed`, `void`).
+         *
+         *     A read: it changes nothing and takes no key.
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `invalid_path`
+         *     * 401: `unauthorized`
+         *     * 404: `coupon_not_found`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`
+         */
+        get: operations["coupons_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -56,62 +44,27 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Use a coupon, once: fulfils its redemption. A second use is 422 `already_redeemed`;
-         *     a coupon whose redemption was cancelled is 422 `coupon_void`.
+         * Redeem a coupon
+         * @description Uses a coupon, once, at the till: fulfils its redemption. A second use is
+         *     422 `already_redeemed`; a coupon whose redemption was cancelled is 422
+         *     `coupon_void`. A retry with the same `Idempotency-Key` replays the first use.
+         *
+         *     **Idempotency**: this operation moves points or stock, so it needs an `Idempotency-Key` (400 `idempotency_key_missing` without one). The first answer (a 2xx) is stored with its effect in one transaction and a retry replays it (`Idempotent-Replayed: true`), even after the stored response expired (then as 200 from the resource the key made). A refusal stores nothing, so the same key runs afresh. The same key for a different request is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_key_in_use` (or wait with `Prefer: wait=N`).
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `invalid_path`, `malformed_json`, `idempotency_key_invalid`, `idempotency_key_missing`
+         *     * 401: `unauthorized`
+         *     * 404: `coupon_not_found`
+         *     * 409: `idempotency_key_in_use`, `conflict`
+         *     * 413: `payload_too_large`
+         *     * 415: `unsupported_media_type`
+         *     * 422: `already_redeemed`, `coupon_void`, `invalid_body`, `idempotency_key_reused`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown`
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description Required: one unique value per use, reused on retries */
-                    "Idempotency-Key": string;
-                    /** @description `wait=N` (at most 10): when a request with the same Idempotency-Key is still executing, wait up to N seconds for it and return its response instead of 409. */
-                    Prefer?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["EmptyIn"];
-                };
-            };
-            responses: {
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Coupon"];
-                    };
-                };
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                429: components["responses"]["RateLimited"];
-            };
-        };
+        post: operations["coupons_redeem"];
         delete?: never;
         options?: never;
         head?: never;
@@ -125,38 +78,47 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List customers, newest first; `email` / `phone` filter by the normalised value. */
-        get: {
-            parameters: {
-                query?: {
-                    email?: string;
-                    phone?: string;
-                    limit?: number;
-                    starting_after?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Paginated_Customer"];
-                    };
-                };
-                429: components["responses"]["RateLimited"];
-            };
-        };
+        /**
+         * List customers
+         * @description Newest first, a page at a time. `email` and `phone` filter by the
+         *     normalised value, so `Ada@Example.com` finds `ada@example.com`; a malformed
+         *     filter is 422 `invalid_field`.
+         *
+         *     A read: it changes nothing and takes no key.
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `invalid_query`
+         *     * 401: `unauthorized`
+         *     * 422: `invalid_field`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`
+         */
+        get: operations["customers_list"];
         put?: never;
         /**
-         * Upsert a customer by email or phone: 201 when created, 200 when found (the
-         *     name is updated, and an empty email or phone is filled in).
+         * Upsert a customer by email or phone
+         * @description Finds the customer by the normalised email, else the normalised phone, or
+         *     creates one: 201 when created, 200 when found (then the name is updated and
+         *     an empty email or phone is filled in). The same body shape either way.
+         *     Naturally idempotent: repeating it finds the same customer.
+         *
+         *     **Idempotency**: an `Idempotency-Key` is optional. With one, the first answer (a 2xx) is stored with its effect in one transaction and a retry replays it (`Idempotent-Replayed: true`); a refusal stores nothing, so the same key runs afresh. The same key for a different request is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_key_in_use` (or wait with `Prefer: wait=N`).
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `malformed_json`, `idempotency_key_invalid`
+         *     * 401: `unauthorized`
+         *     * 409: `customer_conflict`, `idempotency_key_in_use`, `conflict`
+         *     * 413: `payload_too_large`
+         *     * 415: `unsupported_media_type`
+         *     * 422: `contact_required`, `invalid_field`, `invalid_body`, `idempotency_key_reused`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown`
          */
-        post: operations["upsert"];
+        post: operations["customers_upsert"];
         delete?: never;
         options?: never;
         head?: never;
@@ -170,34 +132,23 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Customer"];
-                    };
-                };
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                429: components["responses"]["RateLimited"];
-            };
-        };
+        /**
+         * Get a customer
+         * @description A customer of the caller's program; a customer of another program is as
+         *     unknown as a missing one (404).
+         *
+         *     A read: it changes nothing and takes no key.
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `invalid_path`
+         *     * 401: `unauthorized`
+         *     * 404: `customer_not_found`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`
+         */
+        get: operations["customers_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -215,8 +166,27 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Correct a balance by hand. The ledger entry keeps the reason and the token. */
-        post: operations["adjust"];
+        /**
+         * Adjust a customer's points by hand
+         * @description Credits or debits the customer; the ledger entry keeps the reason and the
+         *     token that made it. A debit never takes the balance below zero.
+         *
+         *     **Idempotency**: this operation moves points or stock, so it needs an `Idempotency-Key` (400 `idempotency_key_missing` without one). The first answer (a 2xx) is stored with its effect in one transaction and a retry replays it (`Idempotent-Replayed: true`), even after the stored response expired (then as 200 from the resource the key made). A refusal stores nothing, so the same key runs afresh. The same key for a different request is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_key_in_use` (or wait with `Prefer: wait=N`).
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `invalid_path`, `malformed_json`, `idempotency_key_invalid`, `idempotency_key_missing`
+         *     * 401: `unauthorized`
+         *     * 404: `customer_not_found`
+         *     * 409: `idempotency_key_in_use`, `conflict`
+         *     * 413: `payload_too_large`
+         *     * 415: `unsupported_media_type`
+         *     * 422: `invalid_field`, `insufficient_points`, `points_overflow`, `invalid_body`, `idempotency_key_reused`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown`
+         */
+        post: operations["customers_adjustments_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -230,7 +200,23 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["balance"];
+        /**
+         * Get a customer's balance
+         * @description Points available now, held by pending redemptions, earned and spent over
+         *     the customer's life, and expiring within 30 days.
+         *
+         *     A read: it changes nothing and takes no key.
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `invalid_path`
+         *     * 401: `unauthorized`
+         *     * 404: `customer_not_found`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`
+         */
+        get: operations["customers_balance_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -246,8 +232,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every ledger entry of a customer, newest first, each naming the operation that made it. */
-        get: operations["ledger"];
+        /**
+         * List a customer's ledger
+         * @description Every ledger entry of the customer, newest first, each naming the
+         *     operation that made it. The ledger is append-only: it is the balance's
+         *     whole history.
+         *
+         *     A read: it changes nothing and takes no key.
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `invalid_query`, `invalid_path`
+         *     * 401: `unauthorized`
+         *     * 404: `customer_not_found`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`
+         */
+        get: operations["customers_ledger_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -263,7 +265,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["list_for_customer"];
+        /**
+         * List a customer's redemptions
+         * @description The customer's redemptions, newest first, in every status.
+         *
+         *     A read: it changes nothing and takes no key.
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `invalid_query`, `invalid_path`
+         *     * 401: `unauthorized`
+         *     * 404: `customer_not_found`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`
+         */
+        get: operations["customers_redemptions_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -280,37 +297,24 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The state of an idempotency key: `in_flight` while its first request runs,
-         *     `completed` with the stored response's facts, 404 when unknown or expired.
+         * Look up an idempotency key
+         * @description What the server knows of one key of the caller's program: `in_flight`
+         *     while its first request runs, `completed` with the stored response's
+         *     facts (method, path, status, the resource it made, when it expires); 404
+         *     when unknown or expired. Keys of other programs are never visible.
+         *
+         *     A read: it changes nothing and takes no key.
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `invalid_path`
+         *     * 401: `unauthorized`
+         *     * 404: `idempotency_key_not_found`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["KeyInfo"];
-                    };
-                };
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                429: components["responses"]["RateLimited"];
-            };
-        };
+        get: operations["idempotency_keys_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -326,66 +330,47 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Program"];
-                    };
-                };
-                429: components["responses"]["RateLimited"];
-            };
-        };
+        /**
+         * Get the program
+         * @description The caller's program (the token's tenant) and its settings.
+         *
+         *     A read: it changes nothing and takes no key.
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 401: `unauthorized`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`
+         */
+        get: operations["program_get"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description `wait=N` (at most 10): when a request with the same Idempotency-Key is still executing, wait up to N seconds for it and return its response instead of 409. */
-                    Prefer?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["ProgramPatchIn"];
-                };
-            };
-            responses: {
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Program"];
-                    };
-                };
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                429: components["responses"]["RateLimited"];
-            };
-        };
+        /**
+         * Update the program's settings
+         * @description Changes only the fields sent, in one statement on the program's row, so
+         *     patches through different nodes never undo each other. The earning rule
+         *     and void policy apply to the next purchase or void; the rest reaches every
+         *     node within 5 seconds.
+         *
+         *     **Idempotency**: an `Idempotency-Key` is optional. With one, the first answer (a 2xx) is stored with its effect in one transaction and a retry replays it (`Idempotent-Replayed: true`); a refusal stores nothing, so the same key runs afresh. The same key for a different request is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_key_in_use` (or wait with `Prefer: wait=N`).
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `malformed_json`, `idempotency_key_invalid`
+         *     * 401: `unauthorized`
+         *     * 409: `idempotency_key_in_use`, `conflict`
+         *     * 413: `payload_too_large`
+         *     * 415: `unsupported_media_type`
+         *     * 422: `invalid_field`, `invalid_body`, `idempotency_key_reused`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown`
+         */
+        patch: operations["program_update"];
         trace?: never;
     };
     "/api/v1/redemptions": {
@@ -397,85 +382,30 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Redeem a reward: deducts points and stock atomically, never below zero. */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description Required: one unique value per redemption intent, reused on retries */
-                    "Idempotency-Key": string;
-                    /** @description `wait=N` (at most 10): when a request with the same Idempotency-Key is still executing, wait up to N seconds for it and return its response instead of 409. */
-                    Prefer?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["RedemptionIn"];
-                };
-            };
-            responses: {
-                /** @description Replay after the stored response expired */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Redemption"];
-                    };
-                };
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Redemption"];
-                    };
-                };
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                429: components["responses"]["RateLimited"];
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        /**
+         * Redeem a reward
+         * @description Spends the customer's points on a reward: deducts points and stock
+         *     atomically, never below zero, and issues a single-use coupon when the
+         *     reward is a voucher. The redemption starts `pending`; fulfil or cancel it.
+         *     Send it twice with one `Idempotency-Key` and the second answer is the
+         *     first one replayed (`Idempotent-Replayed: true`), debiting once.
+         *
+         *     **Idempotency**: this operation moves points or stock, so it needs an `Idempotency-Key` (400 `idempotency_key_missing` without one). The first answer (a 2xx) is stored with its effect in one transaction and a retry replays it (`Idempotent-Replayed: true`), even after the stored response expired (then as 200 from the resource the key made). A refusal stores nothing, so the same key runs afresh. The same key for a different request is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_key_in_use` (or wait with `Prefer: wait=N`).
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `malformed_json`, `idempotency_key_invalid`, `idempotency_key_missing`
+         *     * 401: `unauthorized`
+         *     * 404: `customer_not_found`, `reward_not_found`
+         *     * 409: `idempotency_key_in_use`, `conflict`
+         *     * 413: `payload_too_large`
+         *     * 415: `unsupported_media_type`
+         *     * 422: `invalid_field`, `reward_inactive`, `insufficient_points`, `out_of_stock`, `points_overflow`, `invalid_body`, `idempotency_key_reused`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown`
+         */
+        post: operations["redemptions_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -489,34 +419,23 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Redemption"];
-                    };
-                };
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                429: components["responses"]["RateLimited"];
-            };
-        };
+        /**
+         * Get a redemption
+         * @description A redemption with its status (`pending`, `fulfilled`, `cancelled`) and, for
+         *     a voucher, its coupon code.
+         *
+         *     A read: it changes nothing and takes no key.
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `invalid_path`
+         *     * 401: `unauthorized`
+         *     * 404: `redemption_not_found`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`
+         */
+        get: operations["redemptions_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -534,8 +453,29 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** `pending` → `cancelled`, refunding points and stock (and voiding a voucher's coupon) at once. */
-        post: operations["cancel"];
+        /**
+         * Cancel a redemption
+         * @description `pending` → `cancelled`, refunding points and stock (and voiding a
+         *     voucher's coupon) in the same transaction. Only from `pending`: a repeat is
+         *     422 `already_cancelled` (or `already_fulfilled`); with the same
+         *     `Idempotency-Key`, a replay of the first answer instead.
+         *
+         *     **Idempotency**: an `Idempotency-Key` is optional. With one, the first answer (a 2xx) is stored with its effect in one transaction and a retry replays it (`Idempotent-Replayed: true`); a refusal stores nothing, so the same key runs afresh. The same key for a different request is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_key_in_use` (or wait with `Prefer: wait=N`).
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `invalid_path`, `malformed_json`, `idempotency_key_invalid`
+         *     * 401: `unauthorized`
+         *     * 404: `redemption_not_found`
+         *     * 409: `idempotency_key_in_use`, `conflict`
+         *     * 413: `payload_too_large`
+         *     * 415: `unsupported_media_type`
+         *     * 422: `already_fulfilled`, `already_cancelled`, `already_redeemed`, `points_overflow`, `invalid_body`, `idempotency_key_reused`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown`
+         */
+        post: operations["redemptions_cancel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -551,8 +491,28 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** `pending` → `fulfilled`. A repeat is 422 `already_fulfilled` (or `already_cancelled`). */
-        post: operations["fulfil"];
+        /**
+         * Fulfil a redemption
+         * @description `pending` → `fulfilled`: the reward was handed over. Only from `pending`: a
+         *     repeat is 422 `already_fulfilled` (or `already_cancelled`); with the same
+         *     `Idempotency-Key`, a replay of the first answer instead.
+         *
+         *     **Idempotency**: an `Idempotency-Key` is optional. With one, the first answer (a 2xx) is stored with its effect in one transaction and a retry replays it (`Idempotent-Replayed: true`); a refusal stores nothing, so the same key runs afresh. The same key for a different request is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_key_in_use` (or wait with `Prefer: wait=N`).
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `invalid_path`, `malformed_json`, `idempotency_key_invalid`
+         *     * 401: `unauthorized`
+         *     * 404: `redemption_not_found`
+         *     * 409: `idempotency_key_in_use`, `conflict`
+         *     * 413: `payload_too_large`
+         *     * 415: `unsupported_media_type`
+         *     * 422: `already_fulfilled`, `already_cancelled`, `invalid_body`, `idempotency_key_reused`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown`
+         */
+        post: operations["redemptions_fulfil"];
         delete?: never;
         options?: never;
         head?: never;
@@ -566,65 +526,42 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    starting_after?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Paginated_Reward"];
-                    };
-                };
-                429: components["responses"]["RateLimited"];
-            };
-        };
+        /**
+         * List rewards
+         * @description The program's catalog, newest first, active or not.
+         *
+         *     A read: it changes nothing and takes no key.
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `invalid_query`
+         *     * 401: `unauthorized`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`
+         */
+        get: operations["rewards_list"];
         put?: never;
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description `wait=N` (at most 10): when a request with the same Idempotency-Key is still executing, wait up to N seconds for it and return its response instead of 409. */
-                    Prefer?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["RewardIn"];
-                };
-            };
-            responses: {
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Reward"];
-                    };
-                };
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                429: components["responses"]["RateLimited"];
-            };
-        };
+        /**
+         * Create a reward
+         * @description Adds a reward to the program's catalog: an `item`, or a `voucher` whose
+         *     redemption issues a single-use coupon; with `stock`, finite inventory.
+         *
+         *     **Idempotency**: an `Idempotency-Key` is optional. With one, the first answer (a 2xx) is stored with its effect in one transaction and a retry replays it (`Idempotent-Replayed: true`); a refusal stores nothing, so the same key runs afresh. The same key for a different request is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_key_in_use` (or wait with `Prefer: wait=N`).
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `malformed_json`, `idempotency_key_invalid`
+         *     * 401: `unauthorized`
+         *     * 409: `idempotency_key_in_use`, `conflict`
+         *     * 413: `payload_too_large`
+         *     * 415: `unsupported_media_type`
+         *     * 422: `invalid_field`, `invalid_body`, `idempotency_key_reused`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown`
+         */
+        post: operations["rewards_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -638,82 +575,48 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Reward"];
-                    };
-                };
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                429: components["responses"]["RateLimited"];
-            };
-        };
+        /**
+         * Get a reward
+         * @description A reward of the catalog, with its stock left.
+         *
+         *     A read: it changes nothing and takes no key.
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `invalid_path`
+         *     * 401: `unauthorized`
+         *     * 404: `reward_not_found`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`
+         */
+        get: operations["rewards_get"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description `wait=N` (at most 10): when a request with the same Idempotency-Key is still executing, wait up to N seconds for it and return its response instead of 409. */
-                    Prefer?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["RewardPatchIn"];
-                };
-            };
-            responses: {
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Reward"];
-                    };
-                };
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                429: components["responses"]["RateLimited"];
-            };
-        };
+        /**
+         * Update a reward
+         * @description Changes only the fields sent: name, cost, stock (or `null` for unlimited),
+         *     whether it is active. Redemptions already made keep the cost they paid.
+         *
+         *     **Idempotency**: an `Idempotency-Key` is optional. With one, the first answer (a 2xx) is stored with its effect in one transaction and a retry replays it (`Idempotent-Replayed: true`); a refusal stores nothing, so the same key runs afresh. The same key for a different request is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_key_in_use` (or wait with `Prefer: wait=N`).
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `invalid_path`, `malformed_json`, `idempotency_key_invalid`
+         *     * 401: `unauthorized`
+         *     * 404: `reward_not_found`
+         *     * 409: `idempotency_key_in_use`, `conflict`
+         *     * 413: `payload_too_large`
+         *     * 415: `unsupported_media_type`
+         *     * 422: `invalid_field`, `invalid_body`, `idempotency_key_reused`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown`
+         */
+        patch: operations["rewards_update"];
         trace?: never;
     };
     "/api/v1/transactions": {
@@ -725,69 +628,28 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record a purchase and credit its points (`floor(spend × points_per_currency_unit / 100)`). */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description Required: one unique value per purchase, reused on retries */
-                    "Idempotency-Key": string;
-                    /** @description `wait=N` (at most 10): when a request with the same Idempotency-Key is still executing, wait up to N seconds for it and return its response instead of 409. */
-                    Prefer?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["TransactionIn"];
-                };
-            };
-            responses: {
-                /** @description The external_id was recorded before, or a replay */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Transaction"];
-                    };
-                };
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Transaction"];
-                    };
-                };
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                429: components["responses"]["RateLimited"];
-            };
-        };
+        /**
+         * Record a purchase
+         * @description Records a purchase and credits its points: `floor(spend × points_per_currency_unit / 100)`
+         *     unless `points` overrides the program's earning rule. An `external_id` seen
+         *     before answers the first purchase (200) without crediting again.
+         *
+         *     **Idempotency**: this operation moves points or stock, so it needs an `Idempotency-Key` (400 `idempotency_key_missing` without one). The first answer (a 2xx) is stored with its effect in one transaction and a retry replays it (`Idempotent-Replayed: true`), even after the stored response expired (then as 200 from the resource the key made). A refusal stores nothing, so the same key runs afresh. The same key for a different request is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_key_in_use` (or wait with `Prefer: wait=N`).
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `malformed_json`, `idempotency_key_invalid`, `idempotency_key_missing`
+         *     * 401: `unauthorized`
+         *     * 404: `customer_not_found`
+         *     * 409: `idempotency_key_in_use`, `conflict`
+         *     * 413: `payload_too_large`
+         *     * 415: `unsupported_media_type`
+         *     * 422: `invalid_field`, `points_overflow`, `invalid_body`, `idempotency_key_reused`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown`
+         */
+        post: operations["transactions_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -801,34 +663,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Transaction"];
-                    };
-                };
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                429: components["responses"]["RateLimited"];
-            };
-        };
+        /**
+         * Get a purchase
+         * @description A recorded purchase with its status and what has been voided of it.
+         *
+         *     A read: it changes nothing and takes no key.
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `invalid_path`
+         *     * 401: `unauthorized`
+         *     * 404: `transaction_not_found`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`
+         */
+        get: operations["transactions_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -847,11 +697,27 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Void a purchase, in full or in part: points are taken back in proportion to
-         *     the voided spend. A second full void is 422 `already_voided` (with the same
-         *     Idempotency-Key, a replay of the first answer instead).
+         * Void a purchase
+         * @description Voids a purchase, in full or in part (a refund): points are taken back in
+         *     proportion to the voided spend. A second full void is 422 `already_voided`;
+         *     with the same `Idempotency-Key`, a replay of the first answer instead.
+         *
+         *     **Idempotency**: this operation moves points or stock, so it needs an `Idempotency-Key` (400 `idempotency_key_missing` without one). The first answer (a 2xx) is stored with its effect in one transaction and a retry replays it (`Idempotent-Replayed: true`), even after the stored response expired (then as 200 from the resource the key made). A refusal stores nothing, so the same key runs afresh. The same key for a different request is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_key_in_use` (or wait with `Prefer: wait=N`).
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `invalid_path`, `malformed_json`, `idempotency_key_invalid`, `idempotency_key_missing`
+         *     * 401: `unauthorized`
+         *     * 404: `transaction_not_found`
+         *     * 409: `idempotency_key_in_use`, `conflict`
+         *     * 413: `payload_too_large`
+         *     * 415: `unsupported_media_type`
+         *     * 422: `invalid_field`, `already_voided`, `void_exceeds_purchase`, `insufficient_points`, `points_overflow`, `invalid_body`, `idempotency_key_reused`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown`
          */
-        post: operations["void"];
+        post: operations["transactions_void"];
         delete?: never;
         options?: never;
         head?: never;
@@ -865,35 +731,23 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The customer's most recent redemptions (up to 100), newest first. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["V2RedemptionList"];
-                    };
-                };
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                429: components["responses"]["RateLimited"];
-            };
-        };
+        /**
+         * List a customer's redemptions (compatibility shape)
+         * @description The customer's most recent redemptions (up to 100), newest first, in the
+         *     compatibility shape.
+         *
+         *     A read: it changes nothing and takes no key.
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `invalid_path`
+         *     * 401: `unauthorized`
+         *     * 404: `customer_not_found`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`
+         */
+        get: operations["v2_redemptions_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -911,43 +765,28 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description Required, as on /api/v1/redemptions */
-                    "Idempotency-Key": string;
-                    /** @description `wait=N` (at most 10): when a request with the same Idempotency-Key is still executing, wait up to N seconds for it and return its response instead of 409. */
-                    Prefer?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["V2RedeemIn"];
-                };
-            };
-            responses: {
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["V2Redemption"];
-                    };
-                };
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                429: components["responses"]["RateLimited"];
-            };
-        };
+        /**
+         * Redeem a reward (compatibility shape)
+         * @description The common "loyalty rewards redeem" request, mapped onto the same
+         *     redemption operation as `POST /api/v1/redemptions` (one unit), with the
+         *     same idempotency contract. Unknown fields are ignored, unlike v1.
+         *
+         *     **Idempotency**: this operation moves points or stock, so it needs an `Idempotency-Key` (400 `idempotency_key_missing` without one). The first answer (a 2xx) is stored with its effect in one transaction and a retry replays it (`Idempotent-Replayed: true`), even after the stored response expired (then as 200 from the resource the key made). A refusal stores nothing, so the same key runs afresh. The same key for a different request is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_key_in_use` (or wait with `Prefer: wait=N`).
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `malformed_json`, `idempotency_key_invalid`, `idempotency_key_missing`
+         *     * 401: `unauthorized`
+         *     * 404: `customer_not_found`, `reward_not_found`
+         *     * 409: `idempotency_key_in_use`, `conflict`
+         *     * 413: `payload_too_large`
+         *     * 415: `unsupported_media_type`
+         *     * 422: `invalid_field`, `reward_inactive`, `insufficient_points`, `out_of_stock`, `points_amount_mismatch`, `points_overflow`, `invalid_body`, `idempotency_key_reused`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown`
+         */
+        post: operations["v2_rewards_redeem"];
         delete?: never;
         options?: never;
         head?: never;
@@ -958,13 +797,22 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @example {
+         *       "points": 50,
+         *       "reason": "late delivery goodwill"
+         *     }
+         */
         AdjustmentIn: {
             /**
              * Format: int64
-             * @description Signed: positive credits, negative debits (never below zero).
+             * @description Signed, not zero: positive credits, negative debits (never below zero).
              */
             points: number;
-            /** @description Why: kept on the ledger entry with the token that made it. */
+            /**
+             * @description Why: kept on the ledger entry with the token that made it. At most 500
+             *     characters, not blank, no control characters (surrounding whitespace is dropped).
+             */
             reason: string;
         };
         Balance: {
@@ -1018,11 +866,32 @@ export interface components {
             name?: string | null;
             phone?: string | null;
         };
+        /**
+         * @description A customer's contact details. At least one of `email` and `phone` is
+         *     needed (422 `contact_required` otherwise): the customer is found again by them.
+         * @example {
+         *       "email": "ada@example.com",
+         *       "name": "Ada Lovelace"
+         *     }
+         */
         CustomerIn: {
-            /** @description Matched case-insensitively. */
+            /**
+             * @description Matched case-insensitively: stored trimmed and lower-cased, at most 254
+             *     bytes, with a `.` in the domain and no whitespace inside.
+             * @example ada@example.com
+             */
             email?: string | null;
+            /**
+             * @description Display name, at most 200 characters, without control characters
+             *     (surrounding whitespace is dropped; blank means none).
+             * @example Ada Lovelace
+             */
             name?: string | null;
-            /** @description E.164, e.g. `+4915112345678`; spaces and dashes are ignored. */
+            /**
+             * @description E.164 with its country code, e.g. `+4915112345678`: a `+`, then 8 to 15
+             *     digits (the first not 0); spaces, dots, dashes and parentheses are ignored.
+             * @example +4915112345678
+             */
             phone?: string | null;
         };
         /**
@@ -1150,13 +1019,18 @@ export interface components {
             /** @description Whether older items follow; fetch them with `starting_after` = the last id. */
             has_more: boolean;
         };
-        /** @description The problem+json body. */
+        /** @description The problem+json body (RFC 9457) of every error. */
         Problem: {
             /** @description Stable machine-readable code, e.g. `insufficient_points`. */
             code: string;
+            /** @description What went wrong and what to do about it, for people; never SQL, a stack trace or another program's data. */
             detail: string;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description The HTTP status, repeated in the body.
+             */
             status: number;
+            /** @description The HTTP status's reason phrase, e.g. `Unprocessable Entity`. */
             title: string;
             /** @description Identifies the problem kind; the same as `code`, as a relative URI. */
             type: string;
@@ -1167,19 +1041,36 @@ export interface components {
             id: string;
             name: string;
         };
-        /** @description Fields to change; absent fields stay as they are. */
+        /**
+         * @description Fields to change; absent (or `null`, except `points_expire_after_days`)
+         *     fields stay as they are.
+         * @example {
+         *       "points_per_currency_unit": 2,
+         *       "void_policy": "allow_negative"
+         *     }
+         */
         ProgramPatchIn: {
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description How long stored responses are replayed, 1 to 720 hours.
+             */
             idempotency_retention_hours?: number | null;
             /**
              * Format: int32
-             * @description Days after which earned points expire; `null` turns expiry off.
+             * @description Days after which earned points expire, 1 to 3650; `null` turns expiry off.
              */
             points_expire_after_days?: number | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Earning rule: points per whole currency unit spent, 0 to 1,000,000.
+             */
             points_per_currency_unit?: number | null;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description Requests per minute per token, 1 to 1,000,000.
+             */
             rate_limit_per_minute?: number | null;
+            /** @description `false` lets points-moving routes run without an `Idempotency-Key` (natural keys still dedupe). */
             require_idempotency_key?: boolean | null;
             void_policy?: null | components["schemas"]["VoidPolicy"];
         };
@@ -1217,13 +1108,28 @@ export interface components {
             reward_id: string;
             status: components["schemas"]["RedemptionStatus"];
         };
+        /**
+         * @example {
+         *       "customer_id": "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8",
+         *       "reward_id": "rwd_01JDQ5ZF3W5S7D9F1G3H5J7K9M"
+         *     }
+         */
         RedemptionIn: {
+            /**
+             * @description Whose points pay (`cus_…`).
+             * @example cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8
+             */
             customer_id: string;
             /**
              * Format: int64
              * @description Units of the reward, 1 to 1000; default 1.
+             * @default 1
              */
             quantity?: number | null;
+            /**
+             * @description What they buy (`rwd_…`).
+             * @example rwd_01JDQ5ZF3W5S7D9F1G3H5J7K9M
+             */
             reward_id: string;
         };
         /** @enum {string} */
@@ -1245,28 +1151,60 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /**
+         * @example {
+         *       "cost_points": 100,
+         *       "name": "Free coffee",
+         *       "stock": 50
+         *     }
+         */
         RewardIn: {
+            /**
+             * @description Whether it can be redeemed (default `true`).
+             * @default true
+             */
             active?: boolean;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description What one unit costs, in points; zero or more.
+             * @example 100
+             */
             cost_points: number;
+            /** @default item */
             kind?: components["schemas"]["RewardKind"];
+            /**
+             * @description 1 to 200 characters, not blank, no control characters (surrounding whitespace is dropped).
+             * @example Free coffee
+             */
             name: string;
             /**
              * Format: int64
-             * @description Finite inventory; omit for unlimited.
+             * @description Finite inventory, zero or more; omit (or `null`) for unlimited.
+             * @example 50
              */
             stock?: number | null;
         };
         /** @enum {string} */
         RewardKind: "item" | "voucher";
+        /**
+         * @description Fields to change; absent (or `null`, except `stock`) fields stay as they are.
+         * @example {
+         *       "active": true,
+         *       "stock": 20
+         *     }
+         */
         RewardPatchIn: {
             active?: boolean | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Zero or more.
+             */
             cost_points?: number | null;
+            /** @description 1 to 200 characters, not blank, no control characters (surrounding whitespace is dropped). */
             name?: string | null;
             /**
              * Format: int64
-             * @description A number sets the stock; `null` makes the reward unlimited; absent leaves it.
+             * @description A number (zero or more) sets the stock; `null` makes the reward unlimited; absent leaves it.
              */
             stock?: number | null;
         };
@@ -1293,18 +1231,41 @@ export interface components {
              */
             voided_points: number;
         };
+        /**
+         * @example {
+         *       "currency": "EUR",
+         *       "customer_id": "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8",
+         *       "external_id": "POS-1001",
+         *       "spend_amount_cents": 2599
+         *     }
+         */
         TransactionIn: {
-            /** @description ISO 4217, e.g. `EUR`. */
+            /**
+             * @description ISO 4217, e.g. `EUR`: three letters, case-insensitive.
+             * @example EUR
+             */
             currency: string;
+            /**
+             * @description The customer who made the purchase (`cus_…`).
+             * @example cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8
+             */
             customer_id: string;
-            /** @description The POS receipt or order id: unique per program; a second use returns the first purchase (200). */
+            /**
+             * @description The POS receipt or order id: unique per program; a second use returns the
+             *     first purchase (200). 1 to 255 characters, no control characters.
+             * @example POS-1001
+             */
             external_id?: string | null;
             /**
              * Format: int64
-             * @description Overrides the program's earning rule for this purchase.
+             * @description Overrides the program's earning rule for this purchase; zero or more.
              */
             points?: number | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description What was spent, in cents; zero or more.
+             * @example 2599
+             */
             spend_amount_cents: number;
         };
         /** @enum {string} */
@@ -1312,16 +1273,25 @@ export interface components {
         /**
          * @description Unknown fields are ignored here, unlike v1: clients of this shape often send
          *     extra metadata, and refusing it would break them for nothing.
+         * @example {
+         *       "customer_id": "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8",
+         *       "points_amount": 100,
+         *       "redemption_type": "standard",
+         *       "reward_id": "rwd_01JDQ5ZF3W5S7D9F1G3H5J7K9M"
+         *     }
          */
         V2RedeemIn: {
+            /** @example cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8 */
             customer_id: string;
             /**
              * Format: int64
              * @description When sent, must equal the reward's cost (422 `points_amount_mismatch` otherwise).
+             * @example 100
              */
             points_amount?: number | null;
             /** @description Accepted for compatibility and not interpreted. */
             redemption_type?: string | null;
+            /** @example rwd_01JDQ5ZF3W5S7D9F1G3H5J7K9M */
             reward_id: string;
         };
         V2Redemption: {
@@ -1340,10 +1310,17 @@ export interface components {
             customer_id: string;
             redemptions: components["schemas"]["V2Redemption"][];
         };
+        /**
+         * @example {
+         *       "amount_cents": 1300
+         *     }
+         */
         VoidIn: {
             /**
              * Format: int64
-             * @description Void only this much of the spend (a partial refund); omit to void what is left.
+             * @description Void only this much of the spend (a partial refund); omit to void what
+             *     is left. More than zero, at most what is left of the purchase.
+             * @example 1300
              */
             amount_cents?: number | null;
         };
@@ -1351,34 +1328,610 @@ export interface components {
         VoidPolicy: "reject" | "allow_negative";
     };
     responses: {
-        /** @description Rate limited: this token used its program's `rate_limit_per_minute`. Nothing was executed. Every authenticated response carries `RateLimit-Policy` and `RateLimit`. */
-        RateLimited: {
+        /** @description The server failed; nothing was recorded, so retrying is safe. `code`: `internal` */
+        Internal: {
             headers: {
-                RateLimit?: string;
-                "RateLimit-Policy"?: string;
-                "Retry-After"?: number;
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                "X-Request-Id": string;
                 [name: string]: unknown;
             };
             content: {
-                "application/problem+json": components["schemas"]["Problem"];
+                /**
+                 * @example {
+                 *       "code": "internal",
+                 *       "detail": "The server failed; nothing was recorded, so retrying is safe",
+                 *       "status": 500,
+                 *       "title": "Internal Server Error",
+                 *       "type": "/problems/internal"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "internal";
+                };
+            };
+        };
+        /** @description The body is larger than 1 MiB. `code`: `payload_too_large` */
+        PayloadTooLarge: {
+            headers: {
+                /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                RateLimit: string;
+                /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                "RateLimit-Policy": string;
+                /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                "X-Request-Id": string;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": "payload_too_large",
+                 *       "detail": "The body is larger than 1 MiB",
+                 *       "status": 413,
+                 *       "title": "Payload Too Large",
+                 *       "type": "/problems/payload_too_large"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "payload_too_large";
+                };
+            };
+        };
+        /** @description Rate limited: the token used its program's `rate_limit_per_minute`; nothing was executed. `code`: `rate_limited` */
+        RateLimited: {
+            headers: {
+                /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                RateLimit: string;
+                /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                "RateLimit-Policy": string;
+                /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                "Retry-After": number;
+                /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                "X-Request-Id": string;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": "rate_limited",
+                 *       "detail": "Rate limited: the token used its program's `rate_limit_per_minute`; nothing was executed",
+                 *       "status": 429,
+                 *       "title": "Too Many Requests",
+                 *       "type": "/problems/rate_limited"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "rate_limited";
+                };
+            };
+        };
+        /** @description Unauthorized: no token, or not a valid one. `code`: `unauthorized` */
+        Unauthorized: {
+            headers: {
+                /** @description `Bearer`: how to authenticate. */
+                "WWW-Authenticate": string;
+                /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                "X-Request-Id": string;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": "unauthorized",
+                 *       "detail": "Unauthorized: no token, or not a valid one",
+                 *       "status": 401,
+                 *       "title": "Unauthorized",
+                 *       "type": "/problems/unauthorized"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "unauthorized";
+                };
+            };
+        };
+        /** @description The body is not JSON. `code`: `unsupported_media_type` */
+        UnsupportedMediaType: {
+            headers: {
+                /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                RateLimit: string;
+                /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                "RateLimit-Policy": string;
+                /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                "X-Request-Id": string;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": "unsupported_media_type",
+                 *       "detail": "The body is not JSON",
+                 *       "status": 415,
+                 *       "title": "Unsupported Media Type",
+                 *       "type": "/problems/unsupported_media_type"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "unsupported_media_type";
+                };
             };
         };
     };
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description Sent when the request had an `Idempotency-Key`: `true` when this is the stored answer of an earlier request with the key, `false` when this request executed. */
+        "Idempotent-Replayed": "true" | "false";
+        /** @description On key errors: `</docs/idempotency>; rel="describedby"`, the idempotency contract. */
+        Link: string;
+        /** @description The URL of the resource the request made. */
+        Location: string;
+        /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+        RateLimit: string;
+        /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+        "RateLimit-Policy": string;
+        /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+        "Retry-After": number;
+        /** @description `Bearer`: how to authenticate. */
+        "WWW-Authenticate": string;
+        /** @description Sent when the request had an `Idempotency-Key`: `miss` (executed now), `hit` (a stored answer replayed), `waited` (waited for the key's first request, `Prefer: wait`, and replayed its answer). */
+        "X-Idempotency-Lookup": "miss" | "hit" | "waited";
+        /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+        "X-Request-Id": string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    upsert: {
+    coupons_get: {
         parameters: {
             query?: never;
             header?: {
-                /** @description Optional here: the route is naturally idempotent */
-                "Idempotency-Key"?: string | null;
-                /** @description `wait=N` (at most 10): when a request with the same Idempotency-Key is still executing, wait up to N seconds for it and return its response instead of 409. */
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path: {
+                /**
+                 * @description The coupon's code, as printed (case-insensitive)
+                 * @example 3ZK3Q9M2D4T6V8X0B1C3E5F7G9
+                 */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The coupon */
+            200: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Coupon"];
+                };
+            };
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `invalid_path` */
+            400: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_path",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/invalid_path"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_path";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found in the caller's program. `code`: `coupon_not_found` */
+            404: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "coupon_not_found",
+                     *       "detail": "Not found in the caller's program",
+                     *       "status": 404,
+                     *       "title": "Not Found",
+                     *       "type": "/problems/coupon_not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "coupon_not_found";
+                    };
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    coupons_redeem: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Required: one unique value per intent (a UUID v4 is ideal), reused unchanged on every retry of it. 1 to 255 visible ASCII characters, bare or as a structured-header string (`"…"`). Not required when the program set `require_idempotency_key` to false. `X-Idempotency-Key` is accepted as an alias (both present and different is 400 `idempotency_key_invalid`). */
+                "Idempotency-Key": string;
+                /** @description `wait=N` (N at most 10): when a request with the same key is still executing, wait up to N seconds for it and answer its response (`X-Idempotency-Lookup: waited`) instead of 409 `idempotency_key_in_use`. Other preferences are ignored. */
                 Prefer?: string;
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path: {
+                /**
+                 * @description The coupon's code, as printed (case-insensitive)
+                 * @example 3ZK3Q9M2D4T6V8X0B1C3E5F7G9
+                 */
+                code: string;
+            };
+            cookie?: never;
+        };
+        /** @description Optional: an empty body or `{}` */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["EmptyIn"];
+            };
+        };
+        responses: {
+            /** @description The coupon, now redeemed */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "X-Idempotency-Lookup": components["headers"]["X-Idempotency-Lookup"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Coupon"];
+                };
+            };
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `invalid_path`, `malformed_json`, `idempotency_key_invalid`, `idempotency_key_missing` */
+            400: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_path",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/invalid_path"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_path" | "malformed_json" | "idempotency_key_invalid" | "idempotency_key_missing";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found in the caller's program. `code`: `coupon_not_found` */
+            404: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "coupon_not_found",
+                     *       "detail": "Not found in the caller's program",
+                     *       "status": 404,
+                     *       "title": "Not Found",
+                     *       "type": "/problems/coupon_not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "coupon_not_found";
+                    };
+                };
+            };
+            /** @description Conflict. `code`: `idempotency_key_in_use`, `conflict` */
+            409: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "Retry-After": components["headers"]["Retry-After"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "idempotency_key_in_use",
+                     *       "detail": "Conflict",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "/problems/idempotency_key_in_use"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_use" | "conflict";
+                    };
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Refused: the request is well formed, but its content breaks a rule. `code`: `already_redeemed`, `coupon_void`, `invalid_body`, `idempotency_key_reused` */
+            422: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "already_redeemed",
+                     *       "detail": "Refused: the request is well formed, but its content breaks a rule",
+                     *       "status": 422,
+                     *       "title": "Unprocessable Entity",
+                     *       "type": "/problems/already_redeemed"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "already_redeemed" | "coupon_void" | "invalid_body" | "idempotency_key_reused";
+                    };
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable" | "idempotency_unavailable" | "outcome_unknown";
+                    };
+                };
+            };
+        };
+    };
+    customers_list: {
+        parameters: {
+            query?: {
+                /** @description Only the customer with this email */
+                email?: string;
+                /** @description Only the customer with this phone (E.164) */
+                phone?: string;
+                /**
+                 * @description How many items to return, newest first (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description A cursor: the id of the last item of the previous page. */
+                starting_after?: string;
+            };
+            header?: {
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of customers */
+            200: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Paginated_Customer"];
+                };
+            };
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `invalid_query` */
+            400: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_query",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/invalid_query"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_query";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Refused: the request is well formed, but its content breaks a rule. `code`: `invalid_field` */
+            422: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_field",
+                     *       "detail": "Refused: the request is well formed, but its content breaks a rule",
+                     *       "status": 422,
+                     *       "title": "Unprocessable Entity",
+                     *       "type": "/problems/invalid_field"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_field";
+                    };
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    customers_upsert: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: with it, a retry replays the first answer instead of running again. One unique value per intent; 1 to 255 visible ASCII characters, bare or as a structured-header string. `X-Idempotency-Key` is accepted as an alias. */
+                "Idempotency-Key"?: string;
+                /** @description `wait=N` (N at most 10): when a request with the same key is still executing, wait up to N seconds for it and answer its response (`X-Idempotency-Lookup: waited`) instead of 409 `idempotency_key_in_use`. Other preferences are ignored. */
+                Prefer?: string;
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
             };
             path?: never;
             cookie?: never;
@@ -1389,43 +1942,306 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Found (and updated) */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "X-Idempotency-Lookup": components["headers"]["X-Idempotency-Lookup"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Customer"];
                 };
             };
+            /** @description Created */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description The URL of the resource the request made. */
+                    Location: string;
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "X-Idempotency-Lookup": components["headers"]["X-Idempotency-Lookup"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "created_at": "2026-12-01T09:30:00.000Z",
+                     *       "email": "ada@example.com",
+                     *       "id": "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8",
+                     *       "name": "Ada Lovelace",
+                     *       "phone": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Customer"];
                 };
             };
-            422: {
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `malformed_json`, `idempotency_key_invalid` */
+            400: {
                 headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "code": "malformed_json",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/malformed_json"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_json" | "idempotency_key_invalid";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Conflict. `code`: `customer_conflict`, `idempotency_key_in_use`, `conflict` */
+            409: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "Retry-After": components["headers"]["Retry-After"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "customer_conflict",
+                     *       "detail": "Conflict",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "/problems/customer_conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "customer_conflict" | "idempotency_key_in_use" | "conflict";
+                    };
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Refused: the request is well formed, but its content breaks a rule. `code`: `contact_required`, `invalid_field`, `invalid_body`, `idempotency_key_reused` */
+            422: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "contact_required",
+                     *       "detail": "Refused: the request is well formed, but its content breaks a rule",
+                     *       "status": 422,
+                     *       "title": "Unprocessable Entity",
+                     *       "type": "/problems/contact_required"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "contact_required" | "invalid_field" | "invalid_body" | "idempotency_key_reused";
+                    };
                 };
             };
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable" | "idempotency_unavailable" | "outcome_unknown";
+                    };
+                };
+            };
         };
     };
-    adjust: {
+    customers_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path: {
+                /**
+                 * @description The customer's id (`cus_…`)
+                 * @example cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer */
+            200: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Customer"];
+                };
+            };
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `invalid_path` */
+            400: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_path",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/invalid_path"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_path";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found in the caller's program. `code`: `customer_not_found` */
+            404: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "customer_not_found",
+                     *       "detail": "Not found in the caller's program",
+                     *       "status": 404,
+                     *       "title": "Not Found",
+                     *       "type": "/problems/customer_not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "customer_not_found";
+                    };
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    customers_adjustments_create: {
         parameters: {
             query?: never;
             header: {
-                /** @description Required: one unique value per adjustment, reused on retries */
+                /** @description Required: one unique value per intent (a UUID v4 is ideal), reused unchanged on every retry of it. 1 to 255 visible ASCII characters, bare or as a structured-header string (`"…"`). Not required when the program set `require_idempotency_key` to false. `X-Idempotency-Key` is accepted as an alias (both present and different is 400 `idempotency_key_invalid`). */
                 "Idempotency-Key": string;
-                /** @description `wait=N` (at most 10): when a request with the same Idempotency-Key is still executing, wait up to N seconds for it and return its response instead of 409. */
+                /** @description `wait=N` (N at most 10): when a request with the same key is still executing, wait up to N seconds for it and answer its response (`X-Idempotency-Lookup: waited`) instead of 409 `idempotency_key_in_use`. Other preferences are ignored. */
                 Prefer?: string;
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
             };
-            path?: never;
+            path: {
+                /**
+                 * @description The customer's id (`cus_…`)
+                 * @example cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8
+                 */
+                id: string;
+            };
             cookie?: never;
         };
         requestBody: {
@@ -1434,279 +2250,3037 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Replay after the stored response expired */
+            /** @description A retry whose stored response expired: the entry its key made */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "X-Idempotency-Lookup": components["headers"]["X-Idempotency-Lookup"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["LedgerEntry"];
                 };
             };
+            /** @description The adjustment's ledger entry */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description The URL of the resource the request made. */
+                    Location: string;
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "X-Idempotency-Lookup": components["headers"]["X-Idempotency-Lookup"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["LedgerEntry"];
                 };
             };
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `invalid_path`, `malformed_json`, `idempotency_key_invalid`, `idempotency_key_missing` */
             400: {
                 headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "code": "invalid_path",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/invalid_path"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_path" | "malformed_json" | "idempotency_key_invalid" | "idempotency_key_missing";
+                    };
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found in the caller's program. `code`: `customer_not_found` */
             404: {
                 headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "code": "customer_not_found",
+                     *       "detail": "Not found in the caller's program",
+                     *       "status": 404,
+                     *       "title": "Not Found",
+                     *       "type": "/problems/customer_not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "customer_not_found";
+                    };
                 };
             };
-            422: {
+            /** @description Conflict. `code`: `idempotency_key_in_use`, `conflict` */
+            409: {
                 headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "Retry-After": components["headers"]["Retry-After"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "code": "idempotency_key_in_use",
+                     *       "detail": "Conflict",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "/problems/idempotency_key_in_use"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_use" | "conflict";
+                    };
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Refused: the request is well formed, but its content breaks a rule. `code`: `invalid_field`, `insufficient_points`, `points_overflow`, `invalid_body`, `idempotency_key_reused` */
+            422: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_field",
+                     *       "detail": "Refused: the request is well formed, but its content breaks a rule",
+                     *       "status": 422,
+                     *       "title": "Unprocessable Entity",
+                     *       "type": "/problems/invalid_field"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_field" | "insufficient_points" | "points_overflow" | "invalid_body" | "idempotency_key_reused";
+                    };
                 };
             };
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable" | "idempotency_unavailable" | "outcome_unknown";
+                    };
+                };
+            };
         };
     };
-    balance: {
+    customers_balance_get: {
         parameters: {
             query?: never;
-            header?: never;
-            path?: never;
+            header?: {
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path: {
+                /**
+                 * @description The customer's id (`cus_…`)
+                 * @example cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8
+                 */
+                id: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description The balance */
             200: {
                 headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "available": 400,
+                     *       "customer_id": "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8",
+                     *       "expiring_soon": 0,
+                     *       "lifetime_earned": 500,
+                     *       "lifetime_spent": 100,
+                     *       "pending": 100
+                     *     }
+                     */
                     "application/json": components["schemas"]["Balance"];
                 };
             };
-            404: {
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `invalid_path` */
+            400: {
                 headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "code": "invalid_path",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/invalid_path"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_path";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found in the caller's program. `code`: `customer_not_found` */
+            404: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "customer_not_found",
+                     *       "detail": "Not found in the caller's program",
+                     *       "status": 404,
+                     *       "title": "Not Found",
+                     *       "type": "/problems/customer_not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "customer_not_found";
+                    };
                 };
             };
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable";
+                    };
+                };
+            };
         };
     };
-    ledger: {
+    customers_ledger_list: {
         parameters: {
             query?: {
+                /**
+                 * @description How many items to return, newest first (default 20).
+                 * @example 20
+                 */
                 limit?: number;
+                /** @description A cursor: the id of the last item of the previous page. */
                 starting_after?: string;
             };
-            header?: never;
-            path?: never;
+            header?: {
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path: {
+                /**
+                 * @description The customer's id (`cus_…`)
+                 * @example cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8
+                 */
+                id: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description A page of ledger entries */
             200: {
                 headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Paginated_LedgerEntry"];
                 };
             };
-            404: {
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `invalid_query`, `invalid_path` */
+            400: {
                 headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "code": "invalid_query",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/invalid_query"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_query" | "invalid_path";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found in the caller's program. `code`: `customer_not_found` */
+            404: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "customer_not_found",
+                     *       "detail": "Not found in the caller's program",
+                     *       "status": 404,
+                     *       "title": "Not Found",
+                     *       "type": "/problems/customer_not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "customer_not_found";
+                    };
                 };
             };
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable";
+                    };
+                };
+            };
         };
     };
-    list_for_customer: {
+    customers_redemptions_list: {
         parameters: {
             query?: {
+                /**
+                 * @description How many items to return, newest first (default 20).
+                 * @example 20
+                 */
                 limit?: number;
+                /** @description A cursor: the id of the last item of the previous page. */
                 starting_after?: string;
             };
-            header?: never;
-            path?: never;
+            header?: {
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path: {
+                /**
+                 * @description The customer's id (`cus_…`)
+                 * @example cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8
+                 */
+                id: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description A page of redemptions */
             200: {
                 headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Paginated_Redemption"];
                 };
             };
-            404: {
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `invalid_query`, `invalid_path` */
+            400: {
                 headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "code": "invalid_query",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/invalid_query"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_query" | "invalid_path";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found in the caller's program. `code`: `customer_not_found` */
+            404: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "customer_not_found",
+                     *       "detail": "Not found in the caller's program",
+                     *       "status": 404,
+                     *       "title": "Not Found",
+                     *       "type": "/problems/customer_not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "customer_not_found";
+                    };
                 };
             };
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable";
+                    };
+                };
+            };
         };
     };
-    cancel: {
+    idempotency_keys_get: {
         parameters: {
             query?: never;
             header?: {
-                /** @description `wait=N` (at most 10): when a request with the same Idempotency-Key is still executing, wait up to N seconds for it and return its response instead of 409. */
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path: {
+                /**
+                 * @description The key as sent in `Idempotency-Key` (percent-encoded in the path)
+                 * @example redeem-1
+                 */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key's state */
+            200: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyInfo"];
+                };
+            };
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `invalid_path` */
+            400: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_path",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/invalid_path"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_path";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found in the caller's program. `code`: `idempotency_key_not_found` */
+            404: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "idempotency_key_not_found",
+                     *       "detail": "Not found in the caller's program",
+                     *       "status": 404,
+                     *       "title": "Not Found",
+                     *       "type": "/problems/idempotency_key_not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_not_found";
+                    };
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    program_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The program */
+            200: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Program"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    program_update: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: with it, a retry replays the first answer instead of running again. One unique value per intent; 1 to 255 visible ASCII characters, bare or as a structured-header string. `X-Idempotency-Key` is accepted as an alias. */
+                "Idempotency-Key"?: string;
+                /** @description `wait=N` (N at most 10): when a request with the same key is still executing, wait up to N seconds for it and answer its response (`X-Idempotency-Lookup: waited`) instead of 409 `idempotency_key_in_use`. Other preferences are ignored. */
                 Prefer?: string;
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Optional: an empty body changes nothing */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ProgramPatchIn"];
+            };
+        };
+        responses: {
+            /** @description The program as it now is */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "X-Idempotency-Lookup": components["headers"]["X-Idempotency-Lookup"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Program"];
+                };
+            };
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `malformed_json`, `idempotency_key_invalid` */
+            400: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "malformed_json",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/malformed_json"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_json" | "idempotency_key_invalid";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Conflict. `code`: `idempotency_key_in_use`, `conflict` */
+            409: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "Retry-After": components["headers"]["Retry-After"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "idempotency_key_in_use",
+                     *       "detail": "Conflict",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "/problems/idempotency_key_in_use"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_use" | "conflict";
+                    };
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Refused: the request is well formed, but its content breaks a rule. `code`: `invalid_field`, `invalid_body`, `idempotency_key_reused` */
+            422: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_field",
+                     *       "detail": "Refused: the request is well formed, but its content breaks a rule",
+                     *       "status": 422,
+                     *       "title": "Unprocessable Entity",
+                     *       "type": "/problems/invalid_field"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_field" | "invalid_body" | "idempotency_key_reused";
+                    };
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable" | "idempotency_unavailable" | "outcome_unknown";
+                    };
+                };
+            };
+        };
+    };
+    redemptions_create: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Required: one unique value per intent (a UUID v4 is ideal), reused unchanged on every retry of it. 1 to 255 visible ASCII characters, bare or as a structured-header string (`"…"`). Not required when the program set `require_idempotency_key` to false. `X-Idempotency-Key` is accepted as an alias (both present and different is 400 `idempotency_key_invalid`). */
+                "Idempotency-Key": string;
+                /** @description `wait=N` (N at most 10): when a request with the same key is still executing, wait up to N seconds for it and answer its response (`X-Idempotency-Lookup: waited`) instead of 409 `idempotency_key_in_use`. Other preferences are ignored. */
+                Prefer?: string;
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
             };
             path?: never;
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["EmptyIn"];
+                "application/json": components["schemas"]["RedemptionIn"];
             };
         };
         responses: {
+            /** @description A retry whose stored response expired: the redemption its key made */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "X-Idempotency-Lookup": components["headers"]["X-Idempotency-Lookup"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Redemption"];
                 };
             };
-            404: {
+            /** @description Redeemed: points and stock are deducted */
+            201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description The URL of the resource the request made. */
+                    Location: string;
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "X-Idempotency-Lookup": components["headers"]["X-Idempotency-Lookup"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "coupon_code": null,
+                     *       "created_at": "2026-12-01T09:32:00.000Z",
+                     *       "customer_id": "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8",
+                     *       "id": "rdm_01JDQ5ZH5Q7W9E1R3T5Y7V9J1K",
+                     *       "points_spent": 100,
+                     *       "quantity": 1,
+                     *       "reward_id": "rwd_01JDQ5ZF3W5S7D9F1G3H5J7K9M",
+                     *       "status": "pending"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Redemption"];
                 };
             };
-            422: {
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `malformed_json`, `idempotency_key_invalid`, `idempotency_key_missing` */
+            400: {
                 headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "code": "malformed_json",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/malformed_json"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_json" | "idempotency_key_invalid" | "idempotency_key_missing";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found in the caller's program. `code`: `customer_not_found`, `reward_not_found` */
+            404: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "customer_not_found",
+                     *       "detail": "Not found in the caller's program",
+                     *       "status": 404,
+                     *       "title": "Not Found",
+                     *       "type": "/problems/customer_not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "customer_not_found" | "reward_not_found";
+                    };
+                };
+            };
+            /** @description Conflict. `code`: `idempotency_key_in_use`, `conflict` */
+            409: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "Retry-After": components["headers"]["Retry-After"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "idempotency_key_in_use",
+                     *       "detail": "Conflict",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "/problems/idempotency_key_in_use"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_use" | "conflict";
+                    };
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Refused: the request is well formed, but its content breaks a rule. `code`: `invalid_field`, `reward_inactive`, `insufficient_points`, `out_of_stock`, `points_overflow`, `invalid_body`, `idempotency_key_reused` */
+            422: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_field",
+                     *       "detail": "Refused: the request is well formed, but its content breaks a rule",
+                     *       "status": 422,
+                     *       "title": "Unprocessable Entity",
+                     *       "type": "/problems/invalid_field"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_field" | "reward_inactive" | "insufficient_points" | "out_of_stock" | "points_overflow" | "invalid_body" | "idempotency_key_reused";
+                    };
                 };
             };
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable" | "idempotency_unavailable" | "outcome_unknown";
+                    };
+                };
+            };
         };
     };
-    fulfil: {
+    redemptions_get: {
         parameters: {
             query?: never;
             header?: {
-                /** @description `wait=N` (at most 10): when a request with the same Idempotency-Key is still executing, wait up to N seconds for it and return its response instead of 409. */
-                Prefer?: string;
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
             };
-            path?: never;
+            path: {
+                /**
+                 * @description The redemption's id (`rdm_…`)
+                 * @example rdm_01JDQ5ZH5Q7W9E1R3T5Y7V9J1K
+                 */
+                id: string;
+            };
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["EmptyIn"];
-            };
-        };
+        requestBody?: never;
         responses: {
+            /** @description The redemption */
             200: {
                 headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Redemption"];
                 };
             };
-            404: {
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `invalid_path` */
+            400: {
                 headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "code": "invalid_path",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/invalid_path"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_path";
+                    };
                 };
             };
-            422: {
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found in the caller's program. `code`: `redemption_not_found` */
+            404: {
                 headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "code": "redemption_not_found",
+                     *       "detail": "Not found in the caller's program",
+                     *       "status": 404,
+                     *       "title": "Not Found",
+                     *       "type": "/problems/redemption_not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "redemption_not_found";
+                    };
                 };
             };
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable";
+                    };
+                };
+            };
         };
     };
-    void: {
+    redemptions_cancel: {
         parameters: {
             query?: never;
             header?: {
-                /** @description Required with `amount_cents` (a partial void: sent twice without a key it would void twice); optional for a full void, whose repeat is refused with 422 `already_voided` */
-                "Idempotency-Key"?: string | null;
-                /** @description `wait=N` (at most 10): when a request with the same Idempotency-Key is still executing, wait up to N seconds for it and return its response instead of 409. */
+                /** @description Optional: with it, a retry replays the first answer instead of running again. One unique value per intent; 1 to 255 visible ASCII characters, bare or as a structured-header string. `X-Idempotency-Key` is accepted as an alias. */
+                "Idempotency-Key"?: string;
+                /** @description `wait=N` (N at most 10): when a request with the same key is still executing, wait up to N seconds for it and answer its response (`X-Idempotency-Lookup: waited`) instead of 409 `idempotency_key_in_use`. Other preferences are ignored. */
                 Prefer?: string;
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path: {
+                /**
+                 * @description The redemption's id (`rdm_…`)
+                 * @example rdm_01JDQ5ZH5Q7W9E1R3T5Y7V9J1K
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Optional: an empty body or `{}` */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["EmptyIn"];
+            };
+        };
+        responses: {
+            /** @description The redemption, now cancelled */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "X-Idempotency-Lookup": components["headers"]["X-Idempotency-Lookup"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Redemption"];
+                };
+            };
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `invalid_path`, `malformed_json`, `idempotency_key_invalid` */
+            400: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_path",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/invalid_path"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_path" | "malformed_json" | "idempotency_key_invalid";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found in the caller's program. `code`: `redemption_not_found` */
+            404: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "redemption_not_found",
+                     *       "detail": "Not found in the caller's program",
+                     *       "status": 404,
+                     *       "title": "Not Found",
+                     *       "type": "/problems/redemption_not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "redemption_not_found";
+                    };
+                };
+            };
+            /** @description Conflict. `code`: `idempotency_key_in_use`, `conflict` */
+            409: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "Retry-After": components["headers"]["Retry-After"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "idempotency_key_in_use",
+                     *       "detail": "Conflict",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "/problems/idempotency_key_in_use"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_use" | "conflict";
+                    };
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Refused: the request is well formed, but its content breaks a rule. `code`: `already_fulfilled`, `already_cancelled`, `already_redeemed`, `points_overflow`, `invalid_body`, `idempotency_key_reused` */
+            422: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "already_fulfilled",
+                     *       "detail": "Refused: the request is well formed, but its content breaks a rule",
+                     *       "status": 422,
+                     *       "title": "Unprocessable Entity",
+                     *       "type": "/problems/already_fulfilled"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "already_fulfilled" | "already_cancelled" | "already_redeemed" | "points_overflow" | "invalid_body" | "idempotency_key_reused";
+                    };
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable" | "idempotency_unavailable" | "outcome_unknown";
+                    };
+                };
+            };
+        };
+    };
+    redemptions_fulfil: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: with it, a retry replays the first answer instead of running again. One unique value per intent; 1 to 255 visible ASCII characters, bare or as a structured-header string. `X-Idempotency-Key` is accepted as an alias. */
+                "Idempotency-Key"?: string;
+                /** @description `wait=N` (N at most 10): when a request with the same key is still executing, wait up to N seconds for it and answer its response (`X-Idempotency-Lookup: waited`) instead of 409 `idempotency_key_in_use`. Other preferences are ignored. */
+                Prefer?: string;
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path: {
+                /**
+                 * @description The redemption's id (`rdm_…`)
+                 * @example rdm_01JDQ5ZH5Q7W9E1R3T5Y7V9J1K
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Optional: an empty body or `{}` */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["EmptyIn"];
+            };
+        };
+        responses: {
+            /** @description The redemption, now fulfilled */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "X-Idempotency-Lookup": components["headers"]["X-Idempotency-Lookup"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "coupon_code": null,
+                     *       "created_at": "2026-12-01T09:32:00.000Z",
+                     *       "customer_id": "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8",
+                     *       "id": "rdm_01JDQ5ZH5Q7W9E1R3T5Y7V9J1K",
+                     *       "points_spent": 100,
+                     *       "quantity": 1,
+                     *       "reward_id": "rwd_01JDQ5ZF3W5S7D9F1G3H5J7K9M",
+                     *       "status": "fulfilled"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Redemption"];
+                };
+            };
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `invalid_path`, `malformed_json`, `idempotency_key_invalid` */
+            400: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_path",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/invalid_path"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_path" | "malformed_json" | "idempotency_key_invalid";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found in the caller's program. `code`: `redemption_not_found` */
+            404: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "redemption_not_found",
+                     *       "detail": "Not found in the caller's program",
+                     *       "status": 404,
+                     *       "title": "Not Found",
+                     *       "type": "/problems/redemption_not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "redemption_not_found";
+                    };
+                };
+            };
+            /** @description Conflict. `code`: `idempotency_key_in_use`, `conflict` */
+            409: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "Retry-After": components["headers"]["Retry-After"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "idempotency_key_in_use",
+                     *       "detail": "Conflict",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "/problems/idempotency_key_in_use"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_use" | "conflict";
+                    };
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Refused: the request is well formed, but its content breaks a rule. `code`: `already_fulfilled`, `already_cancelled`, `invalid_body`, `idempotency_key_reused` */
+            422: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "already_fulfilled",
+                     *       "detail": "Refused: the request is well formed, but its content breaks a rule",
+                     *       "status": 422,
+                     *       "title": "Unprocessable Entity",
+                     *       "type": "/problems/already_fulfilled"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "already_fulfilled" | "already_cancelled" | "invalid_body" | "idempotency_key_reused";
+                    };
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable" | "idempotency_unavailable" | "outcome_unknown";
+                    };
+                };
+            };
+        };
+    };
+    rewards_list: {
+        parameters: {
+            query?: {
+                /**
+                 * @description How many items to return, newest first (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description A cursor: the id of the last item of the previous page. */
+                starting_after?: string;
+            };
+            header?: {
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of rewards */
+            200: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Paginated_Reward"];
+                };
+            };
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `invalid_query` */
+            400: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_query",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/invalid_query"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_query";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    rewards_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: with it, a retry replays the first answer instead of running again. One unique value per intent; 1 to 255 visible ASCII characters, bare or as a structured-header string. `X-Idempotency-Key` is accepted as an alias. */
+                "Idempotency-Key"?: string;
+                /** @description `wait=N` (N at most 10): when a request with the same key is still executing, wait up to N seconds for it and answer its response (`X-Idempotency-Lookup: waited`) instead of 409 `idempotency_key_in_use`. Other preferences are ignored. */
+                Prefer?: string;
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
             };
             path?: never;
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["VoidIn"];
+                "application/json": components["schemas"]["RewardIn"];
             };
         };
         responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description The URL of the resource the request made. */
+                    Location: string;
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "X-Idempotency-Lookup": components["headers"]["X-Idempotency-Lookup"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "active": true,
+                     *       "cost_points": 100,
+                     *       "created_at": "2026-12-01T09:00:00.000Z",
+                     *       "id": "rwd_01JDQ5ZF3W5S7D9F1G3H5J7K9M",
+                     *       "kind": "item",
+                     *       "name": "Free coffee",
+                     *       "stock": 50,
+                     *       "updated_at": "2026-12-01T09:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Reward"];
+                };
+            };
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `malformed_json`, `idempotency_key_invalid` */
+            400: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "malformed_json",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/malformed_json"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_json" | "idempotency_key_invalid";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Conflict. `code`: `idempotency_key_in_use`, `conflict` */
+            409: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "Retry-After": components["headers"]["Retry-After"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "idempotency_key_in_use",
+                     *       "detail": "Conflict",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "/problems/idempotency_key_in_use"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_use" | "conflict";
+                    };
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Refused: the request is well formed, but its content breaks a rule. `code`: `invalid_field`, `invalid_body`, `idempotency_key_reused` */
+            422: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_field",
+                     *       "detail": "Refused: the request is well formed, but its content breaks a rule",
+                     *       "status": 422,
+                     *       "title": "Unprocessable Entity",
+                     *       "type": "/problems/invalid_field"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_field" | "invalid_body" | "idempotency_key_reused";
+                    };
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable" | "idempotency_unavailable" | "outcome_unknown";
+                    };
+                };
+            };
+        };
+    };
+    rewards_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path: {
+                /**
+                 * @description The reward's id (`rwd_…`)
+                 * @example rwd_01JDQ5ZF3W5S7D9F1G3H5J7K9M
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The reward */
             200: {
                 headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reward"];
+                };
+            };
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `invalid_path` */
+            400: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_path",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/invalid_path"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_path";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found in the caller's program. `code`: `reward_not_found` */
+            404: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "reward_not_found",
+                     *       "detail": "Not found in the caller's program",
+                     *       "status": 404,
+                     *       "title": "Not Found",
+                     *       "type": "/problems/reward_not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "reward_not_found";
+                    };
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    rewards_update: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: with it, a retry replays the first answer instead of running again. One unique value per intent; 1 to 255 visible ASCII characters, bare or as a structured-header string. `X-Idempotency-Key` is accepted as an alias. */
+                "Idempotency-Key"?: string;
+                /** @description `wait=N` (N at most 10): when a request with the same key is still executing, wait up to N seconds for it and answer its response (`X-Idempotency-Lookup: waited`) instead of 409 `idempotency_key_in_use`. Other preferences are ignored. */
+                Prefer?: string;
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path: {
+                /**
+                 * @description The reward's id (`rwd_…`)
+                 * @example rwd_01JDQ5ZF3W5S7D9F1G3H5J7K9M
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Optional: an empty body changes nothing */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RewardPatchIn"];
+            };
+        };
+        responses: {
+            /** @description The reward as it now is */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "X-Idempotency-Lookup": components["headers"]["X-Idempotency-Lookup"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reward"];
+                };
+            };
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `invalid_path`, `malformed_json`, `idempotency_key_invalid` */
+            400: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_path",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/invalid_path"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_path" | "malformed_json" | "idempotency_key_invalid";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found in the caller's program. `code`: `reward_not_found` */
+            404: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "reward_not_found",
+                     *       "detail": "Not found in the caller's program",
+                     *       "status": 404,
+                     *       "title": "Not Found",
+                     *       "type": "/problems/reward_not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "reward_not_found";
+                    };
+                };
+            };
+            /** @description Conflict. `code`: `idempotency_key_in_use`, `conflict` */
+            409: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "Retry-After": components["headers"]["Retry-After"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "idempotency_key_in_use",
+                     *       "detail": "Conflict",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "/problems/idempotency_key_in_use"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_use" | "conflict";
+                    };
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Refused: the request is well formed, but its content breaks a rule. `code`: `invalid_field`, `invalid_body`, `idempotency_key_reused` */
+            422: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_field",
+                     *       "detail": "Refused: the request is well formed, but its content breaks a rule",
+                     *       "status": 422,
+                     *       "title": "Unprocessable Entity",
+                     *       "type": "/problems/invalid_field"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_field" | "invalid_body" | "idempotency_key_reused";
+                    };
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable" | "idempotency_unavailable" | "outcome_unknown";
+                    };
+                };
+            };
+        };
+    };
+    transactions_create: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Required: one unique value per intent (a UUID v4 is ideal), reused unchanged on every retry of it. 1 to 255 visible ASCII characters, bare or as a structured-header string (`"…"`). Not required when the program set `require_idempotency_key` to false. `X-Idempotency-Key` is accepted as an alias (both present and different is 400 `idempotency_key_invalid`). */
+                "Idempotency-Key": string;
+                /** @description `wait=N` (N at most 10): when a request with the same key is still executing, wait up to N seconds for it and answer its response (`X-Idempotency-Lookup: waited`) instead of 409 `idempotency_key_in_use`. Other preferences are ignored. */
+                Prefer?: string;
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransactionIn"];
+            };
+        };
+        responses: {
+            /** @description The `external_id` was recorded before (the first purchase), or a retry whose stored response expired */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "X-Idempotency-Lookup": components["headers"]["X-Idempotency-Lookup"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Transaction"];
                 };
             };
-            /** @description idempotency_key_missing (a partial void without a key) */
+            /** @description Recorded; its points are credited */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description The URL of the resource the request made. */
+                    Location: string;
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "X-Idempotency-Lookup": components["headers"]["X-Idempotency-Lookup"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "created_at": "2026-12-01T09:31:00.000Z",
+                     *       "currency": "EUR",
+                     *       "customer_id": "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8",
+                     *       "external_id": "POS-1001",
+                     *       "id": "txn_01JDQ5ZC1M8E2R4T6Y8W0H2G4P",
+                     *       "points": 25,
+                     *       "spend_amount_cents": 2599,
+                     *       "status": "completed",
+                     *       "voided_amount_cents": 0,
+                     *       "voided_points": 0
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Transaction"];
+                };
+            };
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `malformed_json`, `idempotency_key_invalid`, `idempotency_key_missing` */
             400: {
                 headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "code": "malformed_json",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/malformed_json"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_json" | "idempotency_key_invalid" | "idempotency_key_missing";
+                    };
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found in the caller's program. `code`: `customer_not_found` */
             404: {
                 headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "code": "customer_not_found",
+                     *       "detail": "Not found in the caller's program",
+                     *       "status": 404,
+                     *       "title": "Not Found",
+                     *       "type": "/problems/customer_not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "customer_not_found";
+                    };
                 };
             };
-            /** @description already_voided, void_exceeds_purchase, insufficient_points */
-            422: {
+            /** @description Conflict. `code`: `idempotency_key_in_use`, `conflict` */
+            409: {
                 headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "Retry-After": components["headers"]["Retry-After"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "code": "idempotency_key_in_use",
+                     *       "detail": "Conflict",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "/problems/idempotency_key_in_use"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_use" | "conflict";
+                    };
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Refused: the request is well formed, but its content breaks a rule. `code`: `invalid_field`, `points_overflow`, `invalid_body`, `idempotency_key_reused` */
+            422: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_field",
+                     *       "detail": "Refused: the request is well formed, but its content breaks a rule",
+                     *       "status": 422,
+                     *       "title": "Unprocessable Entity",
+                     *       "type": "/problems/invalid_field"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_field" | "points_overflow" | "invalid_body" | "idempotency_key_reused";
+                    };
                 };
             };
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable" | "idempotency_unavailable" | "outcome_unknown";
+                    };
+                };
+            };
+        };
+    };
+    transactions_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path: {
+                /**
+                 * @description The transaction's id (`txn_…`)
+                 * @example txn_01JDQ5ZC1M8E2R4T6Y8W0H2G4P
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The purchase */
+            200: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Transaction"];
+                };
+            };
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `invalid_path` */
+            400: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_path",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/invalid_path"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_path";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found in the caller's program. `code`: `transaction_not_found` */
+            404: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "transaction_not_found",
+                     *       "detail": "Not found in the caller's program",
+                     *       "status": 404,
+                     *       "title": "Not Found",
+                     *       "type": "/problems/transaction_not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "transaction_not_found";
+                    };
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    transactions_void: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required with `amount_cents` (a partial void: sent twice without a key it would void twice); optional for a full void, whose repeat is refused with 422 `already_voided`. One unique value per intent, reused on every retry of it; 1 to 255 visible ASCII characters, bare or as a structured-header string. `X-Idempotency-Key` is accepted as an alias. */
+                "Idempotency-Key"?: string;
+                /** @description `wait=N` (N at most 10): when a request with the same key is still executing, wait up to N seconds for it and answer its response (`X-Idempotency-Lookup: waited`) instead of 409 `idempotency_key_in_use`. Other preferences are ignored. */
+                Prefer?: string;
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path: {
+                /**
+                 * @description The transaction's id (`txn_…`)
+                 * @example txn_01JDQ5ZC1M8E2R4T6Y8W0H2G4P
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Optional: an empty body voids what is left */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["VoidIn"];
+            };
+        };
+        responses: {
+            /** @description The purchase, voided in full or in part */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "X-Idempotency-Lookup": components["headers"]["X-Idempotency-Lookup"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Transaction"];
+                };
+            };
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `invalid_path`, `malformed_json`, `idempotency_key_invalid`, `idempotency_key_missing` */
+            400: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_path",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/invalid_path"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_path" | "malformed_json" | "idempotency_key_invalid" | "idempotency_key_missing";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found in the caller's program. `code`: `transaction_not_found` */
+            404: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "transaction_not_found",
+                     *       "detail": "Not found in the caller's program",
+                     *       "status": 404,
+                     *       "title": "Not Found",
+                     *       "type": "/problems/transaction_not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "transaction_not_found";
+                    };
+                };
+            };
+            /** @description Conflict. `code`: `idempotency_key_in_use`, `conflict` */
+            409: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "Retry-After": components["headers"]["Retry-After"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "idempotency_key_in_use",
+                     *       "detail": "Conflict",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "/problems/idempotency_key_in_use"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_use" | "conflict";
+                    };
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Refused: the request is well formed, but its content breaks a rule. `code`: `invalid_field`, `already_voided`, `void_exceeds_purchase`, `insufficient_points`, `points_overflow`, `invalid_body`, `idempotency_key_reused` */
+            422: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_field",
+                     *       "detail": "Refused: the request is well formed, but its content breaks a rule",
+                     *       "status": 422,
+                     *       "title": "Unprocessable Entity",
+                     *       "type": "/problems/invalid_field"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_field" | "already_voided" | "void_exceeds_purchase" | "insufficient_points" | "points_overflow" | "invalid_body" | "idempotency_key_reused";
+                    };
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable" | "idempotency_unavailable" | "outcome_unknown";
+                    };
+                };
+            };
+        };
+    };
+    v2_redemptions_list: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path: {
+                /**
+                 * @description The customer's id (`cus_…`)
+                 * @example cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8
+                 */
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The redemptions */
+            200: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V2RedemptionList"];
+                };
+            };
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `invalid_path` */
+            400: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_path",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/invalid_path"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_path";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found in the caller's program. `code`: `customer_not_found` */
+            404: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "customer_not_found",
+                     *       "detail": "Not found in the caller's program",
+                     *       "status": 404,
+                     *       "title": "Not Found",
+                     *       "type": "/problems/customer_not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "customer_not_found";
+                    };
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    v2_rewards_redeem: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Required: one unique value per intent (a UUID v4 is ideal), reused unchanged on every retry of it. 1 to 255 visible ASCII characters, bare or as a structured-header string (`"…"`). Not required when the program set `require_idempotency_key` to false. `X-Idempotency-Key` is accepted as an alias (both present and different is 400 `idempotency_key_invalid`). */
+                "Idempotency-Key": string;
+                /** @description `wait=N` (N at most 10): when a request with the same key is still executing, wait up to N seconds for it and answer its response (`X-Idempotency-Lookup: waited`) instead of 409 `idempotency_key_in_use`. Other preferences are ignored. */
+                Prefer?: string;
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["V2RedeemIn"];
+            };
+        };
+        responses: {
+            /** @description A retry whose stored response expired: the redemption its key made */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "X-Idempotency-Lookup": components["headers"]["X-Idempotency-Lookup"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V2Redemption"];
+                };
+            };
+            /** @description Redeemed */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description The URL of the resource the request made. */
+                    Location: string;
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "X-Idempotency-Lookup": components["headers"]["X-Idempotency-Lookup"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V2Redemption"];
+                };
+            };
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `malformed_json`, `idempotency_key_invalid`, `idempotency_key_missing` */
+            400: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "malformed_json",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/malformed_json"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_json" | "idempotency_key_invalid" | "idempotency_key_missing";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found in the caller's program. `code`: `customer_not_found`, `reward_not_found` */
+            404: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "customer_not_found",
+                     *       "detail": "Not found in the caller's program",
+                     *       "status": 404,
+                     *       "title": "Not Found",
+                     *       "type": "/problems/customer_not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "customer_not_found" | "reward_not_found";
+                    };
+                };
+            };
+            /** @description Conflict. `code`: `idempotency_key_in_use`, `conflict` */
+            409: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "Retry-After": components["headers"]["Retry-After"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "idempotency_key_in_use",
+                     *       "detail": "Conflict",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "/problems/idempotency_key_in_use"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_use" | "conflict";
+                    };
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Refused: the request is well formed, but its content breaks a rule. `code`: `invalid_field`, `reward_inactive`, `insufficient_points`, `out_of_stock`, `points_amount_mismatch`, `points_overflow`, `invalid_body`, `idempotency_key_reused` */
+            422: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_field",
+                     *       "detail": "Refused: the request is well formed, but its content breaks a rule",
+                     *       "status": 422,
+                     *       "title": "Unprocessable Entity",
+                     *       "type": "/problems/invalid_field"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_field" | "reward_inactive" | "insufficient_points" | "out_of_stock" | "points_amount_mismatch" | "points_overflow" | "invalid_body" | "idempotency_key_reused";
+                    };
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable" | "idempotency_unavailable" | "outcome_unknown";
+                    };
+                };
+            };
         };
     };
 }

@@ -20,8 +20,10 @@ impl Adjustment {
         if points == i64::MIN {
             return Err(ApiError::unprocessable("points_overflow", "points is outside the points range"));
         }
+        // The length counts what was sent, as the OpenAPI document's `maxLength` does.
+        let too_long = reason.chars().count() > MAX_REASON_LEN;
         let reason = reason.trim();
-        if reason.is_empty() || reason.chars().count() > MAX_REASON_LEN || reason.chars().any(char::is_control) {
+        if reason.is_empty() || too_long || reason.chars().any(char::is_control) {
             return Err(ApiError::invalid_field("reason", format!("1 to {MAX_REASON_LEN} printable characters")));
         }
         Ok(Self { points, reason: reason.to_owned() })

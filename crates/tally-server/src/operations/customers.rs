@@ -14,8 +14,10 @@ pub fn validate(email: Option<&str>, phone: Option<&str>, name: Option<&str>) ->
     if email.is_none() && phone.is_none() {
         return Err(ApiError::unprocessable("contact_required", "a customer needs an email or a phone to be found by"));
     }
+    // The length counts what was sent, as the OpenAPI document's `maxLength` does.
+    let too_long = name.is_some_and(|n| n.chars().count() > MAX_NAME_LEN);
     let name = name.map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
-    if name.as_ref().is_some_and(|n| n.chars().count() > MAX_NAME_LEN || n.chars().any(char::is_control)) {
+    if too_long || name.as_ref().is_some_and(|n| n.chars().any(char::is_control)) {
         return Err(ApiError::invalid_field("name", format!("at most {MAX_NAME_LEN} printable characters")));
     }
     Ok(NewCustomer { email, phone, name })

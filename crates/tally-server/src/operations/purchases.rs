@@ -1,3 +1,4 @@
+use tally_core::ids::IdKind;
 use tally_core::model::Transaction;
 use tally_core::points::PointsError;
 use tally_store::{PurchaseRefusal, Purchased, ResourceKey, StoreTx, Void, VoidRefusal, Voided};
@@ -19,7 +20,7 @@ pub fn validate(purchase: Purchase) -> ApiResult<Purchase> {
         return Err(ApiError::invalid_field("currency", "must be a three-letter ISO 4217 code, e.g. EUR"));
     }
     if let Some(ext) = &purchase.external_id
-        && (ext.is_empty() || ext.len() > MAX_EXTERNAL_ID_LEN || ext.chars().any(char::is_control))
+        && (ext.is_empty() || ext.chars().count() > MAX_EXTERNAL_ID_LEN || ext.chars().any(char::is_control))
     {
         return Err(ApiError::invalid_field("external_id", "1 to 255 printable characters"));
     }
@@ -38,6 +39,12 @@ pub async fn record(
     purchase: Purchase,
     key: Option<ResourceKey>,
 ) -> ApiResult<Outcome<Transaction>> {
+    // A malformed id is as unknown as a missing one, and never reaches a
+    // query (PostgreSQL refuses a NUL in text outright). A replay's body had
+    // a well-formed id the first time, so checking first changes no replay.
+    if !IdKind::Customer.matches(&purchase.customer_id) {
+        return Err(ApiError::not_found("customer_not_found", "customer"));
+    }
     let purchase = Purchase { idempotency: key, ..purchase };
     match tx.record_purchase(program_id, &purchase).await? {
         Purchased::Created(txn) => Ok(Outcome::Created(txn)),

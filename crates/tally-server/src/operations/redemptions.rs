@@ -1,3 +1,4 @@
+use tally_core::ids::IdKind;
 use tally_core::model::{Redemption, RedemptionStatus};
 use tally_core::points::PointsError;
 use tally_store::{Redeem, RedeemRefusal, Redeemed, ResourceKey, Settle, SettleRefusal, Settled, StoreTx};
@@ -33,6 +34,16 @@ pub async fn redeem(
     request: RedeemRequest,
     key: Option<ResourceKey>,
 ) -> ApiResult<Outcome<Redemption>> {
+    // Ids are checked for shape before they reach a query: a malformed one is
+    // as unknown as a missing one, and PostgreSQL refuses some strings (a NUL)
+    // outright, which would otherwise be a 500. (A replay's body had
+    // well-formed ids the first time, so checking first changes no replay.)
+    if !IdKind::Reward.matches(&request.reward_id) {
+        return Err(ApiError::not_found("reward_not_found", "reward"));
+    }
+    if !IdKind::Customer.matches(&request.customer_id) {
+        return Err(ApiError::not_found("customer_not_found", "customer"));
+    }
     let redeem = Redeem {
         customer_id: request.customer_id,
         reward_id: request.reward_id,

@@ -1,5 +1,5 @@
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use tally_core::model::Coupon;
 
@@ -7,7 +7,7 @@ use super::redemptions::EmptyIn;
 use crate::app::AppState;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::Write;
+use crate::extract::{Path, Write};
 use crate::idempotency::{Begun, KeyPolicy, begin};
 use crate::operations::coupons;
 
@@ -21,9 +21,13 @@ fn code_from_path(raw: &str) -> ApiResult<String> {
     Ok(coupons::normalize_code(raw))
 }
 
-/// A coupon by its code (case-insensitive).
-#[utoipa::path(get, path = "/api/v1/coupons/{code}", tag = "coupons",
-    responses((status = 200, body = Coupon), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+/// Get a coupon
+///
+/// A voucher's coupon by its code (case-insensitive), with its status
+/// (`active`, `redeemed`, `void`).
+#[utoipa::path(get, path = "/api/v1/coupons/{code}", tag = "coupons", operation_id = "coupons_get",
+    params(("code" = String, Path, description = "The coupon's code, as printed (case-insensitive)", example = "3ZK3Q9M2D4T6V8X0B1C3E5F7G9")),
+    responses((status = 200, description = "The coupon", body = Coupon)), security(("bearer" = [])))]
 pub async fn get(
     State(state): State<AppState>,
     Authenticated { program, .. }: Authenticated,
@@ -34,12 +38,15 @@ pub async fn get(
     coupon.map(Json).ok_or_else(|| ApiError::not_found("coupon_not_found", "coupon"))
 }
 
-/// Use a coupon, once: fulfils its redemption. A second use is 422 `already_redeemed`;
-/// a coupon whose redemption was cancelled is 422 `coupon_void`.
-#[utoipa::path(post, path = "/api/v1/coupons/{code}/redeem", tag = "coupons", request_body = EmptyIn,
-    params(("Idempotency-Key" = String, Header, description = "Required: one unique value per use, reused on retries")),
-    responses((status = 200, body = Coupon), (status = 400, body = crate::error::Problem),
-              (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+/// Redeem a coupon
+///
+/// Uses a coupon, once, at the till: fulfils its redemption. A second use is
+/// 422 `already_redeemed`; a coupon whose redemption was cancelled is 422
+/// `coupon_void`. A retry with the same `Idempotency-Key` replays the first use.
+#[utoipa::path(post, path = "/api/v1/coupons/{code}/redeem", tag = "coupons", operation_id = "coupons_redeem",
+    request_body(content = EmptyIn, description = "Optional: an empty body or `{}`", content_type = "application/json"),
+    params(("code" = String, Path, description = "The coupon's code, as printed (case-insensitive)", example = "3ZK3Q9M2D4T6V8X0B1C3E5F7G9")),
+    responses((status = 200, description = "The coupon, now redeemed", body = Coupon)),
     security(("bearer" = [])))]
 pub async fn redeem(
     State(state): State<AppState>,

@@ -1,5 +1,5 @@
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 use tally_core::contact::{normalize_email, normalize_phone};
@@ -8,30 +8,54 @@ use tally_core::model::{Balance, Customer, LedgerEntry};
 use tally_store::CustomerFilter;
 use utoipa::ToSchema;
 
-use super::{Paginated, check_id};
+use super::{ListParams, Paginated, check_id};
 use crate::app::AppState;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ContactQuery, Pagination, Write};
+use crate::extract::{ContactQuery, Pagination, Path, Write};
 use crate::idempotency::{Begun, KeyPolicy, begin};
 use crate::operations::adjustments::{self, Adjustment};
 use crate::operations::customers;
 
+/// A customer's contact details. At least one of `email` and `phone` is
+/// needed (422 `contact_required` otherwise): the customer is found again by them.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "ada@example.com", "name": "Ada Lovelace"}))]
 pub struct CustomerIn {
-    /// Matched case-insensitively.
+    /// Matched case-insensitively: stored trimmed and lower-cased, at most 254
+    /// bytes, with a `.` in the domain and no whitespace inside.
+    #[schema(
+        pattern = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^@\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+@[^@.\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^@\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*\.[^@\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^@.\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
+        example = "ada@example.com"
+    )]
     pub email: Option<String>,
-    /// E.164, e.g. `+4915112345678`; spaces and dashes are ignored.
+    /// E.164 with its country code, e.g. `+4915112345678`: a `+`, then 8 to 15
+    /// digits (the first not 0); spaces, dots, dashes and parentheses are ignored.
+    #[schema(
+        pattern = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*\+[ .()-]*[1-9](?:[ .()-]*[0-9]){7,14}[ .()-]*[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
+        example = "+4915112345678"
+    )]
     pub phone: Option<String>,
+    /// Display name, at most 200 characters, without control characters
+    /// (surrounding whitespace is dropped; blank means none).
+    #[schema(
+        max_length = 200,
+        pattern = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*(?:[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
+        example = "Ada Lovelace"
+    )]
     pub name: Option<String>,
 }
 
-/// Upsert a customer by email or phone: 201 when created, 200 when found (the
-/// name is updated, and an empty email or phone is filled in).
-#[utoipa::path(post, path = "/api/v1/customers", tag = "customers", request_body = CustomerIn,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Optional here: the route is naturally idempotent")),
-    responses((status = 201, body = Customer), (status = 200, body = Customer), (status = 422, body = crate::error::Problem)),
+/// Upsert a customer by email or phone
+///
+/// Finds the customer by the normalised email, else the normalised phone, or
+/// creates one: 201 when created, 200 when found (then the name is updated and
+/// an empty email or phone is filled in). The same body shape either way.
+/// Naturally idempotent: repeating it finds the same customer.
+#[utoipa::path(post, path = "/api/v1/customers", tag = "customers", operation_id = "customers_upsert",
+    request_body = CustomerIn,
+    responses((status = 201, description = "Created", body = Customer, example = json!({"id": "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8", "email": "ada@example.com", "phone": null, "name": "Ada Lovelace", "created_at": "2026-12-01T09:30:00.000Z"})), (status = 200, description = "Found (and updated)", body = Customer)),
     security(("bearer" = [])))]
 pub async fn upsert(
     State(state): State<AppState>,
@@ -48,8 +72,13 @@ pub async fn upsert(
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "customers",
-    responses((status = 200, body = Customer), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+/// Get a customer
+///
+/// A customer of the caller's program; a customer of another program is as
+/// unknown as a missing one (404).
+#[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "customers", operation_id = "customers_get",
+    params(("id" = String, Path, description = "The customer's id (`cus_…`)", example = "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8")),
+    responses((status = 200, description = "The customer", body = Customer)), security(("bearer" = [])))]
 pub async fn get(
     State(state): State<AppState>,
     Authenticated { program, .. }: Authenticated,
@@ -60,11 +89,16 @@ pub async fn get(
     customer.map(Json).ok_or_else(|| ApiError::not_found("customer_not_found", "customer"))
 }
 
-/// List customers, newest first; `email` / `phone` filter by the normalised value.
-#[utoipa::path(get, path = "/api/v1/customers", tag = "customers",
-    params(("email" = Option<String>, Query), ("phone" = Option<String>, Query),
-           ("limit" = Option<u32>, Query), ("starting_after" = Option<String>, Query)),
-    responses((status = 200, body = Paginated<Customer>)), security(("bearer" = [])))]
+/// List customers
+///
+/// Newest first, a page at a time. `email` and `phone` filter by the
+/// normalised value, so `Ada@Example.com` finds `ada@example.com`; a malformed
+/// filter is 422 `invalid_field`.
+#[utoipa::path(get, path = "/api/v1/customers", tag = "customers", operation_id = "customers_list",
+    params(("email" = Option<String>, Query, description = "Only the customer with this email"),
+           ("phone" = Option<String>, Query, description = "Only the customer with this phone (E.164)"),
+           ListParams),
+    responses((status = 200, description = "A page of customers", body = Paginated<Customer>)), security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     Authenticated { program, .. }: Authenticated,
@@ -89,8 +123,13 @@ pub async fn list(
     Ok(Json(Paginated::from_rows(rows, page.limit)))
 }
 
-#[utoipa::path(get, path = "/api/v1/customers/{id}/balance", tag = "customers",
-    responses((status = 200, body = Balance), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+/// Get a customer's balance
+///
+/// Points available now, held by pending redemptions, earned and spent over
+/// the customer's life, and expiring within 30 days.
+#[utoipa::path(get, path = "/api/v1/customers/{id}/balance", tag = "customers", operation_id = "customers_balance_get",
+    params(("id" = String, Path, description = "The customer's id (`cus_…`)", example = "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8")),
+    responses((status = 200, description = "The balance", body = Balance, example = json!({"customer_id": "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8", "available": 400, "pending": 100, "lifetime_earned": 500, "lifetime_spent": 100, "expiring_soon": 0}))), security(("bearer" = [])))]
 pub async fn balance(
     State(state): State<AppState>,
     Authenticated { program, .. }: Authenticated,
@@ -101,10 +140,15 @@ pub async fn balance(
     balance.map(Json).ok_or_else(|| ApiError::not_found("customer_not_found", "customer"))
 }
 
-/// Every ledger entry of a customer, newest first, each naming the operation that made it.
-#[utoipa::path(get, path = "/api/v1/customers/{id}/ledger", tag = "customers",
-    params(("limit" = Option<u32>, Query), ("starting_after" = Option<String>, Query)),
-    responses((status = 200, body = Paginated<LedgerEntry>), (status = 404, body = crate::error::Problem)),
+/// List a customer's ledger
+///
+/// Every ledger entry of the customer, newest first, each naming the
+/// operation that made it. The ledger is append-only: it is the balance's
+/// whole history.
+#[utoipa::path(get, path = "/api/v1/customers/{id}/ledger", tag = "customers", operation_id = "customers_ledger_list",
+    params(("id" = String, Path, description = "The customer's id (`cus_…`)", example = "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8"),
+           ListParams),
+    responses((status = 200, description = "A page of ledger entries", body = Paginated<LedgerEntry>)),
     security(("bearer" = [])))]
 pub async fn ledger(
     State(state): State<AppState>,
@@ -122,19 +166,28 @@ pub async fn ledger(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"points": 50, "reason": "late delivery goodwill"}))]
 pub struct AdjustmentIn {
-    /// Signed: positive credits, negative debits (never below zero).
+    /// Signed, not zero: positive credits, negative debits (never below zero).
     pub points: i64,
-    /// Why: kept on the ledger entry with the token that made it.
+    /// Why: kept on the ledger entry with the token that made it. At most 500
+    /// characters, not blank, no control characters (surrounding whitespace is dropped).
+    #[schema(
+        max_length = 500,
+        pattern = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
     pub reason: String,
 }
 
-/// Correct a balance by hand. The ledger entry keeps the reason and the token.
-#[utoipa::path(post, path = "/api/v1/customers/{id}/adjustments", tag = "customers", request_body = AdjustmentIn,
-    params(("Idempotency-Key" = String, Header, description = "Required: one unique value per adjustment, reused on retries")),
-    responses((status = 201, body = LedgerEntry), (status = 200, description = "Replay after the stored response expired", body = LedgerEntry),
-              (status = 400, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
-              (status = 422, body = crate::error::Problem)),
+/// Adjust a customer's points by hand
+///
+/// Credits or debits the customer; the ledger entry keeps the reason and the
+/// token that made it. A debit never takes the balance below zero.
+#[utoipa::path(post, path = "/api/v1/customers/{id}/adjustments", tag = "customers", operation_id = "customers_adjustments_create",
+    request_body = AdjustmentIn,
+    params(("id" = String, Path, description = "The customer's id (`cus_…`)", example = "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8")),
+    responses((status = 201, description = "The adjustment's ledger entry", body = LedgerEntry),
+              (status = 200, description = "A retry whose stored response expired: the entry its key made", body = LedgerEntry)),
     security(("bearer" = [])))]
 pub async fn adjust(
     State(state): State<AppState>,

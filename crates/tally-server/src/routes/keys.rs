@@ -1,5 +1,5 @@
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tally_core::IdempotencyKey;
@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use crate::app::AppState;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::Path;
 
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -30,10 +31,15 @@ pub struct KeyInfo {
     pub resource_id: Option<String>,
 }
 
-/// The state of an idempotency key: `in_flight` while its first request runs,
-/// `completed` with the stored response's facts, 404 when unknown or expired.
-#[utoipa::path(get, path = "/api/v1/idempotency-keys/{key}", tag = "idempotency",
-    responses((status = 200, body = KeyInfo), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+/// Look up an idempotency key
+///
+/// What the server knows of one key of the caller's program: `in_flight`
+/// while its first request runs, `completed` with the stored response's
+/// facts (method, path, status, the resource it made, when it expires); 404
+/// when unknown or expired. Keys of other programs are never visible.
+#[utoipa::path(get, path = "/api/v1/idempotency-keys/{key}", tag = "idempotency", operation_id = "idempotency_keys_get",
+    params(("key" = String, Path, description = "The key as sent in `Idempotency-Key` (percent-encoded in the path)", example = "redeem-1")),
+    responses((status = 200, description = "The key's state", body = KeyInfo)), security(("bearer" = [])))]
 pub async fn get(
     State(state): State<AppState>,
     Authenticated { program, .. }: Authenticated,

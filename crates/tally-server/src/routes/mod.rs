@@ -2,6 +2,7 @@
 
 pub mod coupons;
 pub mod customers;
+pub mod docs;
 pub mod health;
 pub mod keys;
 pub mod program;
@@ -11,7 +12,7 @@ pub mod transactions;
 pub mod v2;
 
 use serde::Serialize;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, ApiResult};
 
@@ -30,6 +31,20 @@ impl<T: ToSchema> Paginated<T> {
         rows.truncate(limit as usize);
         Self { data: rows, has_more }
     }
+}
+
+/// `?limit=&starting_after=` of every list route, as documented (the
+/// `Pagination` extractor reads them).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // Only its description is used.
+pub struct ListParams {
+    /// How many items to return, newest first (default 20).
+    #[param(minimum = 1, maximum = 100, example = 20)]
+    pub limit: Option<u32>,
+    /// A cursor: the id of the last item of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_]+$", max_length = 64)]
+    pub starting_after: Option<String>,
 }
 
 /// Path ids are checked for shape first: a malformed id is as unknown as a missing one.

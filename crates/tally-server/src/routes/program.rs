@@ -13,24 +13,36 @@ use crate::extract::Write;
 use crate::idempotency::{Begun, KeyPolicy, begin};
 use crate::operations::Outcome;
 
-#[utoipa::path(get, path = "/api/v1/program", tag = "program",
-    responses((status = 200, body = Program)), security(("bearer" = [])))]
+/// Get the program
+///
+/// The caller's program (the token's tenant) and its settings.
+#[utoipa::path(get, path = "/api/v1/program", tag = "program", operation_id = "program_get",
+    responses((status = 200, description = "The program", body = Program)), security(("bearer" = [])))]
 pub async fn get(Authenticated { program, .. }: Authenticated) -> Json<Program> {
     Json(program)
 }
 
-/// Fields to change; absent fields stay as they are.
+/// Fields to change; absent (or `null`, except `points_expire_after_days`)
+/// fields stay as they are.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"points_per_currency_unit": 2, "void_policy": "allow_negative"}))]
 pub struct ProgramPatchIn {
+    /// Earning rule: points per whole currency unit spent, 0 to 1,000,000.
+    #[schema(minimum = 0, maximum = 1_000_000)]
     pub points_per_currency_unit: Option<i64>,
     pub void_policy: Option<VoidPolicy>,
-    /// Days after which earned points expire; `null` turns expiry off.
+    /// Days after which earned points expire, 1 to 3650; `null` turns expiry off.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 1, maximum = 3650)]
     pub points_expire_after_days: Option<Option<i32>>,
+    /// How long stored responses are replayed, 1 to 720 hours.
+    #[schema(minimum = 1, maximum = 720)]
     pub idempotency_retention_hours: Option<i32>,
+    /// `false` lets points-moving routes run without an `Idempotency-Key` (natural keys still dedupe).
     pub require_idempotency_key: Option<bool>,
+    /// Requests per minute per token, 1 to 1,000,000.
+    #[schema(minimum = 1, maximum = 1_000_000)]
     pub rate_limit_per_minute: Option<i32>,
 }
 
@@ -72,8 +84,15 @@ impl ProgramPatchIn {
     }
 }
 
-#[utoipa::path(patch, path = "/api/v1/program", tag = "program", request_body = ProgramPatchIn,
-    responses((status = 200, body = Program), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+/// Update the program's settings
+///
+/// Changes only the fields sent, in one statement on the program's row, so
+/// patches through different nodes never undo each other. The earning rule
+/// and void policy apply to the next purchase or void; the rest reaches every
+/// node within 5 seconds.
+#[utoipa::path(patch, path = "/api/v1/program", tag = "program", operation_id = "program_update",
+    request_body(content = ProgramPatchIn, description = "Optional: an empty body changes nothing", content_type = "application/json"),
+    responses((status = 200, description = "The program as it now is", body = Program)), security(("bearer" = [])))]
 pub async fn patch(
     State(state): State<AppState>,
     Authenticated { program, .. }: Authenticated,

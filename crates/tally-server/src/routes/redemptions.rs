@@ -1,35 +1,45 @@
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 use tally_core::ids::IdKind;
 use tally_core::model::Redemption;
 use utoipa::ToSchema;
 
-use super::{Paginated, check_id};
+use super::{ListParams, Paginated, check_id};
 use crate::app::AppState;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Pagination, Write};
+use crate::extract::{Pagination, Path, Write};
 use crate::idempotency::{Begun, KeyPolicy, begin};
 use crate::operations::redemptions::{self, RedeemRequest};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"customer_id": "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8", "reward_id": "rwd_01JDQ5ZF3W5S7D9F1G3H5J7K9M"}))]
 pub struct RedemptionIn {
+    /// Whose points pay (`cus_…`).
+    #[schema(example = "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8")]
     pub customer_id: String,
+    /// What they buy (`rwd_…`).
+    #[schema(example = "rwd_01JDQ5ZF3W5S7D9F1G3H5J7K9M")]
     pub reward_id: String,
     /// Units of the reward, 1 to 1000; default 1.
+    #[schema(minimum = 1, maximum = 1000, default = 1)]
     pub quantity: Option<i64>,
 }
 
-/// Redeem a reward: deducts points and stock atomically, never below zero.
-#[utoipa::path(post, path = "/api/v1/redemptions", tag = "redemptions", request_body = RedemptionIn,
-    params(("Idempotency-Key" = String, Header, description = "Required: one unique value per redemption intent, reused on retries")),
-    responses((status = 201, body = Redemption), (status = 200, description = "Replay after the stored response expired", body = Redemption),
-              (status = 400, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
-              (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem),
-              (status = 503, body = crate::error::Problem)),
+/// Redeem a reward
+///
+/// Spends the customer's points on a reward: deducts points and stock
+/// atomically, never below zero, and issues a single-use coupon when the
+/// reward is a voucher. The redemption starts `pending`; fulfil or cancel it.
+/// Send it twice with one `Idempotency-Key` and the second answer is the
+/// first one replayed (`Idempotent-Replayed: true`), debiting once.
+#[utoipa::path(post, path = "/api/v1/redemptions", tag = "redemptions", operation_id = "redemptions_create",
+    request_body = RedemptionIn,
+    responses((status = 201, description = "Redeemed: points and stock are deducted", body = Redemption, example = json!({"id": "rdm_01JDQ5ZH5Q7W9E1R3T5Y7V9J1K", "customer_id": "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8", "reward_id": "rwd_01JDQ5ZF3W5S7D9F1G3H5J7K9M", "quantity": 1, "points_spent": 100, "status": "pending", "coupon_code": null, "created_at": "2026-12-01T09:32:00.000Z"})),
+              (status = 200, description = "A retry whose stored response expired: the redemption its key made", body = Redemption)),
     security(("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
@@ -53,8 +63,13 @@ pub async fn create(
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/redemptions/{id}", tag = "redemptions",
-    responses((status = 200, body = Redemption), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+/// Get a redemption
+///
+/// A redemption with its status (`pending`, `fulfilled`, `cancelled`) and, for
+/// a voucher, its coupon code.
+#[utoipa::path(get, path = "/api/v1/redemptions/{id}", tag = "redemptions", operation_id = "redemptions_get",
+    params(("id" = String, Path, description = "The redemption's id (`rdm_…`)", example = "rdm_01JDQ5ZH5Q7W9E1R3T5Y7V9J1K")),
+    responses((status = 200, description = "The redemption", body = Redemption)), security(("bearer" = [])))]
 pub async fn get(
     State(state): State<AppState>,
     Authenticated { program, .. }: Authenticated,
@@ -65,9 +80,13 @@ pub async fn get(
     redemption.map(Json).ok_or_else(|| ApiError::not_found("redemption_not_found", "redemption"))
 }
 
-#[utoipa::path(get, path = "/api/v1/customers/{id}/redemptions", tag = "redemptions",
-    params(("limit" = Option<u32>, Query), ("starting_after" = Option<String>, Query)),
-    responses((status = 200, body = Paginated<Redemption>), (status = 404, body = crate::error::Problem)),
+/// List a customer's redemptions
+///
+/// The customer's redemptions, newest first, in every status.
+#[utoipa::path(get, path = "/api/v1/customers/{id}/redemptions", tag = "redemptions", operation_id = "customers_redemptions_list",
+    params(("id" = String, Path, description = "The customer's id (`cus_…`)", example = "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8"),
+           ListParams),
+    responses((status = 200, description = "A page of redemptions", body = Paginated<Redemption>)),
     security(("bearer" = [])))]
 pub async fn list_for_customer(
     State(state): State<AppState>,
@@ -118,9 +137,15 @@ async fn transition(
     }
 }
 
-/// `pending` → `fulfilled`. A repeat is 422 `already_fulfilled` (or `already_cancelled`).
-#[utoipa::path(post, path = "/api/v1/redemptions/{id}/fulfil", tag = "redemptions", request_body = EmptyIn,
-    responses((status = 200, body = Redemption), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+/// Fulfil a redemption
+///
+/// `pending` → `fulfilled`: the reward was handed over. Only from `pending`: a
+/// repeat is 422 `already_fulfilled` (or `already_cancelled`); with the same
+/// `Idempotency-Key`, a replay of the first answer instead.
+#[utoipa::path(post, path = "/api/v1/redemptions/{id}/fulfil", tag = "redemptions", operation_id = "redemptions_fulfil",
+    request_body(content = EmptyIn, description = "Optional: an empty body or `{}`", content_type = "application/json"),
+    params(("id" = String, Path, description = "The redemption's id (`rdm_…`)", example = "rdm_01JDQ5ZH5Q7W9E1R3T5Y7V9J1K")),
+    responses((status = 200, description = "The redemption, now fulfilled", body = Redemption, example = json!({"id": "rdm_01JDQ5ZH5Q7W9E1R3T5Y7V9J1K", "customer_id": "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8", "reward_id": "rwd_01JDQ5ZF3W5S7D9F1G3H5J7K9M", "quantity": 1, "points_spent": 100, "status": "fulfilled", "coupon_code": null, "created_at": "2026-12-01T09:32:00.000Z"}))),
     security(("bearer" = [])))]
 pub async fn fulfil(
     State(state): State<AppState>,
@@ -131,9 +156,16 @@ pub async fn fulfil(
     transition(state, auth, id, write, Move::Fulfil).await
 }
 
-/// `pending` → `cancelled`, refunding points and stock (and voiding a voucher's coupon) at once.
-#[utoipa::path(post, path = "/api/v1/redemptions/{id}/cancel", tag = "redemptions", request_body = EmptyIn,
-    responses((status = 200, body = Redemption), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+/// Cancel a redemption
+///
+/// `pending` → `cancelled`, refunding points and stock (and voiding a
+/// voucher's coupon) in the same transaction. Only from `pending`: a repeat is
+/// 422 `already_cancelled` (or `already_fulfilled`); with the same
+/// `Idempotency-Key`, a replay of the first answer instead.
+#[utoipa::path(post, path = "/api/v1/redemptions/{id}/cancel", tag = "redemptions", operation_id = "redemptions_cancel",
+    request_body(content = EmptyIn, description = "Optional: an empty body or `{}`", content_type = "application/json"),
+    params(("id" = String, Path, description = "The redemption's id (`rdm_…`)", example = "rdm_01JDQ5ZH5Q7W9E1R3T5Y7V9J1K")),
+    responses((status = 200, description = "The redemption, now cancelled", body = Redemption)),
     security(("bearer" = [])))]
 pub async fn cancel(
     State(state): State<AppState>,

@@ -1,5 +1,5 @@
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::{Deserialize, Deserializer};
 use tally_core::ids::IdKind;
@@ -7,11 +7,11 @@ use tally_core::model::{Reward, RewardKind};
 use tally_store::{NewReward, RewardPatch};
 use utoipa::ToSchema;
 
-use super::{Paginated, check_id};
+use super::{ListParams, Paginated, check_id};
 use crate::app::AppState;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Pagination, Write};
+use crate::extract::{Pagination, Path, Write};
 use crate::idempotency::{Begun, KeyPolicy, begin};
 use crate::operations::Outcome;
 
@@ -19,14 +19,28 @@ const MAX_NAME_LEN: usize = 200;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Free coffee", "cost_points": 100, "stock": 50}))]
 pub struct RewardIn {
+    /// 1 to 200 characters, not blank, no control characters (surrounding whitespace is dropped).
+    #[schema(
+        max_length = 200,
+        pattern = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
+        example = "Free coffee"
+    )]
     pub name: String,
+    /// What one unit costs, in points; zero or more.
+    #[schema(minimum = 0, example = 100)]
     pub cost_points: i64,
+    /// `item` (the default) or `voucher`, whose redemption issues a single-use coupon.
     #[serde(default = "item")]
+    #[schema(default = "item")]
     pub kind: RewardKind,
-    /// Finite inventory; omit for unlimited.
+    /// Finite inventory, zero or more; omit (or `null`) for unlimited.
+    #[schema(minimum = 0, example = 50)]
     pub stock: Option<i64>,
+    /// Whether it can be redeemed (default `true`).
     #[serde(default = "yes")]
+    #[schema(default = true)]
     pub active: bool,
 }
 
@@ -38,14 +52,23 @@ fn yes() -> bool {
     true
 }
 
+/// Fields to change; absent (or `null`, except `stock`) fields stay as they are.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"stock": 20, "active": true}))]
 pub struct RewardPatchIn {
+    /// 1 to 200 characters, not blank, no control characters (surrounding whitespace is dropped).
+    #[schema(
+        max_length = 200,
+        pattern = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
     pub name: Option<String>,
+    /// Zero or more.
+    #[schema(minimum = 0)]
     pub cost_points: Option<i64>,
-    /// A number sets the stock; `null` makes the reward unlimited; absent leaves it.
+    /// A number (zero or more) sets the stock; `null` makes the reward unlimited; absent leaves it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 0)]
     pub stock: Option<Option<i64>>,
     pub active: Option<bool>,
 }
@@ -55,9 +78,12 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Er
     Option::<i64>::deserialize(d).map(Some)
 }
 
+/// The length counts what was sent, surrounding whitespace included, so that
+/// the limit is the one the OpenAPI document states (`maxLength`).
 fn check_name(name: &str) -> ApiResult<String> {
+    let too_long = name.chars().count() > MAX_NAME_LEN;
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME_LEN || name.chars().any(char::is_control) {
+    if name.is_empty() || too_long || name.chars().any(char::is_control) {
         return Err(ApiError::invalid_field("name", format!("1 to {MAX_NAME_LEN} printable characters")));
     }
     Ok(name.to_owned())
@@ -70,8 +96,12 @@ fn check_non_negative(field: &str, value: Option<i64>) -> ApiResult<()> {
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/rewards", tag = "rewards", request_body = RewardIn,
-    responses((status = 201, body = Reward), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+/// Create a reward
+///
+/// Adds a reward to the program's catalog: an `item`, or a `voucher` whose
+/// redemption issues a single-use coupon; with `stock`, finite inventory.
+#[utoipa::path(post, path = "/api/v1/rewards", tag = "rewards", operation_id = "rewards_create", request_body = RewardIn,
+    responses((status = 201, description = "Created", body = Reward, example = json!({"id": "rwd_01JDQ5ZF3W5S7D9F1G3H5J7K9M", "name": "Free coffee", "cost_points": 100, "kind": "item", "stock": 50, "active": true, "created_at": "2026-12-01T09:00:00.000Z", "updated_at": "2026-12-01T09:00:00.000Z"}))), security(("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
     Authenticated { program, .. }: Authenticated,
@@ -96,9 +126,12 @@ pub async fn create(
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/rewards", tag = "rewards",
-    params(("limit" = Option<u32>, Query), ("starting_after" = Option<String>, Query)),
-    responses((status = 200, body = Paginated<Reward>)), security(("bearer" = [])))]
+/// List rewards
+///
+/// The program's catalog, newest first, active or not.
+#[utoipa::path(get, path = "/api/v1/rewards", tag = "rewards", operation_id = "rewards_list",
+    params(ListParams),
+    responses((status = 200, description = "A page of rewards", body = Paginated<Reward>)), security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     Authenticated { program, .. }: Authenticated,
@@ -108,8 +141,12 @@ pub async fn list(
     Ok(Json(Paginated::from_rows(rows, page.limit)))
 }
 
-#[utoipa::path(get, path = "/api/v1/rewards/{id}", tag = "rewards",
-    responses((status = 200, body = Reward), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+/// Get a reward
+///
+/// A reward of the catalog, with its stock left.
+#[utoipa::path(get, path = "/api/v1/rewards/{id}", tag = "rewards", operation_id = "rewards_get",
+    params(("id" = String, Path, description = "The reward's id (`rwd_…`)", example = "rwd_01JDQ5ZF3W5S7D9F1G3H5J7K9M")),
+    responses((status = 200, description = "The reward", body = Reward)), security(("bearer" = [])))]
 pub async fn get(
     State(state): State<AppState>,
     Authenticated { program, .. }: Authenticated,
@@ -120,8 +157,14 @@ pub async fn get(
     reward.map(Json).ok_or_else(|| ApiError::not_found("reward_not_found", "reward"))
 }
 
-#[utoipa::path(patch, path = "/api/v1/rewards/{id}", tag = "rewards", request_body = RewardPatchIn,
-    responses((status = 200, body = Reward), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+/// Update a reward
+///
+/// Changes only the fields sent: name, cost, stock (or `null` for unlimited),
+/// whether it is active. Redemptions already made keep the cost they paid.
+#[utoipa::path(patch, path = "/api/v1/rewards/{id}", tag = "rewards", operation_id = "rewards_update",
+    request_body(content = RewardPatchIn, description = "Optional: an empty body changes nothing", content_type = "application/json"),
+    params(("id" = String, Path, description = "The reward's id (`rwd_…`)", example = "rwd_01JDQ5ZF3W5S7D9F1G3H5J7K9M")),
+    responses((status = 200, description = "The reward as it now is", body = Reward)),
     security(("bearer" = [])))]
 pub async fn patch(
     State(state): State<AppState>,

@@ -3,7 +3,7 @@
 //! same idempotency contract.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -16,17 +16,21 @@ use super::check_id;
 use crate::app::AppState;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::Write;
+use crate::extract::{Path, Write};
 use crate::idempotency::{Begun, KeyPolicy, Resource, begin};
 use crate::operations::redemptions::{self, RedeemRequest};
 
 /// Unknown fields are ignored here, unlike v1: clients of this shape often send
 /// extra metadata, and refusing it would break them for nothing.
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"customer_id": "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8", "reward_id": "rwd_01JDQ5ZF3W5S7D9F1G3H5J7K9M", "points_amount": 100, "redemption_type": "standard"}))]
 pub struct V2RedeemIn {
+    #[schema(example = "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8")]
     pub customer_id: String,
+    #[schema(example = "rwd_01JDQ5ZF3W5S7D9F1G3H5J7K9M")]
     pub reward_id: String,
     /// When sent, must equal the reward's cost (422 `points_amount_mismatch` otherwise).
+    #[schema(example = 100)]
     pub points_amount: Option<i64>,
     /// Accepted for compatibility and not interpreted.
     pub redemption_type: Option<String>,
@@ -72,9 +76,16 @@ pub struct V2RedemptionList {
     pub redemptions: Vec<V2Redemption>,
 }
 
-#[utoipa::path(post, path = "/api/v2/loyalty/rewards/redeem", tag = "compatibility", request_body = V2RedeemIn,
-    params(("Idempotency-Key" = String, Header, description = "Required, as on /api/v1/redemptions")),
-    responses((status = 201, body = V2Redemption), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+/// Redeem a reward (compatibility shape)
+///
+/// The common "loyalty rewards redeem" request, mapped onto the same
+/// redemption operation as `POST /api/v1/redemptions` (one unit), with the
+/// same idempotency contract. Unknown fields are ignored, unlike v1.
+#[utoipa::path(post, path = "/api/v2/loyalty/rewards/redeem", tag = "compatibility", operation_id = "v2_rewards_redeem",
+    request_body = V2RedeemIn,
+    responses((status = 201, description = "Redeemed", body = V2Redemption),
+              (status = 200, description = "A retry whose stored response expired: the redemption its key made", body = V2Redemption)),
+    security(("bearer" = [])))]
 pub async fn redeem(
     State(state): State<AppState>,
     Authenticated { program, .. }: Authenticated,
@@ -97,9 +108,13 @@ pub async fn redeem(
     }
 }
 
-/// The customer's most recent redemptions (up to 100), newest first.
-#[utoipa::path(get, path = "/api/v2/loyalty/redemptions/{customer_id}", tag = "compatibility",
-    responses((status = 200, body = V2RedemptionList), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+/// List a customer's redemptions (compatibility shape)
+///
+/// The customer's most recent redemptions (up to 100), newest first, in the
+/// compatibility shape.
+#[utoipa::path(get, path = "/api/v2/loyalty/redemptions/{customer_id}", tag = "compatibility", operation_id = "v2_redemptions_list",
+    params(("customer_id" = String, Path, description = "The customer's id (`cus_…`)", example = "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8")),
+    responses((status = 200, description = "The redemptions", body = V2RedemptionList)), security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     Authenticated { program, .. }: Authenticated,

@@ -5,6 +5,7 @@ mod helpers;
 
 mod concurrency;
 mod customers;
+mod documented_limits;
 mod errors;
 mod exactly_once;
 mod idempotency;

@@ -116,6 +116,111 @@ async fn served_document_lists_every_route(backend: Backend) {
     }
 }
 
+/// What a new user's tools need of every operation: its path parameters, a
+/// unique operationId, a summary and description, and errors as
+/// problem+json with the stable codes they may carry.
+#[test]
+fn every_operation_is_fully_described() {
+    let doc = tally_server::openapi::document();
+    let mut ids = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let what = format!("{} {path}", method.to_uppercase());
+            let id = operation["operationId"].as_str().unwrap_or_else(|| panic!("{what} has no operationId"));
+            assert!(ids.insert(id.to_owned()), "operationId {id} is not unique");
+            assert!(operation["tags"].as_array().is_some_and(|t| t.len() == 1), "{what} has one tag");
+            for field in ["summary", "description"] {
+                assert!(operation[field].as_str().is_some_and(|s| s.len() > 10), "{what} has no {field}");
+            }
+            let parameters = operation["parameters"].as_array().cloned().unwrap_or_default();
+            let declared: BTreeSet<&str> =
+                parameters.iter().filter(|p| p["in"] == "path").map(|p| p["name"].as_str().unwrap()).collect();
+            let templated: BTreeSet<&str> =
+                path.split('/').filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}'))).collect();
+            assert_eq!(declared, templated, "{what}: path parameters");
+            assert!(parameters.iter().all(|p| p["in"] != "path" || p["required"] == true), "{what}");
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                let response = match response["$ref"].as_str() {
+                    Some(shared) => &doc["components"]["responses"][shared.rsplit('/').next().unwrap()],
+                    None => response,
+                };
+                assert!(response["headers"]["X-Request-Id"].is_object(), "{what} {status}: X-Request-Id");
+                if status.starts_with('2') {
+                    assert!(response["content"]["application/json"].is_object(), "{what} {status}");
+                    continue;
+                }
+                let schema = &response["content"]["application/problem+json"]["schema"];
+                assert_eq!(schema["allOf"][0]["$ref"], "#/components/schemas/Problem", "{what} {status}");
+                let codes = schema["allOf"][1]["properties"]["code"]["enum"].as_array();
+                assert!(codes.is_some_and(|c| !c.is_empty()), "{what} {status} lists its codes");
+            }
+            for status in ["401", "429", "500", "503"] {
+                assert!(operation["responses"][status].is_object(), "{what} documents {status}");
+            }
+        }
+    }
+    let table: BTreeSet<String> = tally_server::openapi::OPERATIONS.iter().map(|o| o.id.to_owned()).collect();
+    assert_eq!(ids, table, "the handlers' operationIds and openapi::OPERATIONS differ");
+}
+
+/// The idempotency contract as the document tells it: a key on every write,
+/// required where points or stock move, replay headers on their answers.
+#[test]
+fn writes_document_their_idempotency_headers() {
+    let doc = tally_server::openapi::document();
+    let required = [
+        ("/api/v1/transactions", "post"),
+        ("/api/v1/redemptions", "post"),
+        ("/api/v1/customers/{id}/adjustments", "post"),
+        ("/api/v1/coupons/{code}/redeem", "post"),
+        ("/api/v2/loyalty/rewards/redeem", "post"),
+    ];
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            if method == "get" {
+                continue;
+            }
+            let parameters = operation["parameters"].as_array().unwrap();
+            let header = |name: &str| parameters.iter().find(|p| p["in"] == "header" && p["name"] == name).cloned();
+            let key = header("Idempotency-Key").unwrap_or_else(|| panic!("{method} {path} takes a key"));
+            assert_eq!(key["required"], required.contains(&(path.as_str(), method.as_str())), "{method} {path}");
+            assert!(header("Prefer").is_some(), "{method} {path} takes Prefer");
+            let answers = operation["responses"].as_object().unwrap();
+            for (status, response) in answers.iter().filter(|(s, _)| s.starts_with('2')) {
+                for name in ["Idempotent-Replayed", "X-Idempotency-Lookup", "RateLimit", "RateLimit-Policy"] {
+                    assert!(response["headers"][name].is_object(), "{method} {path} {status}: {name}");
+                }
+                if status == "201" {
+                    assert_eq!(response["headers"]["Location"]["required"], true, "{method} {path}");
+                }
+            }
+            assert_eq!(answers["409"]["headers"]["Retry-After"]["$ref"], "#/components/headers/Retry-After");
+            assert_eq!(answers["503"]["headers"]["Retry-After"]["required"], true, "{method} {path}");
+        }
+    }
+}
+
+/// The human-readable reference: a page that renders `/openapi.json` with the
+/// Redoc bundle served by this server, and may load nothing from elsewhere.
+async fn the_reference_is_rendered_from_the_document_with_a_vendored_renderer(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let page = app.client.get(app.url("/docs/api")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(header(&page, "content-type").unwrap().starts_with("text/html"));
+    let policy = header(&page, "content-security-policy").expect("a content security policy");
+    assert!(policy.contains("default-src 'none'") && policy.contains("script-src 'self'"), "{policy}");
+    let html = page.text().await.unwrap();
+    assert!(html.contains(r#"spec-url="/openapi.json""#), "{html}");
+    assert!(html.contains(r#"<script src="/docs/api/redoc.standalone.js"></script>"#), "{html}");
+    assert!(!html.contains("http://") && !html.contains("https://"), "the page names no other origin: {html}");
+
+    let script = app.client.get(app.url("/docs/api/redoc.standalone.js")).send().await.unwrap();
+    assert_eq!(script.status(), StatusCode::OK);
+    assert!(header(&script, "content-type").unwrap().starts_with("text/javascript"));
+    let bundle = script.text().await.unwrap();
+    assert!(bundle.len() > 500_000 && bundle.contains("Redoc"), "the Redoc bundle is embedded");
+}
+
 fn committed_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../openapi.json")
 }
@@ -141,4 +246,4 @@ fn committed_document_is_current() {
     );
 }
 
-backend_tests!(served_document_lists_every_route);
+backend_tests!(served_document_lists_every_route, the_reference_is_rendered_from_the_document_with_a_vendored_renderer);
