@@ -10,6 +10,7 @@
 
 pub mod conformance;
 mod error;
+pub mod rows;
 mod types;
 pub mod writes;
 
