@@ -15,6 +15,7 @@
 //! serialization failures for the caller to retry.
 
 mod errors;
+mod reads;
 mod release;
 mod rows;
 pub mod scratch;
@@ -38,6 +39,7 @@ use tally_store::{CustomerFilter, KeyLock, Page, PoolStats, Store, StoreError, S
 pub(crate) use errors::map_err;
 use release::Releases;
 use rows::*;
+use tally_store::rows::fetch;
 
 /// Explicit rather than the server default, which an operator may have set to
 /// SERIALIZABLE (see the module comment for why READ COMMITTED is the choice).
@@ -285,10 +287,7 @@ impl Store for PgStore {
     }
 
     async fn customer(&self, program_id: &str, id: &str) -> StoreResult<Option<Customer>> {
-        let sql = format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE program_id = $1 AND id = $2");
-        let row: Option<CustomerRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(id).fetch_optional(&self.pool).await.map_err(map_err)?;
-        Ok(row.map(Customer::from))
+        reads::customer(&self.pool, program_id, id).await
     }
 
     async fn customers(&self, program_id: &str, filter: &CustomerFilter, page: &Page) -> StoreResult<Vec<Customer>> {
@@ -341,51 +340,26 @@ impl Store for PgStore {
             "SELECT {LEDGER_COLUMNS} FROM ledger_entries WHERE program_id = $1 AND customer_id = $2 \
              AND ($3::text IS NULL OR id < $3) ORDER BY id DESC LIMIT $4"
         );
-        let rows: Vec<LedgerRow> = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(customer_id)
-            .bind(&page.starting_after)
-            .bind(i64::from(page.limit) + 1)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
-        convert_all(rows)
+        fetch::paged::<_, LedgerRow, _>(&self.pool, &sql, program_id, Some(customer_id), page, map_err).await
     }
 
     async fn transaction(&self, program_id: &str, id: &str) -> StoreResult<Option<Transaction>> {
-        let sql = format!("SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE program_id = $1 AND id = $2");
-        let row: Option<TransactionRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(id).fetch_optional(&self.pool).await.map_err(map_err)?;
-        row.map(Transaction::try_from).transpose()
+        reads::transaction(&self.pool, program_id, id).await
     }
 
     async fn reward(&self, program_id: &str, id: &str) -> StoreResult<Option<Reward>> {
-        let sql = format!("SELECT {REWARD_COLUMNS} FROM rewards WHERE program_id = $1 AND id = $2");
-        let row: Option<RewardRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(id).fetch_optional(&self.pool).await.map_err(map_err)?;
-        row.map(Reward::try_from).transpose()
+        reads::reward(&self.pool, program_id, id).await
     }
 
     async fn rewards(&self, program_id: &str, page: &Page) -> StoreResult<Vec<Reward>> {
         let sql = format!(
-            "SELECT {REWARD_COLUMNS} FROM rewards WHERE program_id = $1 AND ($2::text IS NULL OR id < $2) \
-             ORDER BY id DESC LIMIT $3"
+            "SELECT {REWARD_COLUMNS} FROM rewards WHERE program_id = $1 AND ($2::text IS NULL OR id < $2) ORDER BY id DESC LIMIT $3"
         );
-        let rows: Vec<RewardRow> = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(&page.starting_after)
-            .bind(i64::from(page.limit) + 1)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
-        convert_all(rows)
+        fetch::paged::<_, RewardRow, _>(&self.pool, &sql, program_id, None, page, map_err).await
     }
 
     async fn redemption(&self, program_id: &str, id: &str) -> StoreResult<Option<Redemption>> {
-        let sql = format!("SELECT {REDEMPTION_COLUMNS} FROM redemptions WHERE program_id = $1 AND id = $2");
-        let row: Option<RedemptionRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(id).fetch_optional(&self.pool).await.map_err(map_err)?;
-        row.map(Redemption::try_from).transpose()
+        reads::redemption(&self.pool, program_id, id).await
     }
 
     async fn redemptions(&self, program_id: &str, customer_id: &str, page: &Page) -> StoreResult<Vec<Redemption>> {
@@ -393,24 +367,11 @@ impl Store for PgStore {
             "SELECT {REDEMPTION_COLUMNS} FROM redemptions WHERE program_id = $1 AND customer_id = $2 \
              AND ($3::text IS NULL OR id < $3) ORDER BY id DESC LIMIT $4"
         );
-        let rows: Vec<RedemptionRow> = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(customer_id)
-            .bind(&page.starting_after)
-            .bind(i64::from(page.limit) + 1)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
-        convert_all(rows)
+        fetch::paged::<_, RedemptionRow, _>(&self.pool, &sql, program_id, Some(customer_id), page, map_err).await
     }
 
     async fn idempotency_record(&self, program_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>> {
-        let sql = format!(
-            "SELECT {RECORD_COLUMNS} FROM idempotency_records WHERE program_id = $1 AND key = $2 AND expires_at > now()"
-        );
-        let row: Option<RecordRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(key).fetch_optional(&self.pool).await.map_err(map_err)?;
-        row.map(IdempotencyRecord::try_from).transpose()
+        reads::record(&self.pool, program_id, key).await
     }
 
     async fn key_in_flight(&self, lock: &KeyLock) -> StoreResult<bool> {
@@ -454,10 +415,7 @@ impl Store for PgStore {
     }
 
     async fn coupon(&self, program_id: &str, code: &str) -> StoreResult<Option<Coupon>> {
-        let sql = format!("SELECT {COUPON_COLUMNS} FROM coupons WHERE program_id = $1 AND code = $2");
-        let row: Option<CouponRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(code).fetch_optional(&self.pool).await.map_err(map_err)?;
-        row.map(Coupon::try_from).transpose()
+        reads::coupon(&self.pool, program_id, code).await
     }
 
     async fn due_lots(&self, limit: u32) -> StoreResult<Vec<(String, PointLot)>> {

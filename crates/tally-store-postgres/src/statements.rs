@@ -13,9 +13,9 @@ use tally_store::{
     Settled, StoreResult, StoreTx, UseCoupon, Void, Voided,
 };
 
-use crate::map_err;
 use crate::rows::*;
 use crate::tx::{PgTx, moved_by};
+use crate::{map_err, reads};
 
 #[async_trait]
 impl StoreTx for PgTx {
@@ -115,10 +115,7 @@ impl StoreTx for PgTx {
     }
 
     async fn customer(&mut self, program_id: &str, id: &str) -> StoreResult<Option<Customer>> {
-        let sql = format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE program_id = $1 AND id = $2");
-        let row: Option<CustomerRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(id).fetch_optional(self.conn()).await.map_err(map_err)?;
-        Ok(row.map(Customer::from))
+        reads::customer(self.conn(), program_id, id).await
     }
 
     async fn find_customer(
@@ -374,10 +371,7 @@ impl StoreTx for PgTx {
     }
 
     async fn reward(&mut self, program_id: &str, id: &str) -> StoreResult<Option<Reward>> {
-        let sql = format!("SELECT {REWARD_COLUMNS} FROM rewards WHERE program_id = $1 AND id = $2");
-        let row: Option<RewardRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(id).fetch_optional(self.conn()).await.map_err(map_err)?;
-        row.map(Reward::try_from).transpose()
+        reads::reward(self.conn(), program_id, id).await
     }
 
     async fn take_stock(&mut self, program_id: &str, reward_id: &str, quantity: i64) -> StoreResult<bool> {
@@ -429,10 +423,7 @@ impl StoreTx for PgTx {
     }
 
     async fn transaction(&mut self, program_id: &str, id: &str) -> StoreResult<Option<Transaction>> {
-        let sql = format!("SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE program_id = $1 AND id = $2");
-        let row: Option<TransactionRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(id).fetch_optional(self.conn()).await.map_err(map_err)?;
-        row.map(Transaction::try_from).transpose()
+        reads::transaction(self.conn(), program_id, id).await
     }
 
     async fn void_amount(
@@ -477,10 +468,7 @@ impl StoreTx for PgTx {
     }
 
     async fn redemption(&mut self, program_id: &str, id: &str) -> StoreResult<Option<Redemption>> {
-        let sql = format!("SELECT {REDEMPTION_COLUMNS} FROM redemptions WHERE program_id = $1 AND id = $2");
-        let row: Option<RedemptionRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(id).fetch_optional(self.conn()).await.map_err(map_err)?;
-        row.map(Redemption::try_from).transpose()
+        reads::redemption(self.conn(), program_id, id).await
     }
 
     async fn transition_redemption_keyed(
@@ -549,10 +537,7 @@ impl StoreTx for PgTx {
     }
 
     async fn coupon(&mut self, program_id: &str, code: &str) -> StoreResult<Option<Coupon>> {
-        let sql = format!("SELECT {COUPON_COLUMNS} FROM coupons WHERE program_id = $1 AND code = $2");
-        let row: Option<CouponRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(code).fetch_optional(self.conn()).await.map_err(map_err)?;
-        row.map(Coupon::try_from).transpose()
+        reads::coupon(self.conn(), program_id, code).await
     }
 
     async fn transition_coupon_keyed(

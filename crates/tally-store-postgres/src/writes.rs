@@ -12,7 +12,7 @@ use tally_store::{
     Voided,
 };
 
-use crate::rows::{CouponRow, LedgerRow, RECORD_COLUMNS, RecordRow, RedemptionRow, TransactionRow};
+use crate::rows::{CouponRow, LedgerRow, RedemptionRow, TransactionRow};
 use crate::tx::PgTx;
 use crate::{literal, map_err};
 
@@ -198,12 +198,7 @@ impl PgTx {
         {
             return Ok(record);
         }
-        let sql = format!(
-            "SELECT {RECORD_COLUMNS} FROM idempotency_records WHERE program_id = $1 AND key = $2 AND expires_at > now()"
-        );
-        let row: Option<RecordRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(key).fetch_optional(self.conn()).await.map_err(map_err)?;
-        row.map(IdempotencyRecord::try_from).transpose()
+        crate::reads::record(self.conn(), program_id, key).await
     }
 
     /// Saves a record on its own (see `save_and_commit_sql` for the usual way).

@@ -64,6 +64,7 @@ use tally_store::{
 use connections::*;
 pub(crate) use errors::{map_err, map_rusqlite_err};
 use rows::*;
+use tally_store::rows::fetch;
 
 /// SQL for "now" in integer milliseconds, by SQLite's clock.
 macro_rules! now_ms {
@@ -252,9 +253,7 @@ impl Store for SqliteStore {
 
     async fn customer(&self, program_id: &str, id: &str) -> StoreResult<Option<Customer>> {
         let sql = format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE program_id = ?1 AND id = ?2");
-        let row: Option<CustomerRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(id).fetch_optional(&self.reader).await.map_err(map_err)?;
-        Ok(row.map(Customer::from))
+        fetch::found::<_, CustomerRow, _>(&self.reader, &sql, program_id, id, map_err).await
     }
 
     async fn customers(&self, program_id: &str, filter: &CustomerFilter, page: &Page) -> StoreResult<Vec<Customer>> {
@@ -307,51 +306,29 @@ impl Store for SqliteStore {
             "SELECT {LEDGER_COLUMNS} FROM ledger_entries WHERE program_id = ?1 AND customer_id = ?2 \
              AND (?3 IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?4"
         );
-        let rows: Vec<LedgerRow> = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(customer_id)
-            .bind(&page.starting_after)
-            .bind(i64::from(page.limit) + 1)
-            .fetch_all(&self.reader)
-            .await
-            .map_err(map_err)?;
-        convert_all(rows)
+        fetch::paged::<_, LedgerRow, _>(&self.reader, &sql, program_id, Some(customer_id), page, map_err).await
     }
 
     async fn transaction(&self, program_id: &str, id: &str) -> StoreResult<Option<Transaction>> {
         let sql = format!("SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE program_id = ?1 AND id = ?2");
-        let row: Option<TransactionRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(id).fetch_optional(&self.reader).await.map_err(map_err)?;
-        row.map(Transaction::try_from).transpose()
+        fetch::found::<_, TransactionRow, _>(&self.reader, &sql, program_id, id, map_err).await
     }
 
     async fn reward(&self, program_id: &str, id: &str) -> StoreResult<Option<Reward>> {
         let sql = format!("SELECT {REWARD_COLUMNS} FROM rewards WHERE program_id = ?1 AND id = ?2");
-        let row: Option<RewardRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(id).fetch_optional(&self.reader).await.map_err(map_err)?;
-        row.map(Reward::try_from).transpose()
+        fetch::found::<_, RewardRow, _>(&self.reader, &sql, program_id, id, map_err).await
     }
 
     async fn rewards(&self, program_id: &str, page: &Page) -> StoreResult<Vec<Reward>> {
         let sql = format!(
-            "SELECT {REWARD_COLUMNS} FROM rewards WHERE program_id = ?1 AND (?2 IS NULL OR id < ?2) \
-             ORDER BY id DESC LIMIT ?3"
+            "SELECT {REWARD_COLUMNS} FROM rewards WHERE program_id = ?1 AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3"
         );
-        let rows: Vec<RewardRow> = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(&page.starting_after)
-            .bind(i64::from(page.limit) + 1)
-            .fetch_all(&self.reader)
-            .await
-            .map_err(map_err)?;
-        convert_all(rows)
+        fetch::paged::<_, RewardRow, _>(&self.reader, &sql, program_id, None, page, map_err).await
     }
 
     async fn redemption(&self, program_id: &str, id: &str) -> StoreResult<Option<Redemption>> {
         let sql = format!("SELECT {REDEMPTION_COLUMNS} FROM redemptions WHERE program_id = ?1 AND id = ?2");
-        let row: Option<RedemptionRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(id).fetch_optional(&self.reader).await.map_err(map_err)?;
-        row.map(Redemption::try_from).transpose()
+        fetch::found::<_, RedemptionRow, _>(&self.reader, &sql, program_id, id, map_err).await
     }
 
     async fn redemptions(&self, program_id: &str, customer_id: &str, page: &Page) -> StoreResult<Vec<Redemption>> {
@@ -359,22 +336,12 @@ impl Store for SqliteStore {
             "SELECT {REDEMPTION_COLUMNS} FROM redemptions WHERE program_id = ?1 AND customer_id = ?2 \
              AND (?3 IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?4"
         );
-        let rows: Vec<RedemptionRow> = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(customer_id)
-            .bind(&page.starting_after)
-            .bind(i64::from(page.limit) + 1)
-            .fetch_all(&self.reader)
-            .await
-            .map_err(map_err)?;
-        convert_all(rows)
+        fetch::paged::<_, RedemptionRow, _>(&self.reader, &sql, program_id, Some(customer_id), page, map_err).await
     }
 
     async fn coupon(&self, program_id: &str, code: &str) -> StoreResult<Option<Coupon>> {
         let sql = format!("SELECT {COUPON_COLUMNS} FROM coupons WHERE program_id = ?1 AND code = ?2");
-        let row: Option<CouponRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(code).fetch_optional(&self.reader).await.map_err(map_err)?;
-        row.map(Coupon::try_from).transpose()
+        fetch::found::<_, CouponRow, _>(&self.reader, &sql, program_id, code, map_err).await
     }
 
     async fn due_lots(&self, limit: u32) -> StoreResult<Vec<(String, PointLot)>> {

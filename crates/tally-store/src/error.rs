@@ -29,3 +29,10 @@ pub enum StoreError {
     #[error("storage error: {0}")]
     Other(String),
 }
+
+/// For conversions that cannot fail (`From`), used where a fallible one is expected.
+impl From<std::convert::Infallible> for StoreError {
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
+    }
+}

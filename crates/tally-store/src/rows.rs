@@ -350,3 +350,70 @@ where
 {
     rows.into_iter().map(T::try_from).collect()
 }
+
+/// The reads every backend makes the same way with its own SQL: the query
+/// text is the backend's (placeholders and casts differ), the binding,
+/// fetching and converting is here.
+#[cfg(feature = "sqlx")]
+pub mod fetch {
+    use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
+
+    use crate::{Page, StoreError, StoreResult};
+
+    /// The one row `sql` finds by its two text parameters (the program, and an
+    /// id, a code or a key), converted to its domain type.
+    pub async fn found<'c, DB, R, T>(
+        exec: impl Executor<'c, Database = DB>,
+        sql: &str,
+        program_id: &str,
+        value: &str,
+        map_err: fn(sqlx::Error) -> StoreError,
+    ) -> StoreResult<Option<T>>
+    where
+        DB: Database,
+        for<'q> <DB as Database>::Arguments<'q>: IntoArguments<'q, DB>,
+        for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+        R: for<'r> FromRow<'r, DB::Row> + Send + Unpin,
+        T: TryFrom<R>,
+        StoreError: From<T::Error>,
+    {
+        let row: Option<R> =
+            sqlx::query_as(sql).bind(program_id).bind(value).fetch_optional(exec).await.map_err(map_err)?;
+        Ok(row.map(T::try_from).transpose()?)
+    }
+
+    /// One page of a list, newest first: `sql` takes the program, the parent
+    /// (e.g. the customer) when `parent` is given, the cursor and the limit,
+    /// in that order. Asks for one row more than the page, so the caller can
+    /// tell whether there is another.
+    pub async fn paged<'c, DB, R, T>(
+        exec: impl Executor<'c, Database = DB>,
+        sql: &str,
+        program_id: &str,
+        parent: Option<&str>,
+        page: &Page,
+        map_err: fn(sqlx::Error) -> StoreError,
+    ) -> StoreResult<Vec<T>>
+    where
+        DB: Database,
+        for<'q> <DB as Database>::Arguments<'q>: IntoArguments<'q, DB>,
+        for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+        for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+        i64: for<'q> Encode<'q, DB> + Type<DB>,
+        R: for<'r> FromRow<'r, DB::Row> + Send + Unpin,
+        T: TryFrom<R>,
+        StoreError: From<T::Error>,
+    {
+        let mut query = sqlx::query_as::<DB, R>(sql).bind(program_id);
+        if let Some(parent) = parent {
+            query = query.bind(parent);
+        }
+        let rows = query
+            .bind(page.starting_after.as_deref())
+            .bind(i64::from(page.limit) + 1)
+            .fetch_all(exec)
+            .await
+            .map_err(map_err)?;
+        Ok(rows.into_iter().map(T::try_from).collect::<Result<_, _>>()?)
+    }
+}
