@@ -14,11 +14,11 @@ use crate::routes;
         routes::customers::ledger, routes::customers::adjust,
         routes::transactions::create, routes::transactions::get, routes::transactions::void,
         routes::rewards::create, routes::rewards::list, routes::rewards::get, routes::rewards::patch,
-        routes::redemptions::create, routes::redemptions::get, routes::redemptions::list_for_customer,
+        routes::redemptions::create, routes::redemptions::get, routes::redemptions::list, routes::redemptions::list_for_customer,
         routes::redemptions::fulfil, routes::redemptions::cancel,
         routes::coupons::get, routes::coupons::redeem,
         routes::keys::get,
-        routes::program::get, routes::program::patch,
+        routes::program::get, routes::program::patch, routes::stats::get,
         routes::v2::redeem, routes::v2::list,
     ),
     modifiers(&BearerAuth, &NodeConventions)

@@ -19,6 +19,7 @@ mod release;
 mod rows;
 pub mod scratch;
 mod statements;
+mod stats;
 mod tx;
 
 use std::sync::Arc;
@@ -457,6 +458,23 @@ impl Store for PgStore {
         let row: Option<CouponRow> =
             sqlx::query_as(&sql).bind(program_id).bind(code).fetch_optional(&self.pool).await.map_err(map_err)?;
         row.map(Coupon::try_from).transpose()
+    }
+
+    async fn program_stats(&self, program_id: &str) -> StoreResult<tally_store::ProgramStats> {
+        self.read_program_stats(program_id).await
+    }
+
+    async fn fold_counters(&self, batch: u32) -> StoreResult<u64> {
+        self.fold_stats_counters(batch).await
+    }
+
+    async fn redemptions_by_status(
+        &self,
+        program_id: &str,
+        status: tally_core::model::RedemptionStatus,
+        page: &Page,
+    ) -> StoreResult<Vec<Redemption>> {
+        self.read_redemptions_by_status(program_id, status, page).await
     }
 
     async fn due_lots(&self, limit: u32) -> StoreResult<Vec<(String, PointLot)>> {

@@ -38,6 +38,7 @@ mod errors;
 mod opening;
 mod rows;
 mod statements;
+mod stats;
 mod tx;
 #[cfg(test)]
 mod writer_tests;
@@ -375,6 +376,19 @@ impl Store for SqliteStore {
         let row: Option<CouponRow> =
             sqlx::query_as(&sql).bind(program_id).bind(code).fetch_optional(&self.reader).await.map_err(map_err)?;
         row.map(Coupon::try_from).transpose()
+    }
+
+    async fn program_stats(&self, program_id: &str) -> StoreResult<tally_store::ProgramStats> {
+        self.read_program_stats(program_id).await
+    }
+
+    async fn redemptions_by_status(
+        &self,
+        program_id: &str,
+        status: tally_core::model::RedemptionStatus,
+        page: &Page,
+    ) -> StoreResult<Vec<Redemption>> {
+        self.read_redemptions_by_status(program_id, status, page).await
     }
 
     async fn due_lots(&self, limit: u32) -> StoreResult<Vec<(String, PointLot)>> {

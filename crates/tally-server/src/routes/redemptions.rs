@@ -10,7 +10,7 @@ use super::{Paginated, check_id};
 use crate::app::AppState;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Pagination, Write};
+use crate::extract::{Pagination, RedemptionStatusQuery, Write};
 use crate::idempotency::{Begun, KeyPolicy, begin};
 use crate::operations::redemptions::{self, RedeemRequest};
 
@@ -142,4 +142,21 @@ pub async fn cancel(
     write: Write<EmptyIn>,
 ) -> ApiResult<Response> {
     transition(state, auth, id, write, Move::Cancel).await
+}
+
+/// The program's redemptions in one status, newest first: `?status=pending` is
+/// the queue of rewards waiting to be handed over (or cancelled).
+#[utoipa::path(get, path = "/api/v1/redemptions", tag = "redemptions",
+    params(("status" = String, Query, description = "Required: `pending`, `fulfilled` or `cancelled`"),
+           ("limit" = Option<u32>, Query), ("starting_after" = Option<String>, Query)),
+    responses((status = 200, body = Paginated<Redemption>), (status = 400, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    Authenticated { program, .. }: Authenticated,
+    RedemptionStatusQuery(status): RedemptionStatusQuery,
+    Pagination(page): Pagination,
+) -> ApiResult<Json<Paginated<Redemption>>> {
+    let rows = state.store.redemptions_by_status(&program.id, status, &page).await?;
+    Ok(Json(Paginated::from_rows(rows, page.limit)))
 }

@@ -17,6 +17,7 @@ mod rewards;
 mod waiting;
 
 mod adjustments;
+mod console;
 mod coupons;
 mod expiry;
 mod lifecycle;
