@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: brings up PostgreSQL and Redis if needed, then runs every
-# test of the workspace on SQLite and PostgreSQL.
+# test of the workspace on SQLite and PostgreSQL, then the console's browser tests.
 set -euo pipefail
 cd "$(dirname "$0")"
 bash .ci/run --services-only
@@ -18,3 +18,5 @@ if ! command -v cargo-nextest >/dev/null 2>&1; then
     cargo install --locked cargo-nextest
 fi
 cargo nextest run --workspace --locked --no-fail-fast
+# The console in a real browser (headless Chromium), on SQLite and PostgreSQL.
+bash tests/browser/run.sh

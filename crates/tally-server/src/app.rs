@@ -229,6 +229,7 @@ pub fn router(state: AppState) -> Router {
         .route("/docs/idempotency", get(health::idempotency_docs))
         .nest("/api/v1", api.route_layer(admit()))
         .nest("/api/v2", v2.route_layer(admit()))
+        .merge(crate::console::routes())
         .fallback(|| async {
             ApiError::new(StatusCode::NOT_FOUND, "route_not_found", "no such route; see /openapi.json")
         })

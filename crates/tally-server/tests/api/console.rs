@@ -1,12 +1,13 @@
 //! What the operator console reads beyond the resource routes: the program's
 //! overview (`GET /api/v1/stats`), the program-wide redemption queue
-//! (`GET /api/v1/redemptions?status=`).
+//! (`GET /api/v1/redemptions?status=`), and the console's own pages.
 
 use reqwest::StatusCode;
+use reqwest::redirect::Policy;
 use serde_json::{Value, json};
 
 use crate::backend_tests;
-use crate::helpers::{Backend, TestApp, assert_problem, body, spawn_app};
+use crate::helpers::{Backend, TestApp, assert_problem, body, header, spawn_app};
 
 async fn stats(app: &TestApp) -> Value {
     let response = app.get("/api/v1/stats").send().await.unwrap();
@@ -182,9 +183,45 @@ async fn the_queue_needs_a_known_status(backend: Backend) {
     assert_problem(response, StatusCode::BAD_REQUEST, "invalid_query").await;
 }
 
+async fn the_console_is_served_with_a_strict_policy(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
+    let root = client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(root.status(), StatusCode::SEE_OTHER);
+    assert_eq!(header(&root, "location").as_deref(), Some("/console"));
+
+    let page = client.get(app.url("/console")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(header(&page, "content-type").as_deref(), Some("text/html; charset=utf-8"));
+    let csp = header(&page, "content-security-policy").unwrap();
+    for directive in ["default-src 'none'", "script-src 'self'", "connect-src 'self'", "frame-ancestors 'none'"] {
+        assert!(csp.contains(directive), "{csp}");
+    }
+    assert!(!csp.contains("unsafe"), "{csp}");
+    assert_eq!(header(&page, "x-content-type-options").as_deref(), Some("nosniff"));
+    let html = page.text().await.unwrap();
+    assert!(html.contains(r#"<script src="/console/assets/app.js" defer></script>"#), "{html}");
+    assert!(!html.contains("<script>"), "no inline script");
+    assert!(!html.contains("http://") && !html.contains("https://"), "nothing from another origin");
+
+    for (asset, content_type) in [
+        ("app.js", "text/javascript; charset=utf-8"),
+        ("app.css", "text/css; charset=utf-8"),
+        ("icon.svg", "image/svg+xml"),
+    ] {
+        let response = client.get(app.url(&format!("/console/assets/{asset}"))).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{asset}");
+        assert_eq!(header(&response, "content-type").as_deref(), Some(content_type), "{asset}");
+        assert!(header(&response, "content-security-policy").is_some(), "{asset}");
+    }
+    let missing = client.get(app.url("/console/assets/nope.js")).send().await.unwrap();
+    assert_problem(missing, StatusCode::NOT_FOUND, "route_not_found").await;
+}
+
 backend_tests!(
     stats_follow_every_write_of_the_program,
     stats_need_a_token,
     the_pending_queue_pages_newest_first,
     the_queue_needs_a_known_status,
+    the_console_is_served_with_a_strict_policy,
 );
