@@ -591,6 +591,15 @@ async function pageOverview(page) {
 
 // ---------------------------------------------------------------- Customers
 
+// On a phone a table becomes one card per row; each cell then shows its
+// column's name (CSS reads it from data-label).
+function labelCells(table) {
+  const names = [...table.querySelectorAll('thead th')].map((th) => th.textContent);
+  table.querySelectorAll('tbody tr').forEach((tr) => {
+    [...tr.children].forEach((td, i) => { if (names[i]) td.dataset.label = names[i]; });
+  });
+}
+
 // Keeps a stack of cursors so a list pages both ways with `starting_after`.
 function pagedList(container, fetchPage, renderRows) {
   const stack = [];
@@ -600,8 +609,10 @@ function pagedList(container, fetchPage, renderRows) {
     let res;
     try { res = await fetchPage(q); } catch (e) { container.replaceChildren(problemBox(e)); return; }
     const last = res.data.length ? res.data[res.data.length - 1].id : null;
-    container.replaceChildren(renderRows(res.data),
-      (stack.length === 0 && !res.has_more) ? null : h('div', { class: 'pager' },
+    const rows = renderRows(res.data);
+    rows.querySelectorAll('table').forEach(labelCells);
+    container.replaceChildren(rows);
+    if (stack.length || res.has_more) container.append(h('div', { class: 'pager' },
         h('button', { type: 'button', class: 'secondary', disabled: stack.length === 0, onclick: () => { cursor = stack.pop(); load(); } }, 'Newer'),
         h('button', { type: 'button', class: 'secondary', disabled: !res.has_more, onclick: () => { stack.push(cursor); cursor = last; load(); } }, 'Older'),
         h('span', { class: 'muted' }, stack.length ? `page ${stack.length + 1}` : '')));
@@ -836,8 +847,8 @@ async function pageRedemptions(page, code) {
     } catch (e) { couponBox.replaceChildren(problemBox(e)); }
   };
   lookup.addEventListener('submit', (ev) => { ev.preventDefault(); show(new FormData(lookup).get('code').trim()); });
-  page.append(h('h2', {}, 'Pending — waiting to be handed over'), queue,
-    h('h2', {}, 'Coupons at the till'), lookup, couponBox);
+  page.append(h('h2', {}, 'Coupons at the till'), lookup, couponBox,
+    h('h2', {}, 'Pending — waiting to be handed over'), queue);
   await load();
   if (code) await show(code);
 }
