@@ -172,6 +172,33 @@ test('redeem with a double click and a reload in between: exactly one redemption
   redeemed = { id: redemptions[0].id, key: sentKeys[0] };
 });
 
+test('a lost connection: the page retries with the same key, and the adjustment happens once', async () => {
+  const path = `/api/v1/customers/${server.customerId}/adjustments`;
+  const entriesBefore = (await server.api.get(`/customers/${server.customerId}/ledger?limit=100`)).data.length;
+  const balanceBefore = (await server.api.get(`/customers/${server.customerId}/balance`)).available;
+  const keys = [];
+  let first = true;
+  await page.route(`**${path}`, async (route) => {
+    keys.push(route.request().headers()['idempotency-key']);
+    if (!first) return route.continue();
+    first = false;
+    await route.fetch(); // the server commits it...
+    await route.abort('connectionreset'); // ...and the connection drops before the answer
+  });
+  await page.getByLabel('Points (negative to take away)').fill('7');
+  await page.getByLabel('Reason').fill('connection test');
+  await page.getByRole('button', { name: 'Adjust points' }).click();
+  await status().filter({ hasText: /connection test\): done \(201, replayed/ }).waitFor();
+  await page.unrouteAll({ behavior: 'ignoreErrors' });
+  assert.equal(keys.length, 2, 'one retry');
+  assert.equal(keys[1], keys[0], 'with the same key');
+  const ledger = (await server.api.get(`/customers/${server.customerId}/ledger?limit=100`)).data;
+  assert.equal(ledger.length, entriesBefore + 1, 'one adjustment');
+  assert.equal(ledger.filter((e) => e.reason === 'connection test').length, 1);
+  assert.equal((await server.api.get(`/customers/${server.customerId}/balance`)).available, balanceBefore + 7);
+  assert.deepEqual(await journal(), {});
+});
+
 test('fulfil it from the pending queue', async () => {
   const { id } = redeemed;
   const queue = await server.api.get('/redemptions?status=pending');
