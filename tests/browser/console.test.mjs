@@ -12,6 +12,7 @@ let browser;
 let context;
 let page;
 const pageErrors = [];
+const requested = []; // every URL the signed-in pages asked for
 let redeemed; // the redemption the double-click test made, fulfilled and looked up after it
 
 before(async () => {
@@ -20,6 +21,7 @@ before(async () => {
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  context.on('request', (r) => requested.push(r.url()));
   page.setDefaultTimeout(15_000);
 });
 
@@ -338,4 +340,10 @@ test('on a phone: the customer page fits the screen and its controls are large e
     .filter((el) => !el.labels || el.labels.length === 0).map((el) => el.outerHTML.slice(0, 80)));
   assert.deepEqual(unlabelled, [], 'every control has a label');
   await phone.close();
+});
+
+test('every request the pages made went to this server, and none carried the token in its URL', () => {
+  assert.ok(requested.length > 50, `${requested.length} requests seen`);
+  assert.deepEqual(requested.filter((u) => !u.startsWith(`${server.base}/`)), [], 'nothing from another origin');
+  assert.deepEqual(requested.filter((u) => u.includes('tly_')), [], 'the token is never in a URL');
 });
