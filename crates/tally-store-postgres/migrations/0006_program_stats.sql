@@ -27,7 +27,9 @@
 CREATE TABLE program_counters (
     program_id TEXT COLLATE "C" PRIMARY KEY REFERENCES programs (id),
     customer_count BIGINT NOT NULL DEFAULT 0,
-    points_outstanding BIGINT NOT NULL DEFAULT 0
+    -- NUMERIC: every balance fits in a BIGINT, their sum need not, and a
+    -- counter must never be why a write fails.
+    points_outstanding NUMERIC NOT NULL DEFAULT 0
 );
 
 -- `day`: the UTC date of the counted row's created_at (the database clock).
@@ -44,7 +46,7 @@ CREATE TABLE program_counter_changes (
     program_id TEXT COLLATE "C" NOT NULL,
     day DATE NOT NULL,
     customers BIGINT NOT NULL DEFAULT 0,
-    points BIGINT NOT NULL DEFAULT 0,
+    points NUMERIC NOT NULL DEFAULT 0,
     purchases BIGINT NOT NULL DEFAULT 0,
     redemptions BIGINT NOT NULL DEFAULT 0
 );
@@ -58,10 +60,10 @@ BEGIN
                 VALUES (NEW.program_id, (now() AT TIME ZONE 'UTC')::date, 1, NEW.balance);
         ELSIF TG_OP = 'UPDATE' THEN
             INSERT INTO program_counter_changes (program_id, day, points)
-                VALUES (NEW.program_id, (now() AT TIME ZONE 'UTC')::date, NEW.balance - OLD.balance);
+                VALUES (NEW.program_id, (now() AT TIME ZONE 'UTC')::date, NEW.balance::numeric - OLD.balance);
         ELSE
             INSERT INTO program_counter_changes (program_id, day, customers, points)
-                VALUES (OLD.program_id, (now() AT TIME ZONE 'UTC')::date, -1, -OLD.balance);
+                VALUES (OLD.program_id, (now() AT TIME ZONE 'UTC')::date, -1, -(OLD.balance::numeric));
         END IF;
     ELSIF TG_TABLE_NAME = 'transactions' THEN
         INSERT INTO program_counter_changes (program_id, day, purchases)

@@ -550,6 +550,7 @@ impl Store for PgStore {
                 problem: format!("{problem}: {detail}"),
             }));
         }
+        violations.extend(self.verify_counters(program_id).await?);
         Ok(violations)
     }
 }

@@ -42,7 +42,9 @@ BEGIN
 END;
 CREATE TRIGGER customers_counted_balance AFTER UPDATE OF balance ON customers WHEN NEW.balance <> OLD.balance
 BEGIN
-    UPDATE program_counters SET points_outstanding = points_outstanding + NEW.balance - OLD.balance
+    -- The change first: `points_outstanding + NEW.balance` alone may pass the
+    -- 64-bit range (SQLite would turn it into a REAL) when their sum does not.
+    UPDATE program_counters SET points_outstanding = points_outstanding + (NEW.balance - OLD.balance)
         WHERE program_id = NEW.program_id;
 END;
 CREATE TRIGGER customers_counted_delete AFTER DELETE ON customers

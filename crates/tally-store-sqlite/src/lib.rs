@@ -500,6 +500,7 @@ impl Store for SqliteStore {
                 problem: format!("{problem}: {detail}"),
             }));
         }
+        violations.extend(self.verify_counters(program_id).await?);
         Ok(violations)
     }
 }

@@ -16,7 +16,8 @@ use crate::error::ApiResult;
 #[derive(Serialize, ToSchema)]
 pub struct StatsOut {
     pub customers: i64,
-    /// The sum of every customer's available balance.
+    /// The sum of every customer's available balance (held at the 64-bit
+    /// limits, should the sum ever pass them).
     pub points_outstanding: i64,
     /// Redemptions waiting to be fulfilled or cancelled, counted up to `count_limit`
     /// (a value equal to it means "at least that many").

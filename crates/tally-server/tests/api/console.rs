@@ -218,10 +218,82 @@ async fn the_console_is_served_with_a_strict_policy(backend: Backend) {
     assert_problem(missing, StatusCode::NOT_FOUND, "route_not_found").await;
 }
 
+/// `tally verify` checks the overview's counters against the rows they count,
+/// and a disagreement is a violation.
+async fn verify_finds_counters_that_disagree(backend: Backend) {
+    let database = tally_test_kit::TestDatabase::new(backend).await;
+    let store = database.open(2).await.shared();
+    let program = store.create_program("counted", &Default::default()).await.unwrap();
+    let mut tx = store.begin(None).await.unwrap();
+    let new = tally_store::NewCustomer { email: Some("counted@example.com".into()), phone: None, name: None };
+    let customer = tx.insert_customer(&program.id, &new).await.unwrap().unwrap();
+    tx.credit(&program.id, &customer.id, 40).await.unwrap().unwrap();
+    tx.insert_ledger_entry(
+        &program.id,
+        &tally_store::NewLedgerEntry::new(&customer.id, 40, 40, tally_core::model::LedgerOperation::Adjustment),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(store.verify(None).await.unwrap(), vec![], "counters agree");
+    assert_eq!(store.program_stats(&program.id).await.unwrap().points_outstanding, 40);
+
+    // Five points that no customer holds.
+    match backend {
+        Backend::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", database.url)).await.unwrap();
+            sqlx::query("UPDATE program_counters SET points_outstanding = points_outstanding + 5")
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        Backend::Postgres => {
+            let pool = sqlx::PgPool::connect(&database.url).await.unwrap();
+            sqlx::query("INSERT INTO program_counter_changes (program_id, day, points) VALUES ($1, current_date, 5)")
+                .bind(&program.id)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+    }
+    let violations = store.verify(Some(&program.id)).await.unwrap();
+    assert_eq!(violations.len(), 1, "{violations:?}");
+    assert_eq!(violations[0].program_id, program.id);
+    assert!(violations[0].problem.starts_with("program counters differ from its customers"), "{violations:?}");
+    assert!(violations[0].problem.contains("points 40; counted 1, 45"), "{violations:?}");
+}
+
+/// Every balance fits in 64 bits; their sum need not. The overview then holds
+/// at the limit, and no write fails for it.
+async fn points_outstanding_past_64_bits_hold_at_the_limit(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for email in ["whale-1@example.com", "whale-2@example.com"] {
+        let customer = app.create_customer(email).await;
+        let response = app
+            .post("/api/v1/transactions")
+            .header("Idempotency-Key", format!("whale-{email}"))
+            .json(
+                &json!({ "customer_id": customer, "spend_amount_cents": 1, "currency": "EUR", "points": i64::MAX - 1 }),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+    tally_server::counters::fold_all(app.store.as_ref()).await;
+    let now = stats(&app).await;
+    assert_eq!(now["customers"], 2);
+    assert_eq!(now["points_outstanding"], i64::MAX);
+    assert_eq!(now["purchases_today"], 2);
+    app.assert_verified().await;
+}
+
 backend_tests!(
     stats_follow_every_write_of_the_program,
     stats_need_a_token,
     the_pending_queue_pages_newest_first,
     the_queue_needs_a_known_status,
     the_console_is_served_with_a_strict_policy,
+    verify_finds_counters_that_disagree,
+    points_outstanding_past_64_bits_hold_at_the_limit,
 );
