@@ -89,7 +89,12 @@ function token() {
 async function request(method, path, { body, key, tokenOverride } = {}) {
   const headers = { Authorization: `Bearer ${tokenOverride || token()}` };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (key) headers['Idempotency-Key'] = key;
+  if (key) {
+    headers['Idempotency-Key'] = key;
+    // A retry that meets its first attempt still running waits for its answer
+    // (and gets it replayed) instead of a 409.
+    headers.Prefer = 'wait=5';
+  }
   const response = await fetch(API + path, { method, headers, body, cache: 'no-store', credentials: 'omit' });
   const text = await response.text();
   let json = null;
