@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: brings up PostgreSQL and Redis if needed, then runs every
-# test of the workspace on SQLite and PostgreSQL.
+# test of the workspace on SQLite and PostgreSQL, then the console's browser tests.
 set -euo pipefail
 cd "$(dirname "$0")"
 bash .ci/run --services-only
@@ -46,3 +46,6 @@ fi
 # Third-party OpenAPI tools against a live server on both backends (see
 # tests/contract/run.sh); under CI a missing tool or service is a failure.
 bash tests/contract/run.sh
+
+# The console in a real browser (headless Chromium), on SQLite and PostgreSQL.
+bash tests/browser/run.sh

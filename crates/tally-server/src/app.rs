@@ -20,7 +20,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
 use crate::ratelimit::{self, RateLimiter};
-use crate::routes::{coupons, customers, docs, health, keys, program, redemptions, rewards, transactions, v2};
+use crate::routes::{coupons, customers, docs, health, keys, program, redemptions, rewards, stats, transactions, v2};
 use crate::shutdown::{self, Lifecycle, ShutdownSettings};
 use crate::{sweeper, telemetry};
 
@@ -156,6 +156,7 @@ impl Application {
         let caches = Caches::default();
         sweeper::spawn(store.clone(), caches.replays.clone(), maintenance_interval);
         crate::operations::expiry::spawn(store.clone(), maintenance_interval);
+        crate::counters::spawn(store.clone());
         telemetry::spawn_upkeep();
         let lifecycle = Lifecycle::default();
         let router = router(AppState {
@@ -205,14 +206,15 @@ pub fn router(state: AppState) -> Router {
         .route("/transactions/{id}/void", post(transactions::void))
         .route("/rewards", get(rewards::list).post(rewards::create))
         .route("/rewards/{id}", get(rewards::get).patch(rewards::patch))
-        .route("/redemptions", post(redemptions::create))
+        .route("/redemptions", get(redemptions::list).post(redemptions::create))
         .route("/redemptions/{id}", get(redemptions::get))
         .route("/redemptions/{id}/fulfil", post(redemptions::fulfil))
         .route("/redemptions/{id}/cancel", post(redemptions::cancel))
         .route("/coupons/{code}", get(coupons::get))
         .route("/coupons/{code}/redeem", post(coupons::redeem))
         .route("/idempotency-keys/{key}", get(keys::get))
-        .route("/program", get(program::get).patch(program::patch));
+        .route("/program", get(program::get).patch(program::patch))
+        .route("/stats", get(stats::get));
     let v2 = Router::new()
         .route("/loyalty/rewards/redeem", post(v2::redeem))
         .route("/loyalty/redemptions/{customer_id}", get(v2::list));
@@ -229,6 +231,7 @@ pub fn router(state: AppState) -> Router {
         .route("/docs/api/redoc.standalone.js", get(docs::redoc))
         .nest("/api/v1", api.route_layer(admit()))
         .nest("/api/v2", v2.route_layer(admit()))
+        .merge(crate::console::routes())
         .fallback(|| async {
             ApiError::new(StatusCode::NOT_FOUND, "route_not_found", "no such route; see /openapi.json")
         })

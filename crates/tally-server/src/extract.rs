@@ -138,6 +138,8 @@ struct PaginationQuery {
     email: Option<String>,
     #[serde(default)]
     phone: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
 }
 
 pub const DEFAULT_PAGE: u32 = 20;
@@ -187,6 +189,24 @@ impl<S: Send + Sync> FromRequestParts<S> for ContactQuery {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
         let query = parse_query(parts)?;
         Ok(Self { email: query.email, phone: query.phone })
+    }
+}
+
+/// `?status=` of the program-wide redemption list: required, one of the statuses.
+pub struct RedemptionStatusQuery(pub tally_core::model::RedemptionStatus);
+
+impl<S: Send + Sync> FromRequestParts<S> for RedemptionStatusQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let query = parse_query(parts)?;
+        query.status.as_deref().and_then(tally_core::model::RedemptionStatus::parse).map(Self).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+                "status is required: one of pending, fulfilled, cancelled",
+            )
+        })
     }
 }
 

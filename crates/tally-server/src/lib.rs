@@ -6,6 +6,8 @@
 
 pub mod app;
 pub mod auth;
+pub mod console;
+pub mod counters;
 pub mod demo;
 pub mod error;
 pub mod extract;

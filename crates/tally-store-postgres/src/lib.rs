@@ -20,6 +20,7 @@ mod release;
 mod rows;
 pub mod scratch;
 mod statements;
+mod stats;
 mod tx;
 mod writes;
 
@@ -418,6 +419,23 @@ impl Store for PgStore {
         reads::coupon(&self.pool, program_id, code).await
     }
 
+    async fn program_stats(&self, program_id: &str) -> StoreResult<tally_store::ProgramStats> {
+        self.read_program_stats(program_id).await
+    }
+
+    async fn fold_counters(&self, batch: u32) -> StoreResult<u64> {
+        self.fold_stats_counters(batch).await
+    }
+
+    async fn redemptions_by_status(
+        &self,
+        program_id: &str,
+        status: tally_core::model::RedemptionStatus,
+        page: &Page,
+    ) -> StoreResult<Vec<Redemption>> {
+        self.read_redemptions_by_status(program_id, status, page).await
+    }
+
     async fn due_lots(&self, limit: u32) -> StoreResult<Vec<(String, PointLot)>> {
         let rows: Vec<LotRow> = sqlx::query_as(
             "SELECT program_id, id, customer_id, remaining, expires_at FROM point_lots \
@@ -491,6 +509,7 @@ impl Store for PgStore {
                 problem: format!("{problem}: {detail}"),
             }));
         }
+        violations.extend(self.verify_counters(program_id).await?);
         Ok(violations)
     }
 }

@@ -38,6 +38,7 @@ mod errors;
 mod opening;
 mod rows;
 mod statements;
+mod stats;
 mod tx;
 #[cfg(test)]
 mod writer_tests;
@@ -344,6 +345,19 @@ impl Store for SqliteStore {
         fetch::found::<_, CouponRow, _>(&self.reader, &sql, program_id, code, map_err).await
     }
 
+    async fn program_stats(&self, program_id: &str) -> StoreResult<tally_store::ProgramStats> {
+        self.read_program_stats(program_id).await
+    }
+
+    async fn redemptions_by_status(
+        &self,
+        program_id: &str,
+        status: tally_core::model::RedemptionStatus,
+        page: &Page,
+    ) -> StoreResult<Vec<Redemption>> {
+        self.read_redemptions_by_status(program_id, status, page).await
+    }
+
     async fn due_lots(&self, limit: u32) -> StoreResult<Vec<(String, PointLot)>> {
         let sql = format!(
             "SELECT program_id, id, customer_id, remaining, expires_at FROM point_lots \
@@ -453,6 +467,7 @@ impl Store for SqliteStore {
                 problem: format!("{problem}: {detail}"),
             }));
         }
+        violations.extend(self.verify_counters(program_id).await?);
         Ok(violations)
     }
 }

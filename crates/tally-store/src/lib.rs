@@ -11,6 +11,7 @@
 pub mod conformance;
 mod error;
 pub mod rows;
+mod stats;
 mod types;
 pub mod writes;
 
@@ -21,6 +22,7 @@ use tally_core::model::{
 };
 
 pub use error::{StoreError, StoreResult};
+pub use stats::{COUNT_LIMIT, ProgramStats};
 pub use types::*;
 pub use writes::{
     Adjust, AdjustRefusal, Adjusted, Purchase, PurchaseRefusal, Purchased, Redeem, RedeemRefusal, Redeemed, Settle,
@@ -77,6 +79,21 @@ pub trait Store: Send + Sync + 'static {
     async fn redemption(&self, program_id: &str, id: &str) -> StoreResult<Option<Redemption>>;
     async fn redemptions(&self, program_id: &str, customer_id: &str, page: &Page) -> StoreResult<Vec<Redemption>>;
     async fn coupon(&self, program_id: &str, code: &str) -> StoreResult<Option<Coupon>>;
+    /// The program's overview (see [`ProgramStats`]).
+    async fn program_stats(&self, program_id: &str) -> StoreResult<ProgramStats>;
+    /// Moves up to `batch` of the changes counted for [`Store::program_stats`]
+    /// into its totals; returns how many it moved. A store whose counters are
+    /// kept in place by the writes themselves has nothing to fold.
+    async fn fold_counters(&self, _batch: u32) -> StoreResult<u64> {
+        Ok(0)
+    }
+    /// The program's redemptions in `status`, newest first.
+    async fn redemptions_by_status(
+        &self,
+        program_id: &str,
+        status: RedemptionStatus,
+        page: &Page,
+    ) -> StoreResult<Vec<Redemption>>;
     /// Unexpired lots whose date has passed, oldest first, across all programs.
     async fn due_lots(&self, limit: u32) -> StoreResult<Vec<(String, PointLot)>>;
 

@@ -193,6 +193,7 @@ async fn main() -> anyhow::Result<ExitCode> {
             }
             tracing::info!(
                 listen = %listen,
+                console = %format_args!("http://{addr}/console"),
                 storage = app.store().backend(),
                 rate_limits = if settings_redis { "shared through Redis" } else { "counted on this node" },
                 "tally is serving"
@@ -232,7 +233,7 @@ async fn main() -> anyhow::Result<ExitCode> {
 
 fn print_demo(demo: &demo::Demo, addr: &str) {
     println!(
-        "\nDemo program {program} is ready.\n  token:    {token}\n  customer: {customer} (ada@example.com, 500 points)\n  rewards:  {rewards}\n\nTry a redemption (run it twice: the second is a replay):\n\n  curl -i -X POST http://{addr}/api/v1/redemptions \\\n    -H 'Authorization: Bearer {token}' \\\n    -H 'Content-Type: application/json' \\\n    -H 'Idempotency-Key: demo-redeem-1' \\\n    -d '{{\"customer_id\":\"{customer}\",\"reward_id\":\"{reward}\"}}'\n",
+        "\nDemo program {program} is ready.\n  console:  http://{addr}/console  (sign in with the token)\n  token:    {token}\n  customer: {customer} (ada@example.com, 500 points)\n  rewards:  {rewards}\n\nTry a redemption (run it twice: the second is a replay):\n\n  curl -i -X POST http://{addr}/api/v1/redemptions \\\n    -H 'Authorization: Bearer {token}' \\\n    -H 'Content-Type: application/json' \\\n    -H 'Idempotency-Key: demo-redeem-1' \\\n    -d '{{\"customer_id\":\"{customer}\",\"reward_id\":\"{reward}\"}}'\n",
         program = demo.program_id,
         token = demo.token,
         customer = demo.customer_id,

@@ -121,6 +121,9 @@ async fn the_demo_prints_a_working_token_and_curl() {
     std::io::Read::read_to_string(&mut stdout, &mut banner).unwrap();
     let token = banner.lines().find_map(|l| l.trim().strip_prefix("token:")).unwrap().trim().to_owned();
     assert!(banner.contains("curl -i -X POST"), "{banner}");
+    // The console is where a newcomer goes next: its URL, on the port it serves.
+    let console = banner.lines().find_map(|l| l.trim().strip_prefix("console:")).unwrap().trim().to_owned();
+    assert!(console.starts_with(&format!("{}/console ", node.base)), "{banner}");
     assert!(banner.contains("Idempotency-Key"), "{banner}");
 
     // A second run reuses the demo data and still serves it.

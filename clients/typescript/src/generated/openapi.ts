@@ -380,7 +380,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List the program's redemptions in one status
+         * @description The program's redemptions in one status, newest first: `?status=pending` is
+         *     the queue of rewards waiting to be handed over (or cancelled). `status` is
+         *     required; without it, or with another value, the answer is 400
+         *     `invalid_query`. Paged like every list (`limit`, `starting_after`).
+         *
+         *     A read: it changes nothing and takes no key.
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `invalid_query`
+         *     * 401: `unauthorized`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`
+         */
+        get: operations["redemptions_list"];
         put?: never;
         /**
          * Redeem a reward
@@ -617,6 +634,39 @@ export interface paths {
          *     * 503: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown`
          */
         patch: operations["rewards_update"];
+        trace?: never;
+    };
+    "/api/v1/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the program's overview counts
+         * @description What the console's overview shows: customers, points outstanding,
+         *     redemptions pending, and today's redemptions and purchases (the UTC day by
+         *     the database clock). Counters are kept by the writes themselves, so this
+         *     read costs the same on a program of any size; bounded counts stop at
+         *     `count_limit`. A read, so no idempotency key applies.
+         *
+         *     A read: it changes nothing and takes no key.
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 401: `unauthorized`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`
+         */
+        get: operations["stats_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/transactions": {
@@ -1207,6 +1257,47 @@ export interface components {
              * @description A number (zero or more) sets the stock; `null` makes the reward unlimited; absent leaves it.
              */
             stock?: number | null;
+        };
+        /**
+         * @description The caller's program at a glance, by the database clock. Every number is
+         *     read from a counter kept in the writing transactions, or counted over an
+         *     index up to `count_limit`, so the read costs the same on any size of program.
+         */
+        StatsOut: {
+            /**
+             * Format: int64
+             * @description The most a bounded count reports.
+             */
+            count_limit: number;
+            /** Format: int64 */
+            customers: number;
+            /**
+             * Format: date-time
+             * @description The start of the current day, UTC, by the database clock.
+             */
+            day_started_at: string;
+            /**
+             * Format: int64
+             * @description The sum of every customer's available balance (held at the 64-bit
+             *     limits, should the sum ever pass them).
+             */
+            points_outstanding: number;
+            /**
+             * Format: int64
+             * @description Purchases recorded since `day_started_at`.
+             */
+            purchases_today: number;
+            /**
+             * Format: int64
+             * @description Redemptions waiting to be fulfilled or cancelled, counted up to `count_limit`
+             *     (a value equal to it means "at least that many").
+             */
+            redemptions_pending: number;
+            /**
+             * Format: int64
+             * @description Redemptions made since `day_started_at`.
+             */
+            redemptions_today: number;
         };
         Transaction: {
             /** Format: date-time */
@@ -3150,6 +3241,103 @@ export interface operations {
             };
         };
     };
+    redemptions_list: {
+        parameters: {
+            query: {
+                /** @description Required: `pending`, `fulfilled` or `cancelled` */
+                status: components["schemas"]["RedemptionStatus"];
+                /**
+                 * @description How many items to return, newest first (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description A cursor: the id of the last item of the previous page. */
+                starting_after?: string;
+            };
+            header?: {
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the program's redemptions in that status */
+            200: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Paginated_Redemption"];
+                };
+            };
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `invalid_query` */
+            400: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_query",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/invalid_query"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_query";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable";
+                    };
+                };
+            };
+        };
+    };
     redemptions_create: {
         parameters: {
             query?: never;
@@ -4436,6 +4624,65 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "storage_unavailable" | "idempotency_unavailable" | "outcome_unknown";
+                    };
+                };
+            };
+        };
+    };
+    stats_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The program's counts */
+            200: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatsOut"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable";
                     };
                 };
             };

@@ -8,6 +8,7 @@ pub mod keys;
 pub mod program;
 pub mod redemptions;
 pub mod rewards;
+pub mod stats;
 pub mod transactions;
 pub mod v2;
 

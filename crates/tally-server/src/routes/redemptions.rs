@@ -10,7 +10,7 @@ use super::{ListParams, Paginated, check_id};
 use crate::app::AppState;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Pagination, Path, Write};
+use crate::extract::{Pagination, Path, RedemptionStatusQuery, Write};
 use crate::idempotency::{Begun, KeyPolicy, begin};
 use crate::operations::redemptions::{self, RedeemRequest};
 
@@ -174,4 +174,25 @@ pub async fn cancel(
     write: Write<EmptyIn>,
 ) -> ApiResult<Response> {
     transition(state, auth, id, write, Move::Cancel).await
+}
+
+/// List the program's redemptions in one status
+///
+/// The program's redemptions in one status, newest first: `?status=pending` is
+/// the queue of rewards waiting to be handed over (or cancelled). `status` is
+/// required; without it, or with another value, the answer is 400
+/// `invalid_query`. Paged like every list (`limit`, `starting_after`).
+#[utoipa::path(get, path = "/api/v1/redemptions", tag = "redemptions", operation_id = "redemptions_list",
+    params(("status" = tally_core::model::RedemptionStatus, Query, description = "Required: `pending`, `fulfilled` or `cancelled`"),
+           ListParams),
+    responses((status = 200, description = "A page of the program's redemptions in that status", body = Paginated<Redemption>)),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    Authenticated { program, .. }: Authenticated,
+    RedemptionStatusQuery(status): RedemptionStatusQuery,
+    Pagination(page): Pagination,
+) -> ApiResult<Json<Paginated<Redemption>>> {
+    let rows = state.store.redemptions_by_status(&program.id, status, &page).await?;
+    Ok(Json(Paginated::from_rows(rows, page.limit)))
 }

@@ -247,7 +247,8 @@ async fn missing_or_invalid_credentials_are_unauthorized(backend: Backend) {
 async fn unknown_routes_and_wrong_methods_are_problems(backend: Backend) {
     let (app, customer, before) = seeded(backend).await;
 
-    for path in ["/api/v1/nope", "/nope", "/api/v3/customers", "/api/v1/customers/x/y/z", "/api/v1", "/"] {
+    // (`GET /` is the console's redirect, see console.rs.)
+    for path in ["/api/v1/nope", "/nope", "/api/v3/customers", "/api/v1/customers/x/y/z", "/api/v1", "/console/nope"] {
         let response = app.get(path).send().await.unwrap();
         assert_problem(response, StatusCode::NOT_FOUND, "route_not_found").await;
         let response = app.post(path).json(&json!({})).send().await.unwrap();
@@ -264,7 +265,7 @@ async fn unknown_routes_and_wrong_methods_are_problems(backend: Backend) {
         (Method::POST, format!("/api/v1/customers/{customer}/balance"), "GET"),
         (Method::DELETE, format!("/api/v1/customers/{customer}/ledger"), "GET"),
         (Method::GET, "/api/v1/transactions".to_owned(), "POST"),
-        (Method::GET, "/api/v1/redemptions".to_owned(), "POST"),
+        (Method::DELETE, "/api/v1/redemptions".to_owned(), "POST"),
         (Method::DELETE, "/api/v1/rewards".to_owned(), "GET"),
         (Method::PUT, "/api/v1/rewards/rwd_x".to_owned(), "PATCH"),
         (Method::POST, "/api/v1/program".to_owned(), "PATCH"),

@@ -18,6 +18,7 @@ mod rewards;
 mod waiting;
 
 mod adjustments;
+mod console;
 mod coupons;
 mod expiry;
 mod lifecycle;

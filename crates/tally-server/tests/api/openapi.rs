@@ -32,7 +32,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/transactions/{id}/void", &["post"]),
     ("/api/v1/rewards", &["get", "post"]),
     ("/api/v1/rewards/{id}", &["get", "patch"]),
-    ("/api/v1/redemptions", &["post"]),
+    ("/api/v1/redemptions", &["get", "post"]),
     ("/api/v1/redemptions/{id}", &["get"]),
     ("/api/v1/redemptions/{id}/fulfil", &["post"]),
     ("/api/v1/redemptions/{id}/cancel", &["post"]),
@@ -40,6 +40,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/coupons/{code}/redeem", &["post"]),
     ("/api/v1/idempotency-keys/{key}", &["get"]),
     ("/api/v1/program", &["get", "patch"]),
+    ("/api/v1/stats", &["get"]),
     ("/api/v2/loyalty/rewards/redeem", &["post"]),
     ("/api/v2/loyalty/redemptions/{customer_id}", &["get"]),
 ];

@@ -1,0 +1,126 @@
+//! The program-wide reads of the operator's overview and queues, over the
+//! counters (folded and not yet folded) and the index of `migrations/0010_program_stats.sql`.
+
+use chrono::{DateTime, Utc};
+use tally_core::model::{Redemption, RedemptionStatus};
+use tally_store::{COUNT_LIMIT, Page, ProgramStats, StoreResult, Violation};
+
+use crate::rows::{REDEMPTION_COLUMNS, RedemptionRow, convert_all};
+use crate::{PgStore, map_err};
+
+impl PgStore {
+    pub(crate) async fn read_program_stats(&self, program_id: &str) -> StoreResult<ProgramStats> {
+        // The folded totals (one row each) plus the changes not folded yet (a
+        // few seconds' worth, by `program_counter_changes_by_program`), and a
+        // count of at most COUNT_LIMIT index entries.
+        let sql = "WITH today AS (SELECT (now() AT TIME ZONE 'UTC')::date AS day), \
+             unfolded AS (SELECT * FROM program_counter_changes WHERE program_id = $1), \
+             folded AS (SELECT customer_count, points_outstanding FROM program_counters WHERE program_id = $1), \
+             daily AS (SELECT purchases, redemptions FROM program_daily_counters \
+                 WHERE program_id = $1 AND day = (SELECT day FROM today)) \
+             SELECT \
+               (COALESCE((SELECT customer_count FROM folded), 0) + COALESCE((SELECT SUM(customers) FROM unfolded), 0))::bigint, \
+               LEAST(GREATEST(COALESCE((SELECT points_outstanding FROM folded), 0) \
+                 + COALESCE((SELECT SUM(points) FROM unfolded), 0), -9223372036854775808), 9223372036854775807)::bigint, \
+               (SELECT count(*) FROM (SELECT 1 FROM redemptions \
+                  WHERE status = 'pending' AND program_id = $1 LIMIT $2) p), \
+               (COALESCE((SELECT redemptions FROM daily), 0) \
+                 + COALESCE((SELECT SUM(redemptions) FROM unfolded WHERE day = (SELECT day FROM today)), 0))::bigint, \
+               (COALESCE((SELECT purchases FROM daily), 0) \
+                 + COALESCE((SELECT SUM(purchases) FROM unfolded WHERE day = (SELECT day FROM today)), 0))::bigint, \
+               ((SELECT day FROM today)::timestamp AT TIME ZONE 'UTC')";
+        let (customers, points_outstanding, redemptions_pending, redemptions_today, purchases_today, day_started_at): (
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            DateTime<Utc>,
+        ) = sqlx::query_as(sql).bind(program_id).bind(COUNT_LIMIT).fetch_one(&self.pool).await.map_err(map_err)?;
+        Ok(ProgramStats {
+            customers,
+            points_outstanding,
+            redemptions_pending,
+            redemptions_today,
+            purchases_today,
+            day_started_at,
+        })
+    }
+
+    pub(crate) async fn fold_stats_counters(&self, batch: u32) -> StoreResult<u64> {
+        let (moved,): (i64,) = sqlx::query_as("SELECT tally_fold_counters($1)")
+            .bind(i32::try_from(batch).unwrap_or(i32::MAX))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(u64::try_from(moved).unwrap_or(0))
+    }
+
+    pub(crate) async fn read_redemptions_by_status(
+        &self,
+        program_id: &str,
+        status: RedemptionStatus,
+        page: &Page,
+    ) -> StoreResult<Vec<Redemption>> {
+        let sql = format!(
+            "SELECT {REDEMPTION_COLUMNS} FROM redemptions WHERE status = $2 AND program_id = $1 \
+             AND ($3::text IS NULL OR id < $3) ORDER BY id DESC LIMIT $4"
+        );
+        let rows: Vec<RedemptionRow> = sqlx::query_as(&sql)
+            .bind(program_id)
+            .bind(status.as_str())
+            .bind(&page.starting_after)
+            .bind(i64::from(page.limit) + 1)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        convert_all(rows)
+    }
+
+    /// For `tally verify`: the overview's counters (folded and not yet folded)
+    /// against the rows they count.
+    pub(crate) async fn verify_counters(&self, program_id: Option<&str>) -> StoreResult<Vec<Violation>> {
+        let checks: [(&str, &str); 2] = [
+            (
+                "program counters differ from its customers",
+                "WITH counted AS (SELECT program_id, SUM(c) AS c, SUM(p) AS p FROM ( \
+                     SELECT program_id, customer_count AS c, points_outstanding AS p FROM program_counters \
+                     UNION ALL SELECT program_id, customers, points FROM program_counter_changes) x \
+                   GROUP BY program_id), \
+                 actual AS (SELECT program_id, count(*) AS n, COALESCE(SUM(balance), 0) AS p \
+                   FROM customers GROUP BY program_id) \
+                 SELECT a.program_id::text, a.program_id::text, 'customers ' || a.n || ', points ' || a.p || \
+                   '; counted ' || COALESCE(k.c, 0) || ', ' || COALESCE(k.p, 0) \
+                 FROM actual a LEFT JOIN counted k ON k.program_id = a.program_id \
+                 WHERE ($1::text IS NULL OR a.program_id = $1) AND (COALESCE(k.c, 0) <> a.n OR COALESCE(k.p, 0) <> a.p)",
+            ),
+            (
+                "daily counters differ from the day's purchases and redemptions",
+                "WITH counted AS (SELECT program_id, day, SUM(pu) AS pu, SUM(r) AS r FROM ( \
+                     SELECT program_id, day, purchases AS pu, redemptions AS r FROM program_daily_counters \
+                     UNION ALL SELECT program_id, day, purchases, redemptions FROM program_counter_changes) x \
+                   GROUP BY program_id, day), \
+                 actual AS (SELECT program_id, day, SUM(pu) AS pu, SUM(r) AS r FROM ( \
+                     SELECT program_id, (created_at AT TIME ZONE 'UTC')::date AS day, 1 AS pu, 0 AS r FROM transactions \
+                     UNION ALL SELECT program_id, (created_at AT TIME ZONE 'UTC')::date, 0, 1 FROM redemptions) y \
+                   GROUP BY program_id, day) \
+                 SELECT a.program_id::text, 'day ' || a.day, 'purchases ' || a.pu || ', redemptions ' || a.r || \
+                   '; counted ' || COALESCE(k.pu, 0) || ', ' || COALESCE(k.r, 0) \
+                 FROM actual a LEFT JOIN counted k ON k.program_id = a.program_id AND k.day = a.day \
+                 WHERE ($1::text IS NULL OR a.program_id = $1) \
+                   AND (COALESCE(k.pu, 0) <> a.pu OR COALESCE(k.r, 0) <> a.r)",
+            ),
+        ];
+        let mut violations = Vec::new();
+        for (problem, sql) in checks {
+            let rows: Vec<(String, String, String)> =
+                sqlx::query_as(sql).bind(program_id).fetch_all(&self.pool).await.map_err(map_err)?;
+            violations.extend(rows.into_iter().map(|(program_id, subject, detail)| Violation {
+                program_id,
+                subject,
+                problem: format!("{problem}: {detail}"),
+            }));
+        }
+        Ok(violations)
+    }
+}
