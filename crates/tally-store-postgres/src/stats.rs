@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use tally_core::model::{Redemption, RedemptionStatus};
 use tally_store::{COUNT_LIMIT, Page, ProgramStats, StoreResult, Violation};
 
-use crate::rows::{REDEMPTION_COLUMNS, RedemptionRow, convert_all};
+use crate::rows::{REDEMPTION_COLUMNS, RedemptionRow};
 use crate::{PgStore, map_err};
 
 impl PgStore {
@@ -66,15 +66,9 @@ impl PgStore {
             "SELECT {REDEMPTION_COLUMNS} FROM redemptions WHERE status = $2 AND program_id = $1 \
              AND ($3::text IS NULL OR id < $3) ORDER BY id DESC LIMIT $4"
         );
-        let rows: Vec<RedemptionRow> = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(status.as_str())
-            .bind(&page.starting_after)
-            .bind(i64::from(page.limit) + 1)
-            .fetch_all(&self.pool)
+        let status = Some(status.as_str());
+        tally_store::rows::fetch::paged::<_, RedemptionRow, _>(&self.pool, &sql, program_id, status, page, map_err)
             .await
-            .map_err(map_err)?;
-        convert_all(rows)
     }
 
     /// For `tally verify`: the overview's counters (folded and not yet folded)

@@ -6,7 +6,7 @@ use tally_store::{COUNT_LIMIT, Page, ProgramStats, StoreResult, Violation};
 
 use tally_store::rows::Stamp;
 
-use crate::rows::{REDEMPTION_COLUMNS, RedemptionRow, convert_all};
+use crate::rows::{REDEMPTION_COLUMNS, RedemptionRow};
 use crate::{SqliteStore, map_err, now_ms};
 
 impl SqliteStore {
@@ -53,15 +53,9 @@ impl SqliteStore {
             "SELECT {REDEMPTION_COLUMNS} FROM redemptions INDEXED BY redemptions_by_status \
              WHERE program_id = ?1 AND status = ?2 AND (?3 IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?4"
         );
-        let rows: Vec<RedemptionRow> = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(status.as_str())
-            .bind(&page.starting_after)
-            .bind(i64::from(page.limit) + 1)
-            .fetch_all(&self.reader)
+        let status = Some(status.as_str());
+        tally_store::rows::fetch::paged::<_, RedemptionRow, _>(&self.reader, &sql, program_id, status, page, map_err)
             .await
-            .map_err(map_err)?;
-        convert_all(rows)
     }
 
     /// For `tally verify`: the overview's counters against the rows they count.
