@@ -499,16 +499,7 @@ impl Store for PgStore {
                    AND k.resource_id <> t.id",
             ),
         ];
-        let mut violations = Vec::new();
-        for (problem, sql) in checks {
-            let rows: Vec<(String, String, String)> =
-                sqlx::query_as(sql).bind(program_id).fetch_all(&self.pool).await.map_err(map_err)?;
-            violations.extend(rows.into_iter().map(|(program_id, subject, detail)| Violation {
-                program_id,
-                subject,
-                problem: format!("{problem}: {detail}"),
-            }));
-        }
+        let mut violations = tally_store::rows::fetch::violations(&self.pool, &checks, program_id, map_err).await?;
         violations.extend(self.verify_counters(program_id).await?);
         Ok(violations)
     }

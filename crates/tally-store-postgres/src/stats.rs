@@ -105,16 +105,6 @@ impl PgStore {
                    AND (COALESCE(k.pu, 0) <> a.pu OR COALESCE(k.r, 0) <> a.r)",
             ),
         ];
-        let mut violations = Vec::new();
-        for (problem, sql) in checks {
-            let rows: Vec<(String, String, String)> =
-                sqlx::query_as(sql).bind(program_id).fetch_all(&self.pool).await.map_err(map_err)?;
-            violations.extend(rows.into_iter().map(|(program_id, subject, detail)| Violation {
-                program_id,
-                subject,
-                problem: format!("{problem}: {detail}"),
-            }));
-        }
-        Ok(violations)
+        tally_store::rows::fetch::violations(&self.pool, &checks, program_id, map_err).await
     }
 }

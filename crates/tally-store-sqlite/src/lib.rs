@@ -457,16 +457,7 @@ impl Store for SqliteStore {
                  WHERE (?1 IS NULL OR k.program_id = ?1) AND substr(k.resource_id, 1, 4) = 'txn_' AND k.resource_id <> t.id",
             ),
         ];
-        let mut violations = Vec::new();
-        for (problem, sql) in checks {
-            let rows: Vec<(String, String, String)> =
-                sqlx::query_as(sql).bind(program_id).fetch_all(&self.reader).await.map_err(map_err)?;
-            violations.extend(rows.into_iter().map(|(program_id, subject, detail)| Violation {
-                program_id,
-                subject,
-                problem: format!("{problem}: {detail}"),
-            }));
-        }
+        let mut violations = tally_store::rows::fetch::violations(&self.reader, &checks, program_id, map_err).await?;
         violations.extend(self.verify_counters(program_id).await?);
         Ok(violations)
     }

@@ -89,16 +89,6 @@ impl SqliteStore {
                    AND (COALESCE(d.purchases, 0) <> a.pu OR COALESCE(d.redemptions, 0) <> a.r)",
             ),
         ];
-        let mut violations = Vec::new();
-        for (problem, sql) in checks {
-            let rows: Vec<(String, String, String)> =
-                sqlx::query_as(sql).bind(program_id).fetch_all(&self.reader).await.map_err(map_err)?;
-            violations.extend(rows.into_iter().map(|(program_id, subject, detail)| Violation {
-                program_id,
-                subject,
-                problem: format!("{problem}: {detail}"),
-            }));
-        }
-        Ok(violations)
+        tally_store::rows::fetch::violations(&self.reader, &checks, program_id, map_err).await
     }
 }

@@ -358,7 +358,7 @@ where
 pub mod fetch {
     use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 
-    use crate::{Page, StoreError, StoreResult};
+    use crate::{Page, StoreError, StoreResult, Violation};
 
     /// The one row `sql` finds by its two text parameters (the program, and an
     /// id, a code or a key), converted to its domain type.
@@ -415,5 +415,34 @@ pub mod fetch {
             .await
             .map_err(map_err)?;
         Ok(rows.into_iter().map(T::try_from).collect::<Result<_, _>>()?)
+    }
+
+    /// `tally verify`'s checks: each a problem and a query that answers the
+    /// rows breaking it as (program, subject, detail), for every program or
+    /// only `program_id` (the query's one parameter).
+    pub async fn violations<'c, DB, E>(
+        exec: E,
+        checks: &[(&str, &str)],
+        program_id: Option<&str>,
+        map_err: fn(sqlx::Error) -> StoreError,
+    ) -> StoreResult<Vec<Violation>>
+    where
+        DB: Database,
+        E: Executor<'c, Database = DB> + Copy,
+        for<'q> <DB as Database>::Arguments<'q>: IntoArguments<'q, DB>,
+        for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+        (String, String, String): for<'r> FromRow<'r, DB::Row>,
+    {
+        let mut violations = Vec::new();
+        for (problem, sql) in checks {
+            let rows: Vec<(String, String, String)> =
+                sqlx::query_as(sql).bind(program_id).fetch_all(exec).await.map_err(map_err)?;
+            violations.extend(rows.into_iter().map(|(program_id, subject, detail)| Violation {
+                program_id,
+                subject,
+                problem: format!("{problem}: {detail}"),
+            }));
+        }
+        Ok(violations)
     }
 }
