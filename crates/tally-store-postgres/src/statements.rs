@@ -69,6 +69,10 @@ impl StoreTx for PgTx {
         self.use_coupon_in_one_call(program_id, coupon).await
     }
 
+    async fn expire(&mut self, program_id: &str, customer_id: &str, lot_id: &str) -> StoreResult<Option<LedgerEntry>> {
+        self.expire_in_one_call(program_id, customer_id, lot_id).await
+    }
+
     async fn idempotency_record(&mut self, program_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>> {
         self.record_of(program_id, key).await
     }

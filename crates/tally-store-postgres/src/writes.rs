@@ -1,18 +1,18 @@
 //! The whole writes of `tally_store::writes`, one round trip each: a call of
-//! the PL/pgSQL function that runs the same steps (migrations 0006 to 0009),
+//! the PL/pgSQL function that runs the same steps (migrations 0006 to 0009, and 0011),
 //! and the record saved in the round trip of the COMMIT.
 
 use sqlx::postgres::PgRow;
 use sqlx::{FromRow, Row};
 use tally_core::ids::IdKind;
-use tally_core::model::{Coupon, IdempotencyRecord, Redemption};
+use tally_core::model::{Coupon, IdempotencyRecord, LedgerEntry, Redemption};
 use tally_store::{
     Adjust, AdjustRefusal, Adjusted, KeyedResource, NewIdempotencyRecord, Purchase, PurchaseRefusal, Purchased, Redeem,
     RedeemRefusal, Redeemed, Settle, SettleRefusal, Settled, StoreError, StoreResult, UseCoupon, Void, VoidRefusal,
     Voided,
 };
 
-use crate::rows::{CouponRow, LedgerRow, RedemptionRow, TransactionRow};
+use crate::rows::{CouponRow, LEDGER_COLUMNS, LedgerRow, RedemptionRow, TransactionRow};
 use crate::tx::PgTx;
 use crate::{literal, map_err};
 
@@ -188,6 +188,24 @@ impl PgTx {
             }
             other => settle_refusal(other),
         }
+    }
+
+    pub(crate) async fn expire_in_one_call(
+        &mut self,
+        program_id: &str,
+        customer_id: &str,
+        lot_id: &str,
+    ) -> StoreResult<Option<LedgerEntry>> {
+        let sql = format!("SELECT {LEDGER_COLUMNS} FROM tally_expire_lot($1, $2, $3, $4)");
+        let row: Option<LedgerRow> = sqlx::query_as(&sql)
+            .bind(program_id)
+            .bind(customer_id)
+            .bind(lot_id)
+            .bind(IdKind::LedgerEntry.generate())
+            .fetch_optional(self.conn())
+            .await
+            .map_err(map_err)?;
+        row.map(LedgerEntry::try_from).transpose()
     }
 
     /// The key's live record: the one read with the claim, if it was this key's.

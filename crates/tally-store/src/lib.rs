@@ -186,6 +186,9 @@ pub trait StoreTx: Send {
     async fn use_coupon(&mut self, program_id: &str, coupon: &UseCoupon) -> StoreResult<Settled<Coupon>> {
         writes::use_coupon(self, program_id, coupon).await
     }
+    async fn expire(&mut self, program_id: &str, customer_id: &str, lot_id: &str) -> StoreResult<Option<LedgerEntry>> {
+        writes::expire(self, program_id, customer_id, lot_id).await
+    }
 
     // --- idempotency ---
     async fn idempotency_record(&mut self, program_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>>;

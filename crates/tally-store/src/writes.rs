@@ -541,3 +541,24 @@ pub async fn use_coupon<T: StoreTx + ?Sized>(
         CouponStatus::Active => Err(StoreError::Other(format!("coupon {code} is active but did not move"))),
     }
 }
+
+/// Expires a due lot: its remaining points leave the balance with an
+/// `expire` ledger entry. The customer's row is locked first, the order every
+/// points change uses; the lot's conditional update lets exactly one node
+/// take it. `None`: no such customer, or the lot was taken already or is not
+/// due.
+pub async fn expire<T: StoreTx + ?Sized>(
+    tx: &mut T,
+    program_id: &str,
+    customer_id: &str,
+    lot_id: &str,
+) -> StoreResult<Option<LedgerEntry>> {
+    if !tx.lock_customer(program_id, customer_id).await? {
+        return Ok(None);
+    }
+    let Some((points, balance_after)) = tx.expire_lot(program_id, lot_id).await? else {
+        return Ok(None);
+    };
+    let entry = NewLedgerEntry::new(customer_id, -points, balance_after, LedgerOperation::Expire);
+    Ok(Some(tx.insert_ledger_entry(program_id, &entry).await?))
+}

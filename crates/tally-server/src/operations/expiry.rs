@@ -3,8 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tally_core::model::LedgerOperation;
-use tally_store::{NewLedgerEntry, Store, StoreResult};
+use tally_store::{Store, StoreResult};
 
 const BATCH: u32 = 500;
 
@@ -19,15 +18,11 @@ pub async fn run_once(store: &dyn Store) -> StoreResult<u64> {
         let mut taken_now = 0;
         for (program_id, lot) in &due {
             let mut tx = store.begin(None).await?;
-            // Customer first, then lot: the lock order every points change uses.
-            if !tx.lock_customer(program_id, &lot.customer_id).await? {
+            // One call (`tally_store::writes::expire`); `None`: another node expired it first.
+            if tx.expire(program_id, &lot.customer_id, &lot.id).await?.is_none() {
+                tx.rollback().await?;
                 continue;
             }
-            let Some((points, balance_after)) = tx.expire_lot(program_id, &lot.id).await? else {
-                continue; // another node expired it first
-            };
-            let entry = NewLedgerEntry::new(&lot.customer_id, -points, balance_after, LedgerOperation::Expire);
-            tx.insert_ledger_entry(program_id, &entry).await?;
             tx.commit().await?;
             taken_now += 1;
         }

@@ -128,7 +128,7 @@ pub async fn point_lots<S: Harness>(store: Arc<S>) {
     assert_eq!(expired, vec![-40, -5, -30], "one expiry entry per expired lot, newest first");
 }
 
-/// Expires one lot as the expiry job does: lock the customer, expire, record it, commit.
+/// Expires one lot as the expiry job does: the whole write (lock the customer, expire, record it), then commit.
 pub(super) async fn expire<S: Store>(store: &S, program_id: &str, lot: &PointLot) -> Option<(i64, i64)> {
     retry_unavailable(|| expire_once(store, program_id, lot)).await
 }
@@ -139,15 +139,13 @@ pub(super) async fn expire_once<S: Store>(
     lot: &PointLot,
 ) -> StoreResult<Option<(i64, i64)>> {
     let mut tx = store.begin(None).await?;
-    if !tx.lock_customer(program_id, &lot.customer_id).await? {
-        return Ok(None);
-    }
-    let Some((points, balance)) = tx.expire_lot(program_id, &lot.id).await? else {
+    let Some(entry) = tx.expire(program_id, &lot.customer_id, &lot.id).await? else {
+        tx.rollback().await?;
         return Ok(None);
     };
-    tx.insert_ledger_entry(program_id, &entry(&lot.customer_id, -points, balance, LedgerOperation::Expire)).await?;
+    assert_eq!((entry.operation, entry.customer_id.as_str()), (LedgerOperation::Expire, lot.customer_id.as_str()));
     tx.commit().await?;
-    Ok(Some((points, balance)))
+    Ok(Some((-entry.points, entry.balance_after)))
 }
 
 /// The due lots of one program (due_lots lists every program's).
