@@ -22,8 +22,10 @@ import type {
   Program,
   ProgramPatch,
   Redemption,
+  RedemptionStatus,
   Reward,
   RewardPatch,
+  Stats,
   Transaction,
   V2Redeem,
   V2Redemption,
@@ -649,6 +651,11 @@ export class TallyClient {
     return this.#get(`/api/v1/customers/${segment(customerId)}/redemptions${query(page(params))}`);
   }
 
+  /** The program's redemptions in one status, newest first (`pending` is the queue to hand over). */
+  redemptions(status: RedemptionStatus, params: PageParams = {}): Promise<Page<Redemption>> {
+    return this.#get(`/api/v1/redemptions${query([["status", status], ...page(params)])}`);
+  }
+
   fulfilRedemption(redemptionId: string): Promise<Written<Redemption>> {
     return this.submit(ops.fulfilRedemption(redemptionId));
   }
@@ -674,6 +681,11 @@ export class TallyClient {
 
   program(): Promise<Program> {
     return this.#get("/api/v1/program");
+  }
+
+  /** The program's overview counts (customers, points outstanding, redemptions pending and today, purchases today). */
+  stats(): Promise<Stats> {
+    return this.#get("/api/v1/stats");
   }
 
   updateProgram(patch: ProgramPatch): Promise<Written<Program>> {

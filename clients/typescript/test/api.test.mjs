@@ -113,6 +113,20 @@ for (const backend of backends()) {
       const listed = await tally.customerRedemptions(ada, { limit: 100 });
       assert.equal(listed.data.length, 4);
       assert.equal((await tally.balance(ada)).available, 100 - 10 - 20 - 10);
+      const pending = await tally.redemptions("pending", { limit: 100 });
+      const fulfilled = await tally.redemptions("fulfilled", { limit: 100 });
+      const cancelled = await tally.redemptions("cancelled", { limit: 100 });
+      for (const [status, list] of [["pending", pending], ["fulfilled", fulfilled], ["cancelled", cancelled]]) {
+        assert.ok(list.data.every((r) => r.status === status), status);
+      }
+      for (const mine of listed.data) {
+        const inList = { pending, fulfilled, cancelled }[mine.status].data.some((r) => r.id === mine.id);
+        assert.ok(inList, `${mine.id} is in the ${mine.status} list`);
+      }
+      assert.ok(fulfilled.data.some((r) => r.id === issued.id), "the voucher's redemption, fulfilled by its coupon");
+      const stats = await tally.stats();
+      assert.equal(stats.redemptions_pending, pending.data.length);
+      assert.ok(stats.customers >= 1 && stats.redemptions_today >= 4, JSON.stringify(stats));
     });
 
     test("a refusal is final: status, code and detail, sent once, the key not consumed", async () => {
