@@ -226,7 +226,7 @@ impl PgTx {
         record: &NewIdempotencyRecord,
         retention_hours: i32,
     ) -> StoreResult<()> {
-        let headers = serde_json::to_string(&record.headers).map_err(|e| StoreError::Other(e.to_string()))?;
+        let headers = record.headers_json()?;
         let done = sqlx::query(
             "INSERT INTO idempotency_records \
                (program_id, key, method, path, fingerprint, status, headers, body, resource_id, created_at, expires_at) \
@@ -266,7 +266,7 @@ impl PgTx {
         record: &NewIdempotencyRecord,
         retention_hours: i32,
     ) -> StoreResult<Option<String>> {
-        let headers = serde_json::to_string(&record.headers).map_err(|e| StoreError::Other(e.to_string()))?;
+        let headers = record.headers_json()?;
         let optional = |value: Option<&String>| match value {
             Some(value) => literal(value),
             None => Some("NULL".to_owned()),

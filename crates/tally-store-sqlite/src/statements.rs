@@ -59,7 +59,7 @@ impl StoreTx for SqliteTx {
         record: &NewIdempotencyRecord,
         retention_hours: i32,
     ) -> StoreResult<()> {
-        let headers = serde_json::to_string(&record.headers).map_err(|e| StoreError::Other(e.to_string()))?;
+        let headers = record.headers_json()?;
         let sql = format!(
             "INSERT INTO idempotency_records \
                (program_id, key, method, path, fingerprint, status, headers, body, resource_id, created_at, expires_at) \

@@ -180,6 +180,13 @@ pub struct NewIdempotencyRecord {
     pub resource_id: Option<String>,
 }
 
+impl NewIdempotencyRecord {
+    /// The headers as the JSON array both backends store (and `RecordRow` reads back).
+    pub fn headers_json(&self) -> crate::StoreResult<String> {
+        serde_json::to_string(&self.headers).map_err(|e| crate::StoreError::Other(e.to_string()))
+    }
+}
+
 /// One broken invariant, as `tally verify` reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
