@@ -28,6 +28,8 @@ pub enum IdKind {
     Coupon,
     LedgerEntry,
     PointLot,
+    Event,
+    WebhookEndpoint,
 }
 
 impl IdKind {
@@ -42,6 +44,8 @@ impl IdKind {
             IdKind::Coupon => "cpn",
             IdKind::LedgerEntry => "led",
             IdKind::PointLot => "lot",
+            IdKind::Event => "evt",
+            IdKind::WebhookEndpoint => "whe",
         }
     }
 

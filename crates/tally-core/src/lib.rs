@@ -3,6 +3,7 @@
 //! Nothing in here performs I/O, so every rule can be unit-tested on its own.
 
 pub mod contact;
+pub mod events;
 pub mod fingerprint;
 pub mod idempotency_key;
 pub mod ids;

@@ -20,8 +20,12 @@ use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
 use crate::ratelimit::{self, RateLimiter};
-use crate::routes::{coupons, customers, docs, health, keys, program, redemptions, rewards, stats, transactions, v2};
+use crate::routes::{
+    coupons, customers, docs, events, health, keys, program, redemptions, rewards, stats, transactions, v2,
+    webhook_endpoints,
+};
 use crate::shutdown::{self, Lifecycle, ShutdownSettings};
+use crate::webhooks::WebhookSettings;
 use crate::{sweeper, telemetry};
 
 /// Where the data lives.
@@ -84,6 +88,7 @@ pub struct NodeSettings {
     /// A Redis answer slower than this counts as Redis being down.
     pub redis_timeout: Duration,
     pub shutdown: ShutdownSettings,
+    pub webhooks: WebhookSettings,
 }
 
 impl Default for NodeSettings {
@@ -93,6 +98,7 @@ impl Default for NodeSettings {
             redis_key_prefix: "tally".to_owned(),
             redis_timeout: ratelimit::DEFAULT_REDIS_TIMEOUT,
             shutdown: ShutdownSettings::default(),
+            webhooks: WebhookSettings::default(),
         }
     }
 }
@@ -104,6 +110,7 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     pub lifecycle: Lifecycle,
     pub caches: Caches,
+    pub webhooks: Arc<WebhookSettings>,
 }
 
 /// What one node keeps in memory to spare the database a round trip: the
@@ -158,12 +165,21 @@ impl Application {
         crate::operations::expiry::spawn(store.clone(), maintenance_interval);
         crate::counters::spawn(store.clone());
         telemetry::spawn_upkeep();
+        let webhooks = Arc::new(node.webhooks);
+        if webhooks.secret_key.is_none() {
+            tracing::warn!(
+                "no webhook secret key (--webhook-secret-key): endpoint secrets are stored as they are, \
+                 so a copy of the database can sign webhooks"
+            );
+        }
+        crate::webhooks::dispatcher::spawn(store.clone(), webhooks.clone());
         let lifecycle = Lifecycle::default();
         let router = router(AppState {
             store: store.clone(),
             limiter: Arc::new(limiter),
             lifecycle: lifecycle.clone(),
             caches: caches.clone(),
+            webhooks,
         });
         Ok(Self { listener, router, store, lifecycle, caches, shutdown: node.shutdown })
     }
@@ -214,7 +230,17 @@ pub fn router(state: AppState) -> Router {
         .route("/coupons/{code}/redeem", post(coupons::redeem))
         .route("/idempotency-keys/{key}", get(keys::get))
         .route("/program", get(program::get).patch(program::patch))
-        .route("/stats", get(stats::get));
+        .route("/stats", get(stats::get))
+        .route("/events", get(events::list))
+        .route("/events/{id}", get(events::get))
+        .route("/events/{id}/redeliver", post(events::redeliver))
+        .route("/webhook-endpoints", get(webhook_endpoints::list).post(webhook_endpoints::create))
+        .route(
+            "/webhook-endpoints/{id}",
+            get(webhook_endpoints::get).patch(webhook_endpoints::patch).delete(webhook_endpoints::delete),
+        )
+        .route("/webhook-endpoints/{id}/rotate-secret", post(webhook_endpoints::rotate_secret))
+        .route("/webhook-endpoints/{id}/deliveries", get(webhook_endpoints::deliveries));
     let v2 = Router::new()
         .route("/loyalty/rewards/redeem", post(v2::redeem))
         .route("/loyalty/redemptions/{customer_id}", get(v2::list));

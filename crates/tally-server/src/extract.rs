@@ -140,6 +140,10 @@ struct PaginationQuery {
     phone: Option<String>,
     #[serde(default)]
     status: Option<String>,
+    #[serde(default, rename = "type")]
+    event_type: Option<String>,
+    #[serde(default)]
+    customer_id: Option<String>,
 }
 
 pub const DEFAULT_PAGE: u32 = 20;
@@ -190,6 +194,35 @@ impl<S: Send + Sync> FromRequestParts<S> for ContactQuery {
         let query = parse_query(parts)?;
         Ok(Self { email: query.email, phone: query.phone })
     }
+}
+
+/// `?type=&customer_id=` of the event list. Values that no event can have
+/// (too long, or with a NUL, which PostgreSQL refuses outright) are refused.
+pub struct EventQuery(pub tally_store::events::EventFilter);
+
+impl<S: Send + Sync> FromRequestParts<S> for EventQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let query = parse_query(parts)?;
+        let invalid = |name: &str| {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", format!("{name} is too long or not printable"))
+        };
+        let printable = |v: &String| v.len() <= MAX_CURSOR_LEN && !v.chars().any(char::is_control);
+        if !query.event_type.iter().all(printable) {
+            return Err(invalid("type"));
+        }
+        if !query.customer_id.iter().all(printable) {
+            return Err(invalid("customer_id"));
+        }
+        Ok(Self(tally_store::events::EventFilter { event_type: query.event_type, customer_id: query.customer_id }))
+    }
+}
+
+/// Tells "absent" (outer `None`, with `#[serde(default)]`) from "null"
+/// (`Some(None)`) in a PATCH body.
+pub fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }
 
 /// `?status=` of the program-wide redemption list: required, one of the statuses.

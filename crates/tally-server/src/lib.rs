@@ -21,5 +21,6 @@ pub mod routes;
 pub mod shutdown;
 pub mod sweeper;
 pub mod telemetry;
+pub mod webhooks;
 
 pub use app::{AppState, Application, Database, NodeSettings, Settings};

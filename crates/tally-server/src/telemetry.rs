@@ -16,6 +16,9 @@
 //! | `tally_ratelimit_redis_fallback` (gauge) | 1 while Redis is configured but unreachable |
 //! | `tally_ratelimit_redis_errors_total` | |
 //! | `tally_db_pool_connections` (gauge) | `state`: `max`, `open`, `idle`, `in_use` |
+//! | `tally_webhook_deliveries_total` | `outcome`: `delivered`, `retrying`, `failed`, `endpoint_disabled` (one per attempt) |
+//! | `tally_webhook_queue_depth` (gauge) | deliveries waiting (due or scheduled) to enabled endpoints |
+//! | `tally_webhook_oldest_pending_seconds` (gauge) | age of the oldest of them |
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -39,6 +42,9 @@ pub const RATELIMIT_DECISIONS: &str = "tally_ratelimit_decisions_total";
 pub const RATELIMIT_FALLBACK: &str = "tally_ratelimit_redis_fallback";
 pub const RATELIMIT_REDIS_ERRORS: &str = "tally_ratelimit_redis_errors_total";
 pub const DB_POOL: &str = "tally_db_pool_connections";
+pub const WEBHOOK_DELIVERIES: &str = "tally_webhook_deliveries_total";
+pub const WEBHOOK_QUEUE_DEPTH: &str = "tally_webhook_queue_depth";
+pub const WEBHOOK_OLDEST_PENDING: &str = "tally_webhook_oldest_pending_seconds";
 
 /// Latency buckets, in seconds: 1 ms to 10 s, covering a replay (sub-ms) up to
 /// a `Prefer: wait` that used its whole budget.
@@ -141,6 +147,15 @@ pub fn waiting() -> impl Drop {
 
 pub fn record_stored() {
     counter!(RECORDS_STORED).increment(1);
+}
+
+pub fn webhook_attempt(outcome: &'static str) {
+    counter!(WEBHOOK_DELIVERIES, "outcome" => outcome).increment(1);
+}
+
+pub fn webhook_queue(depth: u64, oldest_age_seconds: f64) {
+    gauge!(WEBHOOK_QUEUE_DEPTH).set(depth as f64);
+    gauge!(WEBHOOK_OLDEST_PENDING).set(oldest_age_seconds);
 }
 
 pub fn records_swept(count: u64) {

@@ -15,6 +15,7 @@
 //! serialization failures for the caller to retry.
 
 mod errors;
+mod events;
 mod reads;
 mod release;
 mod rows;

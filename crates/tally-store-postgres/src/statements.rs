@@ -36,7 +36,15 @@ impl StoreTx for PgTx {
     ) -> StoreResult<()> {
         let Some(record) = record else { return self.commit_now().await };
         if let Some(sql) = PgTx::save_and_commit_sql(program_id, record, retention_hours)? {
-            return self.commit_sql(&sql).await;
+            // The events (if any) go in the same simple query, before the record.
+            let events = match self.events_sql().await {
+                Ok(events) => events,
+                Err(e) => {
+                    PgTx::rollback(*self).await;
+                    return Err(e);
+                }
+            };
+            return self.commit_sql(&format!("{events}{sql}")).await;
         }
         if let Err(e) = self.save_idempotency_record(program_id, record, retention_hours).await {
             PgTx::rollback(*self).await;

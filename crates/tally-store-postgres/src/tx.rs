@@ -6,6 +6,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::postgres::PgRow;
 use sqlx::{Executor, PgConnection, Postgres};
 use tally_core::model::IdempotencyRecord;
+use tally_store::events::NewEvent;
 use tally_store::{KeyLock, ResourceKey, StoreError, StoreResult};
 
 use crate::map_err;
@@ -32,14 +33,20 @@ pub(crate) struct PgTx {
     key: Option<(i64, Arc<Releases>)>,
     /// The claimed key's record as read with the claim, for the first lookup.
     pub(crate) prefetched: Option<(KeyLock, Option<IdempotencyRecord>)>,
+    /// Events emitted by this transaction, written with its COMMIT (see `events`).
+    pub(crate) events: Vec<(String, NewEvent)>,
 }
 
 impl PgTx {
+    fn opened(conn: PoolConnection<Postgres>) -> Self {
+        Self { conn: Some(conn), committing: false, key: None, prefetched: None, events: Vec::new() }
+    }
+
     /// Sends `begin` on `conn`. A session whose BEGIN failed is closed, not
     /// returned to the pool: whether it is inside a transaction is unknown.
     pub(crate) async fn begin(mut conn: PoolConnection<Postgres>, begin: &'static str) -> StoreResult<Self> {
         match conn.execute(begin).await {
-            Ok(_) => Ok(Self { conn: Some(conn), committing: false, key: None, prefetched: None }),
+            Ok(_) => Ok(Self::opened(conn)),
             Err(e) => {
                 conn.close_on_drop();
                 Err(map_err(e))
@@ -56,7 +63,7 @@ impl PgTx {
         sql: &str,
     ) -> StoreResult<(Self, Vec<PgRow>)> {
         match conn.fetch_all(sql).await {
-            Ok(rows) => Ok((Self { conn: Some(conn), committing: false, key: None, prefetched: None }, rows)),
+            Ok(rows) => Ok((Self::opened(conn), rows)),
             Err(e) => {
                 conn.close_on_drop();
                 Err(map_err(e))
@@ -78,8 +85,15 @@ impl PgTx {
     /// Commits. Without an answer from the server, whether it committed is
     /// unknown (`commit_err`): `self` drops with `committing` set and the
     /// session is closed; the client's retry with its key finds out.
-    pub(crate) async fn commit_now(self: Box<Self>) -> StoreResult<()> {
-        self.commit_sql("COMMIT").await
+    pub(crate) async fn commit_now(mut self: Box<Self>) -> StoreResult<()> {
+        let events = match self.events_sql().await {
+            Ok(events) => events,
+            Err(e) => {
+                PgTx::rollback(*self).await;
+                return Err(e);
+            }
+        };
+        self.commit_sql(&format!("{events}COMMIT")).await
     }
 
     /// Sends `sql`, a simple query that ends with the COMMIT (see `commit_now`).

@@ -35,6 +35,7 @@
 mod connections;
 mod durability;
 mod errors;
+mod events;
 mod opening;
 mod rows;
 mod statements;

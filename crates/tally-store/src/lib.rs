@@ -10,6 +10,7 @@
 
 pub mod conformance;
 mod error;
+pub mod events;
 pub mod rows;
 mod stats;
 mod types;
@@ -22,6 +23,7 @@ use tally_core::model::{
 };
 
 pub use error::{StoreError, StoreResult};
+pub use events::{Outbox, OutboxTx};
 pub use stats::{COUNT_LIMIT, ProgramStats};
 pub use types::*;
 pub use writes::{
@@ -32,7 +34,7 @@ pub use writes::{
 /// A storage backend. Reads outside a transaction go straight to the store;
 /// every write goes through [`Store::begin`].
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: Outbox + Send + Sync + 'static {
     /// `"sqlite"` or `"postgres"`, for logs and `/readyz`.
     fn backend(&self) -> &'static str;
 
@@ -141,7 +143,7 @@ pub enum Claim {
 /// One write transaction. Dropping it without [`StoreTx::commit`] rolls it
 /// back, but only [`StoreTx::rollback`] waits for that to happen.
 #[async_trait]
-pub trait StoreTx: Send {
+pub trait StoreTx: OutboxTx + Send {
     /// Commits. An error whose commit may nevertheless have reached the disk
     /// is [`StoreError::OutcomeUnknown`]; any other error committed nothing.
     async fn commit(self: Box<Self>) -> StoreResult<()>;

@@ -11,6 +11,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use tally_core::model::ProgramSettings;
 use tally_server::shutdown::ShutdownSettings;
+use tally_server::webhooks::{self, SecretKey, WebhookSettings};
 use tally_server::{Application, Database, NodeSettings, Settings, auth, demo};
 use tracing_subscriber::EnvFilter;
 
@@ -57,6 +58,21 @@ struct NodeArgs {
     /// Then, seconds in-flight requests get to finish before the node exits anyway.
     #[arg(long, env = "TALLY_SHUTDOWN_GRACE_SECS", default_value_t = 10.0)]
     shutdown_grace_secs: f64,
+    /// The wait before each webhook attempt, comma-separated (`0s` is at once):
+    /// after the last one fails, the delivery fails.
+    #[arg(long, env = "TALLY_WEBHOOK_RETRY_SCHEDULE", default_value = tally_server::webhooks::DEFAULT_RETRY_SCHEDULE)]
+    webhook_retry_schedule: String,
+    /// Seconds a receiver has to answer one webhook attempt.
+    #[arg(long, env = "TALLY_WEBHOOK_TIMEOUT_SECS", default_value_t = 15.0)]
+    webhook_timeout_secs: f64,
+    /// Let webhook endpoints be loopback, private, link-local or metadata
+    /// addresses (development; refused by default against SSRF).
+    #[arg(long, env = "TALLY_WEBHOOKS_ALLOW_PRIVATE_NETWORKS")]
+    webhooks_allow_private_networks: bool,
+    /// 32 bytes (64 hex digits or base64), the same on every node, that seal
+    /// webhook secrets in the database; without it they are stored as they are.
+    #[arg(long, env = "TALLY_WEBHOOK_SECRET_KEY", hide_env_values = true)]
+    webhook_secret_key: Option<String>,
 }
 
 impl NodeArgs {
@@ -71,6 +87,20 @@ impl NodeArgs {
             shutdown: ShutdownSettings {
                 delay: secs("shutdown-delay-secs", self.shutdown_delay_secs)?,
                 grace: secs("shutdown-grace-secs", self.shutdown_grace_secs)?,
+            },
+            webhooks: WebhookSettings {
+                retry_schedule: webhooks::parse_retry_schedule(&self.webhook_retry_schedule)
+                    .map_err(|e| anyhow::anyhow!("--webhook-retry-schedule: {e}"))?,
+                timeout: secs("webhook-timeout-secs", self.webhook_timeout_secs)?.max(Duration::from_millis(1)),
+                allow_private_networks: self.webhooks_allow_private_networks,
+                secret_key: self
+                    .webhook_secret_key
+                    .as_deref()
+                    .filter(|key| !key.is_empty())
+                    .map(SecretKey::parse)
+                    .transpose()
+                    .map_err(|e| anyhow::anyhow!("--webhook-secret-key: {e}"))?,
+                ..WebhookSettings::default()
             },
         })
     }

@@ -18,16 +18,17 @@ use std::time::Duration;
 
 use axum::response::Response;
 use tally_core::model::{IdempotencyRecord, Program};
+use tally_store::events::NewEvent;
 use tally_store::{Claim, KeyLock, KeyedResource, NewIdempotencyRecord, ResourceKey, Store, StoreError, StoreTx};
 use tokio::time::Instant;
 
 use self::reply::STORED_HEADERS;
-pub use self::reply::{LOOKUP, Lookup, REPLAYED, Reply, Resource};
+pub use self::reply::{Change, LOOKUP, Lookup, REPLAYED, Reply, Resource};
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult, IDEMPOTENCY_DOCS};
 use crate::extract::WriteMeta;
 use crate::operations::Outcome;
-use crate::telemetry;
+use crate::{telemetry, webhooks};
 
 /// Whether a route moves points or stock, and so requires a key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -210,21 +211,48 @@ impl Execution {
     }
 
     /// Turns a domain operation's result into the answer: a 2xx is stored
-    /// under the key and committed with the effect; a refusal or a failure
-    /// rolls the transaction back — awaited, so the key is free again before
-    /// the client hears the answer, and a retry that follows it, on any node,
-    /// never finds its own key in flight.
-    pub async fn conclude<T: Resource>(mut self, result: ApiResult<Outcome<T>>) -> ApiResult<Response> {
-        let reply = match result {
-            Ok(Outcome::Created(made)) => Reply::created(&made),
-            Ok(Outcome::Existing(found) | Outcome::Changed(found)) => Reply::ok(&found),
-            Ok(Outcome::Replayed(found)) => return self.replay_resource(found).await,
+    /// under the key and committed with the effect — and with the effect's
+    /// event, if it emits one; a refusal or a failure rolls the transaction
+    /// back — awaited, so the key is free again before the client hears the
+    /// answer, and a retry that follows it, on any node, never finds its own
+    /// key in flight.
+    pub async fn conclude<T: Resource>(self, result: ApiResult<Outcome<T>>) -> ApiResult<Response> {
+        self.conclude_as(result, |resource| resource).await
+    }
+
+    /// `conclude`, answering in another shape (`shape`; the v2 routes): the
+    /// event still carries the resource as v1 shows it, so a receiver sees one
+    /// shape whichever route made the effect.
+    pub async fn conclude_as<T: Resource, R: Resource>(
+        mut self,
+        result: ApiResult<Outcome<T>>,
+        shape: impl FnOnce(T) -> R,
+    ) -> ApiResult<Response> {
+        let answer = match result {
+            Ok(Outcome::Created(made)) => {
+                self.event_of(&made, Change::Created).and_then(|event| Ok((Reply::created(&shape(made))?, event)))
+            }
+            Ok(Outcome::Changed(found)) => {
+                self.event_of(&found, Change::Changed).and_then(|event| Ok((Reply::ok(&shape(found))?, event)))
+            }
+            Ok(Outcome::Existing(found)) => Reply::ok(&shape(found)).map(|reply| (reply, None)),
+            Ok(Outcome::Replayed(found)) => {
+                let found = KeyedResource { resource: shape(found.resource), fingerprint: found.fingerprint };
+                return self.replay_resource(found).await;
+            }
             Err(refusal) => Err(refusal),
         };
-        match reply {
-            Ok(reply) => self.finish(reply).await,
+        match answer {
+            Ok((reply, event)) => self.finish(reply, event).await,
             Err(refusal) => Err(self.abandon(refusal).await),
         }
+    }
+
+    /// The event of what this request did to `resource`, if that emits one.
+    fn event_of<T: Resource>(&self, resource: &T, change: Change) -> ApiResult<Option<NewEvent>> {
+        let Some((event_type, customer_id)) = resource.event(change) else { return Ok(None) };
+        let key = self.meta.key.as_ref().map(|k| k.as_str());
+        webhooks::event_of(event_type, customer_id, key, resource).map(Some)
     }
 
     /// Answers a retry whose stored response has expired but whose resource
@@ -278,8 +306,17 @@ impl Execution {
         }
     }
 
-    /// Stores the reply under the key (for a 2xx) and commits it with the effect.
-    async fn finish(mut self, reply: Reply) -> ApiResult<Response> {
+    /// Stores the reply under the key (for a 2xx) and commits it with the
+    /// effect and its event.
+    async fn finish(mut self, reply: Reply, event: Option<NewEvent>) -> ApiResult<Response> {
+        // The fields, not `self.tx()`: the transaction and the program are borrowed apart.
+        let tx = self.tx.as_deref_mut().expect("the transaction is open until the execution concludes");
+        if let Some(event) = event
+            && let Err(e) = tx.emit(&self.program_id, event).await
+        {
+            let refusal = self.store_error(e);
+            return Err(self.abandon(refusal).await);
+        }
         let record = match &self.meta.key {
             Some(key) if reply.status.is_success() => Some(NewIdempotencyRecord {
                 key: key.as_str().to_owned(),

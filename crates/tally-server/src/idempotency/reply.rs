@@ -5,7 +5,11 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde::Serialize;
-use tally_core::model::{Coupon, Customer, IdempotencyRecord, LedgerEntry, Program, Redemption, Reward, Transaction};
+use tally_core::events::EventType;
+use tally_core::model::{
+    Coupon, Customer, IdempotencyRecord, LedgerEntry, LedgerOperation, Program, Redemption, RedemptionStatus, Reward,
+    Transaction,
+};
 
 use crate::error::{ApiError, ApiResult};
 
@@ -130,10 +134,22 @@ impl Reply {
     }
 }
 
+/// What a write did to the resource it answers with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    Created,
+    Changed,
+}
+
 /// A resource with an id and a canonical URL.
 pub trait Resource: Serialize {
     fn id(&self) -> &str;
     fn location(&self) -> String;
+    /// The event a write that did `change` to this resource emits, and the
+    /// customer whose sequence it takes; `None`: it emits none.
+    fn event(&self, _change: Change) -> Option<(EventType, Option<&str>)> {
+        None
+    }
 }
 
 macro_rules! resource {
@@ -148,10 +164,46 @@ macro_rules! resource {
         }
     };
 }
-resource!(Customer, "customers");
-resource!(Transaction, "transactions");
+macro_rules! resource_with_events {
+    ($type:ty, $path:literal, |$this:ident, $change:ident| $event:expr) => {
+        impl Resource for $type {
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn location(&self) -> String {
+                format!(concat!("/api/v1/", $path, "/{}"), self.id)
+            }
+            fn event(&self, $change: Change) -> Option<(EventType, Option<&str>)> {
+                let $this = self;
+                $event
+            }
+        }
+    };
+}
+resource_with_events!(Customer, "customers", |customer, change| {
+    let event_type = match change {
+        Change::Created => EventType::CustomerCreated,
+        Change::Changed => EventType::CustomerUpdated,
+    };
+    Some((event_type, Some(&customer.id)))
+});
+resource_with_events!(Transaction, "transactions", |purchase, change| {
+    let event_type = match change {
+        Change::Created => EventType::PointsEarned,
+        Change::Changed => EventType::PointsVoided,
+    };
+    Some((event_type, Some(&purchase.customer_id)))
+});
+resource_with_events!(Redemption, "redemptions", |redemption, change| {
+    let event_type = match (change, redemption.status) {
+        (Change::Created, _) => EventType::RedemptionCreated,
+        (Change::Changed, RedemptionStatus::Fulfilled) => EventType::RedemptionFulfilled,
+        (Change::Changed, RedemptionStatus::Cancelled) => EventType::RedemptionCancelled,
+        (Change::Changed, RedemptionStatus::Pending) => return None,
+    };
+    Some((event_type, Some(&redemption.customer_id)))
+});
 resource!(Reward, "rewards");
-resource!(Redemption, "redemptions");
 
 impl Resource for Coupon {
     fn id(&self) -> &str {
@@ -159,6 +211,9 @@ impl Resource for Coupon {
     }
     fn location(&self) -> String {
         format!("/api/v1/coupons/{}", self.code)
+    }
+    fn event(&self, change: Change) -> Option<(EventType, Option<&str>)> {
+        (change == Change::Changed).then_some((EventType::CouponRedeemed, Some(self.customer_id.as_str())))
     }
 }
 
@@ -169,6 +224,14 @@ impl Resource for LedgerEntry {
     }
     fn location(&self) -> String {
         format!("/api/v1/customers/{}/ledger", self.customer_id)
+    }
+    fn event(&self, change: Change) -> Option<(EventType, Option<&str>)> {
+        let event_type = match (change, self.operation) {
+            (Change::Created, LedgerOperation::Adjustment) => EventType::PointsAdjusted,
+            (Change::Created, LedgerOperation::Expire) => EventType::PointsExpired,
+            _ => return None,
+        };
+        Some((event_type, Some(&self.customer_id)))
     }
 }
 

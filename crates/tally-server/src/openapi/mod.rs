@@ -55,6 +55,10 @@ This reference is also rendered at [/docs/api](/docs/api)."
         routes::keys::get,
         routes::program::get, routes::program::patch, routes::stats::get,
         routes::v2::redeem, routes::v2::list,
+        routes::events::list, routes::events::get, routes::events::redeliver,
+        routes::webhook_endpoints::create, routes::webhook_endpoints::list, routes::webhook_endpoints::get,
+        routes::webhook_endpoints::patch, routes::webhook_endpoints::delete, routes::webhook_endpoints::rotate_secret,
+        routes::webhook_endpoints::deliveries,
     ),
     components(schemas(crate::error::Problem)),
     tags(
@@ -65,6 +69,7 @@ This reference is also rendered at [/docs/api](/docs/api)."
         (name = "coupons", description = "The single-use coupons that voucher redemptions issue."),
         (name = "idempotency", description = "What the server knows of an idempotency key."),
         (name = "program", description = "The caller's program and its settings."),
+        (name = "webhooks", description = "Events, written with the effect that made them (one per effect), and their delivery to webhook endpoints: signed per Standard Webhooks v1, at least once, the same `webhook-id` on every attempt. See /docs/webhooks."),
         (name = "compatibility", description = "The v2 pair for clients written against the common \"loyalty rewards redeem\" shape."),
     ),
     modifiers(&BearerAuth)

@@ -129,4 +129,25 @@ pub const OPERATIONS: &[Operation] = &[
         ],
     ),
     read("v2_redemptions_list", &[(404, &["customer_not_found"])]),
+    read("events_list", &[]),
+    read("events_get", &[(404, &["event_not_found"])]),
+    write_empty("events_redeliver", Key::Optional, &[(404, &["event_not_found"])]),
+    write(
+        "webhook_endpoints_create",
+        Key::Optional,
+        &[(422, &["invalid_field", "webhook_url_not_allowed", "webhook_url_unresolvable"])],
+    ),
+    read("webhook_endpoints_list", &[]),
+    read("webhook_endpoints_get", &[(404, &["webhook_endpoint_not_found"])]),
+    write_empty(
+        "webhook_endpoints_update",
+        Key::Optional,
+        &[
+            (404, &["webhook_endpoint_not_found"]),
+            (422, &["invalid_field", "webhook_url_not_allowed", "webhook_url_unresolvable"]),
+        ],
+    ),
+    write_empty("webhook_endpoints_delete", Key::Optional, &[(404, &["webhook_endpoint_not_found"])]),
+    write_empty("webhook_endpoints_rotate_secret", Key::Optional, &[(404, &["webhook_endpoint_not_found"])]),
+    read("webhook_endpoints_deliveries", &[(404, &["webhook_endpoint_not_found"])]),
 ];

@@ -37,7 +37,9 @@ pub async fn upsert(tx: &mut dyn StoreTx, program_id: &str, new: &NewCustomer) -
                 ),
                 other => other.into(),
             })?;
-            return Ok(Outcome::Existing(updated));
+            // Only a change emits `customer.updated`; finding the customer as
+            // it was is no event.
+            return Ok(if updated == found { Outcome::Existing(updated) } else { Outcome::Changed(updated) });
         }
         if let Some(created) = tx.insert_customer(program_id, new).await? {
             return Ok(Outcome::Created(created));

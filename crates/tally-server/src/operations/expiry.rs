@@ -3,7 +3,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tally_store::{Store, StoreResult};
+use tally_core::events::EventType;
+use tally_store::{Store, StoreError, StoreResult};
+
+use crate::webhooks;
 
 const BATCH: u32 = 500;
 
@@ -19,10 +22,14 @@ pub async fn run_once(store: &dyn Store) -> StoreResult<u64> {
         for (program_id, lot) in &due {
             let mut tx = store.begin(None).await?;
             // One call (`tally_store::writes::expire`); `None`: another node expired it first.
-            if tx.expire(program_id, &lot.customer_id, &lot.id).await?.is_none() {
+            let Some(entry) = tx.expire(program_id, &lot.customer_id, &lot.id).await? else {
                 tx.rollback().await?;
                 continue;
-            }
+            };
+            // The event commits with the expiry, or neither happens.
+            let event = webhooks::event_of(EventType::PointsExpired, Some(&entry.customer_id), None, &entry)
+                .map_err(|_| StoreError::Other("an expiry's event failed to serialise".to_owned()))?;
+            tx.emit(program_id, event).await?;
             tx.commit().await?;
             taken_now += 1;
         }

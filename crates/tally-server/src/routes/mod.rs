@@ -3,6 +3,7 @@
 pub mod coupons;
 pub mod customers;
 pub mod docs;
+pub mod events;
 pub mod health;
 pub mod keys;
 pub mod program;
@@ -11,6 +12,7 @@ pub mod rewards;
 pub mod stats;
 pub mod transactions;
 pub mod v2;
+pub mod webhook_endpoints;
 
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};

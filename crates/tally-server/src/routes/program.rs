@@ -1,7 +1,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use tally_core::model::{MAX_RETENTION_HOURS, MIN_RETENTION_HOURS, Program, VoidPolicy};
 use tally_store::ProgramPatch;
 use utoipa::ToSchema;
@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use crate::app::AppState;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::Write;
+use crate::extract::{Write, present};
 use crate::idempotency::{Begun, KeyPolicy, begin};
 use crate::operations::Outcome;
 
@@ -44,10 +44,6 @@ pub struct ProgramPatchIn {
     /// Requests per minute per token, 1 to 1,000,000.
     #[schema(minimum = 1, maximum = 1_000_000)]
     pub rate_limit_per_minute: Option<i32>,
-}
-
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i32>>, D::Error> {
-    Option::<i32>::deserialize(d).map(Some)
 }
 
 fn in_range<T: PartialOrd + std::fmt::Display + Copy>(field: &str, value: Option<T>, min: T, max: T) -> ApiResult<()> {

@@ -1,7 +1,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use tally_core::ids::IdKind;
 use tally_core::model::{Reward, RewardKind};
 use tally_store::{NewReward, RewardPatch};
@@ -11,7 +11,7 @@ use super::{ListParams, Paginated, check_id};
 use crate::app::AppState;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Pagination, Path, Write};
+use crate::extract::{Pagination, Path, Write, present};
 use crate::idempotency::{Begun, KeyPolicy, begin};
 use crate::operations::Outcome;
 
@@ -71,11 +71,6 @@ pub struct RewardPatchIn {
     #[schema(value_type = Option<i64>, minimum = 0)]
     pub stock: Option<Option<i64>>,
     pub active: Option<bool>,
-}
-
-/// Tells "absent" (outer `None`) from "null" (`Some(None)`).
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
-    Option::<i64>::deserialize(d).map(Some)
 }
 
 /// The length counts what was sent, surrounding whitespace included, so that

@@ -103,7 +103,7 @@ pub async fn redeem(
         Begun::Fresh(mut exec) => {
             let key = exec.resource_key();
             let outcome = redemptions::redeem(exec.tx(), &program.id, request, key).await;
-            exec.conclude(outcome.map(|o| o.map(V2Redemption::from))).await
+            exec.conclude_as(outcome, V2Redemption::from).await
         }
     }
 }
