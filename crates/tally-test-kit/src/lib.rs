@@ -8,9 +8,12 @@
 //! - [`TestStore`]: the concrete store, for what only tests may do — move the
 //!   database's clock through the backends' [`Harness`].
 //!
+//! - [`receiver::Receiver`]: a real HTTP receiver of webhooks that records what it gets.
+//!
 //! Never a normal dependency: nothing here belongs in a build that ships.
 
 mod process;
+pub mod receiver;
 mod store;
 
 pub use process::{ProcessGuard, ServeProcess, free_port, wait_until_ready};

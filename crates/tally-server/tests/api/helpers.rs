@@ -4,9 +4,9 @@ use std::time::Duration;
 use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 use tally_core::model::ProgramSettings;
-use tally_server::Application;
 use tally_server::app::Caches;
 use tally_server::auth::issue_token;
+use tally_server::{Application, NodeSettings};
 use tally_store::Store;
 use tally_test_kit::{TestDatabase, TestStore};
 
@@ -39,11 +39,16 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, NodeSettings::default()).await
+}
+
+/// `spawn_app` with a node's settings of the test's choosing (webhooks, say).
+pub async fn spawn_app_with(backend: Backend, node: NodeSettings) -> TestApp {
     let database = TestDatabase::new(backend).await;
     let raw = database.open(8).await;
     let database_url = (backend == Backend::Postgres).then(|| database.url.clone());
     let store = raw.shared();
-    let (address, caches) = serve_with_caches(store.clone()).await;
+    let (address, caches) = serve_with_caches(store.clone(), node).await;
     let program =
         store.create_program(&format!("test-{}", uuid::Uuid::new_v4()), &ProgramSettings::default()).await.unwrap();
     let token = issue_token(store.as_ref(), &program.id).await.unwrap();
@@ -63,12 +68,13 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// Starts a server over `store` on a free port and returns its base URL.
 pub async fn serve(store: Arc<dyn Store>) -> String {
-    serve_with_caches(store).await.0
+    serve_with_caches(store, NodeSettings::default()).await.0
 }
 
 /// `serve`, also handing back the server's caches.
-async fn serve_with_caches(store: Arc<dyn Store>) -> (String, Caches) {
-    let app = Application::with_store(store, "127.0.0.1:0".parse().unwrap(), Duration::from_secs(3600)).await.unwrap();
+async fn serve_with_caches(store: Arc<dyn Store>, node: NodeSettings) -> (String, Caches) {
+    let listen = "127.0.0.1:0".parse().unwrap();
+    let app = Application::with_node_settings(store, listen, Duration::from_secs(3600), node).await.unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     let caches = app.caches();
     tokio::spawn(app.run_until_stopped());
@@ -109,6 +115,10 @@ impl TestApp {
 
     pub fn patch(&self, path: &str) -> RequestBuilder {
         self.client.patch(self.url(path)).bearer_auth(&self.token)
+    }
+
+    pub fn delete(&self, path: &str) -> RequestBuilder {
+        self.client.delete(self.url(path)).bearer_auth(&self.token)
     }
 
     /// A second program with its own token, on the same server.
@@ -232,7 +242,7 @@ impl TestApp {
 /// redemption lifecycle, coupons and points expiry.
 impl TestApp {
     /// Runs one statement through the raw store, written for each backend.
-    async fn execute_on_backend(&self, sqlite: &str, postgres: &str) -> u64 {
+    pub async fn execute_on_backend(&self, sqlite: &str, postgres: &str) -> u64 {
         self.raw.execute_on_backend(sqlite, postgres).await
     }
 

@@ -1,0 +1,157 @@
+//! A real HTTP receiver of webhooks for the tests: it records every delivery
+//! it is sent (headers and raw body) and answers as the test asks — well,
+//! badly for some first attempts, slowly, or `410 Gone` — and notices when
+//! one event is being delivered to it twice at the same time.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+/// How a receiver answers.
+#[derive(Clone, Copy, Debug)]
+pub enum Behaviour {
+    /// 204 to everything.
+    Accept,
+    /// 500 to the first attempt of every other event (by its id's last
+    /// character), 204 after: half the first attempts fail.
+    FailHalfOfFirstAttempts,
+    /// The first attempt of every event waits this long before answering
+    /// (longer than the sender's timeout), the next ones answer at once.
+    StallFirstAttempts(Duration),
+    /// 410 to everything: "this endpoint is gone".
+    Gone,
+    /// 503 with `Retry-After: N` (seconds) to the first attempt of every event.
+    RetryAfterFirst(u64),
+}
+
+/// One request the receiver got.
+#[derive(Clone, Debug)]
+pub struct Delivery {
+    pub webhook_id: String,
+    pub timestamp: String,
+    pub signature: String,
+    pub body: Bytes,
+    pub received_at: Instant,
+    pub status: u16,
+}
+
+#[derive(Default)]
+struct Log {
+    deliveries: Vec<Delivery>,
+    attempts: HashMap<String, u32>,
+    in_flight: HashMap<String, u32>,
+    overlaps: u32,
+}
+
+#[derive(Clone)]
+struct Shared {
+    behaviour: Behaviour,
+    log: Arc<Mutex<Log>>,
+}
+
+pub struct Receiver {
+    /// Where to register it: `http://127.0.0.1:<port>/hook`.
+    pub url: String,
+    log: Arc<Mutex<Log>>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl Receiver {
+    pub async fn start(behaviour: Behaviour) -> Receiver {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a receiver");
+        let url = format!("http://{}/hook", listener.local_addr().expect("its address"));
+        let log = Arc::new(Mutex::new(Log::default()));
+        let app = axum::Router::new()
+            .route("/hook", axum::routing::post(receive))
+            .with_state(Shared { behaviour, log: log.clone() });
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Receiver { url, log, server }
+    }
+
+    /// Every request so far, in the order they arrived.
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.log.lock().unwrap().deliveries.clone()
+    }
+
+    /// The ids this receiver answered 2xx to, each once.
+    pub fn accepted_ids(&self) -> std::collections::BTreeSet<String> {
+        let log = self.log.lock().unwrap();
+        log.deliveries.iter().filter(|d| (200..300).contains(&d.status)).map(|d| d.webhook_id.clone()).collect()
+    }
+
+    /// How many times a request arrived while another with the same
+    /// `webhook-id` was still being answered.
+    pub fn overlaps(&self) -> u32 {
+        self.log.lock().unwrap().overlaps
+    }
+}
+
+fn header(headers: &HeaderMap, name: &str) -> String {
+    headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+}
+
+async fn receive(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    let webhook_id = header(&headers, "webhook-id");
+    let attempt = {
+        let mut log = shared.log.lock().unwrap();
+        let in_flight = log.in_flight.entry(webhook_id.clone()).or_default();
+        *in_flight += 1;
+        if *in_flight > 1 {
+            log.overlaps += 1;
+        }
+        let attempt = log.attempts.entry(webhook_id.clone()).or_default();
+        *attempt += 1;
+        *attempt
+    };
+    let first = attempt == 1;
+    let (status, retry_after) = match shared.behaviour {
+        Behaviour::Accept => (StatusCode::NO_CONTENT, None),
+        Behaviour::FailHalfOfFirstAttempts => {
+            let odd = webhook_id.bytes().last().is_some_and(|b| b % 2 == 1);
+            (if first && odd { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::NO_CONTENT }, None)
+        }
+        Behaviour::StallFirstAttempts(stall) => {
+            if first {
+                tokio::time::sleep(stall).await;
+            }
+            (StatusCode::NO_CONTENT, None)
+        }
+        Behaviour::Gone => (StatusCode::GONE, None),
+        Behaviour::RetryAfterFirst(secs) => {
+            if first {
+                (StatusCode::SERVICE_UNAVAILABLE, Some(secs))
+            } else {
+                (StatusCode::NO_CONTENT, None)
+            }
+        }
+    };
+    let mut log = shared.log.lock().unwrap();
+    if let Some(n) = log.in_flight.get_mut(&webhook_id) {
+        *n -= 1;
+    }
+    log.deliveries.push(Delivery {
+        webhook_id,
+        timestamp: header(&headers, "webhook-timestamp"),
+        signature: header(&headers, "webhook-signature"),
+        body,
+        received_at: Instant::now(),
+        status: status.as_u16(),
+    });
+    match retry_after {
+        Some(secs) => (status, [("retry-after", secs.to_string())]).into_response(),
+        None => status.into_response(),
+    }
+}
