@@ -341,6 +341,7 @@ fn sqlite_redeem(
             if returns_debit {
                 values.push((":customer", Value::Text(row.get(0)?)));
                 values.push((":balance", Value::Integer(row.get(1)?)));
+                values.push((":sequence", Value::Integer(row.get(2)?)));
             }
         }
         if returns_debit && !any {

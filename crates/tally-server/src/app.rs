@@ -253,6 +253,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/openapi.json", get(health::openapi))
         .route("/docs/idempotency", get(health::idempotency_docs))
+        .route("/docs/webhooks", get(health::webhooks_docs))
         .route("/docs/api", get(docs::page))
         .route("/docs/api/redoc.standalone.js", get(docs::redoc))
         .nest("/api/v1", api.route_layer(admit()))

@@ -267,6 +267,16 @@ impl Outbox for SqliteStore {
     }
 
     async fn lease_deliveries(&self, limit: u32, lease: Duration) -> StoreResult<Vec<LeasedDelivery>> {
+        // Asked on a reader first: an idle dispatcher polls several times a
+        // second, and must not queue for the one writer to find nothing.
+        let due = format!(
+            "SELECT EXISTS (SELECT 1 FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= {})",
+            now_ms!()
+        );
+        let any: bool = sqlx::query_scalar(&due).fetch_one(&self.reader).await.map_err(map_err)?;
+        if !any {
+            return Ok(Vec::new());
+        }
         // SQLite's RETURNING cannot name the joined tables, so the lease is
         // taken under a token of its own and its rows read back by it.
         let token = IdKind::Event.generate();

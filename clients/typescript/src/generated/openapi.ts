@@ -289,6 +289,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List events
+         * @description The program's events, newest first, each exactly once per effect that
+         *     committed. A receiver that was down pages back from the newest until it
+         *     meets an event it has applied.
+         *
+         *     A read: it changes nothing and takes no key.
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `invalid_query`
+         *     * 401: `unauthorized`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`
+         */
+        get: operations["events_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an event
+         * @description One event, exactly as its webhook deliveries carry it.
+         *
+         *     A read: it changes nothing and takes no key.
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `invalid_path`
+         *     * 401: `unauthorized`
+         *     * 404: `event_not_found`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`
+         */
+        get: operations["events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/{id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Redeliver an event
+         * @description Sends the event again, with the same `webhook-id`, to every enabled
+         *     endpoint subscribed to its type, now and then on the retry schedule.
+         *     With one `Idempotency-Key`, a retry of this request schedules nothing more.
+         *
+         *     **Idempotency**: an `Idempotency-Key` is optional. With one, the first answer (a 2xx) is stored with its effect in one transaction and a retry replays it (`Idempotent-Replayed: true`); a refusal stores nothing, so the same key runs afresh. The same key for a different request is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_key_in_use` (or wait with `Prefer: wait=N`).
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `invalid_path`, `malformed_json`, `idempotency_key_invalid`
+         *     * 401: `unauthorized`
+         *     * 404: `event_not_found`
+         *     * 409: `idempotency_key_in_use`, `conflict`
+         *     * 413: `payload_too_large`
+         *     * 415: `unsupported_media_type`
+         *     * 422: `invalid_body`, `idempotency_key_reused`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown`
+         */
+        post: operations["events_redeliver"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/idempotency-keys/{key}": {
         parameters: {
             query?: never;
@@ -774,6 +874,199 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhook-endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List webhook endpoints
+         * @description The program's endpoints, newest first (without their secrets).
+         *
+         *     A read: it changes nothing and takes no key.
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `invalid_query`
+         *     * 401: `unauthorized`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`
+         */
+        get: operations["webhook_endpoints_list"];
+        put?: never;
+        /**
+         * Register a webhook endpoint
+         * @description Tally delivers every event of the listed types (all types by default) to
+         *     the URL, signed per Standard Webhooks v1 with the `secret` in this answer:
+         *     at least once, retried on the documented schedule until a 2xx; a `410 Gone`
+         *     disables the endpoint. Only endpoints that exist when an event is made
+         *     receive it.
+         *
+         *     **Idempotency**: an `Idempotency-Key` is optional. With one, the first answer (a 2xx) is stored with its effect in one transaction and a retry replays it (`Idempotent-Replayed: true`); a refusal stores nothing, so the same key runs afresh. The same key for a different request is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_key_in_use` (or wait with `Prefer: wait=N`).
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `malformed_json`, `idempotency_key_invalid`
+         *     * 401: `unauthorized`
+         *     * 409: `idempotency_key_in_use`, `conflict`
+         *     * 413: `payload_too_large`
+         *     * 415: `unsupported_media_type`
+         *     * 422: `invalid_field`, `webhook_url_not_allowed`, `webhook_url_unresolvable`, `invalid_body`, `idempotency_key_reused`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown`
+         */
+        post: operations["webhook_endpoints_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-endpoints/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a webhook endpoint
+         * @description The endpoint (without its secret).
+         *
+         *     A read: it changes nothing and takes no key.
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `invalid_path`
+         *     * 401: `unauthorized`
+         *     * 404: `webhook_endpoint_not_found`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`
+         */
+        get: operations["webhook_endpoints_get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook endpoint
+         * @description Removes the endpoint with its pending deliveries and its delivery log;
+         *     answers with the endpoint as it was. Events stay (`GET /events`).
+         *
+         *     **Idempotency**: an `Idempotency-Key` is optional. With one, the first answer (a 2xx) is stored with its effect in one transaction and a retry replays it (`Idempotent-Replayed: true`); a refusal stores nothing, so the same key runs afresh. The same key for a different request is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_key_in_use` (or wait with `Prefer: wait=N`).
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `invalid_path`, `malformed_json`, `idempotency_key_invalid`
+         *     * 401: `unauthorized`
+         *     * 404: `webhook_endpoint_not_found`
+         *     * 409: `idempotency_key_in_use`, `conflict`
+         *     * 413: `payload_too_large`
+         *     * 415: `unsupported_media_type`
+         *     * 422: `invalid_body`, `idempotency_key_reused`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown`
+         */
+        delete: operations["webhook_endpoints_delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a webhook endpoint
+         * @description Changes only the fields sent: the URL, the event types, the description,
+         *     whether it is enabled.
+         *
+         *     **Idempotency**: an `Idempotency-Key` is optional. With one, the first answer (a 2xx) is stored with its effect in one transaction and a retry replays it (`Idempotent-Replayed: true`); a refusal stores nothing, so the same key runs afresh. The same key for a different request is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_key_in_use` (or wait with `Prefer: wait=N`).
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `invalid_path`, `malformed_json`, `idempotency_key_invalid`
+         *     * 401: `unauthorized`
+         *     * 404: `webhook_endpoint_not_found`
+         *     * 409: `idempotency_key_in_use`, `conflict`
+         *     * 413: `payload_too_large`
+         *     * 415: `unsupported_media_type`
+         *     * 422: `invalid_field`, `webhook_url_not_allowed`, `webhook_url_unresolvable`, `invalid_body`, `idempotency_key_reused`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown`
+         */
+        patch: operations["webhook_endpoints_update"];
+        trace?: never;
+    };
+    "/api/v1/webhook-endpoints/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List an endpoint's delivery attempts
+         * @description Every attempt to deliver an event to the endpoint, newest first: when, the
+         *     receiver's status code or the error, how long it took, and what became of
+         *     the delivery. The cursor (`starting_after`) is an attempt's `id`.
+         *
+         *     A read: it changes nothing and takes no key.
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `invalid_query`, `invalid_path`
+         *     * 401: `unauthorized`
+         *     * 404: `webhook_endpoint_not_found`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`
+         */
+        get: operations["webhook_endpoints_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-endpoints/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a webhook endpoint's secret
+         * @description Makes a new secret and answers with it. For 24 hours the old secret keeps
+         *     signing beside the new one (`webhook-signature` carries both), so the
+         *     receiver can switch without missing a delivery; after that, only the new one.
+         *
+         *     **Idempotency**: an `Idempotency-Key` is optional. With one, the first answer (a 2xx) is stored with its effect in one transaction and a retry replays it (`Idempotent-Replayed: true`); a refusal stores nothing, so the same key runs afresh. The same key for a different request is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_key_in_use` (or wait with `Prefer: wait=N`).
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `invalid_path`, `malformed_json`, `idempotency_key_invalid`
+         *     * 401: `unauthorized`
+         *     * 404: `webhook_endpoint_not_found`
+         *     * 409: `idempotency_key_in_use`, `conflict`
+         *     * 413: `payload_too_large`
+         *     * 415: `unsupported_media_type`
+         *     * 422: `invalid_body`, `idempotency_key_reused`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown`
+         */
+        post: operations["webhook_endpoints_rotate_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/loyalty/redemptions/{customer_id}": {
         parameters: {
             query?: never;
@@ -865,6 +1158,11 @@ export interface components {
              */
             reason: string;
         };
+        /**
+         * @description What became of one attempt to deliver an event.
+         * @enum {string}
+         */
+        AttemptOutcome: "delivered" | "retrying" | "failed" | "endpoint_disabled";
         Balance: {
             /**
              * Format: int64
@@ -944,11 +1242,70 @@ export interface components {
              */
             phone?: string | null;
         };
+        /** @description One attempt to deliver an event to an endpoint. */
+        DeliveryAttempt: {
+            /**
+             * Format: int32
+             * @description 1 for the first attempt of a delivery, then 2, 3, …
+             */
+            attempt: number;
+            /** Format: date-time */
+            attempted_at: string;
+            /**
+             * @description What went wrong without an answer (timeout, refused connection), or
+             *     the first bytes of a failing answer.
+             */
+            error?: string | null;
+            event_id: string;
+            event_type: string;
+            /**
+             * Format: int64
+             * @description Increasing with time: the cursor of the attempts list (`starting_after`).
+             */
+            id: number;
+            /** Format: int64 */
+            latency_ms: number;
+            outcome: components["schemas"]["AttemptOutcome"];
+            /**
+             * Format: int32
+             * @description The receiver's status code; `null` when no answer came (see `error`).
+             */
+            status_code?: number | null;
+        };
         /**
          * @description No fields: the route's path says everything. Present so that `{}` and an
          *     empty body are accepted and anything else is refused.
          */
         EmptyIn: Record<string, never>;
+        /** @description One event, as `GET /events` shows it and as a webhook delivers it. */
+        Event: {
+            /** @description The resource as the API returned it to the request that made the effect. */
+            data: Record<string, never>;
+            /**
+             * @description `evt_…`: the same on every delivery of the event (the `webhook-id`
+             *     header), so a receiver applies it once.
+             */
+            id: string;
+            /**
+             * @description The key of the request that made the effect; `null` for a job's effect
+             *     (expiry) or an unkeyed request.
+             */
+            idempotency_key?: string | null;
+            program_id: string;
+            /**
+             * Format: int64
+             * @description Per customer: 1 for the customer's first event, then 2, 3, … with no
+             *     gaps, in commit order, so a receiver can tell it missed one.
+             */
+            sequence?: number | null;
+            /**
+             * Format: date-time
+             * @description When the effect committed.
+             */
+            timestamp: string;
+            /** @description E.g. `points.earned`. */
+            type: string;
+        };
         /** @description What the server knows of one key of the caller's program. */
         KeyInfo: {
             /** Format: date-time */
@@ -999,6 +1356,73 @@ export interface components {
                 id: string;
                 name?: string | null;
                 phone?: string | null;
+            }[];
+            /** @description Whether older items follow; fetch them with `starting_after` = the last id. */
+            has_more: boolean;
+        };
+        /** @description A page of a list, newest first. */
+        Paginated_DeliveryAttempt: {
+            data: {
+                /**
+                 * Format: int32
+                 * @description 1 for the first attempt of a delivery, then 2, 3, …
+                 */
+                attempt: number;
+                /** Format: date-time */
+                attempted_at: string;
+                /**
+                 * @description What went wrong without an answer (timeout, refused connection), or
+                 *     the first bytes of a failing answer.
+                 */
+                error?: string | null;
+                event_id: string;
+                event_type: string;
+                /**
+                 * Format: int64
+                 * @description Increasing with time: the cursor of the attempts list (`starting_after`).
+                 */
+                id: number;
+                /** Format: int64 */
+                latency_ms: number;
+                outcome: components["schemas"]["AttemptOutcome"];
+                /**
+                 * Format: int32
+                 * @description The receiver's status code; `null` when no answer came (see `error`).
+                 */
+                status_code?: number | null;
+            }[];
+            /** @description Whether older items follow; fetch them with `starting_after` = the last id. */
+            has_more: boolean;
+        };
+        /** @description A page of a list, newest first. */
+        Paginated_Event: {
+            data: {
+                /** @description The resource as the API returned it to the request that made the effect. */
+                data: Record<string, never>;
+                /**
+                 * @description `evt_…`: the same on every delivery of the event (the `webhook-id`
+                 *     header), so a receiver applies it once.
+                 */
+                id: string;
+                /**
+                 * @description The key of the request that made the effect; `null` for a job's effect
+                 *     (expiry) or an unkeyed request.
+                 */
+                idempotency_key?: string | null;
+                program_id: string;
+                /**
+                 * Format: int64
+                 * @description Per customer: 1 for the customer's first event, then 2, 3, … with no
+                 *     gaps, in commit order, so a receiver can tell it missed one.
+                 */
+                sequence?: number | null;
+                /**
+                 * Format: date-time
+                 * @description When the effect committed.
+                 */
+                timestamp: string;
+                /** @description E.g. `points.earned`. */
+                type: string;
             }[];
             /** @description Whether older items follow; fetch them with `starting_after` = the last id. */
             has_more: boolean;
@@ -1065,6 +1489,27 @@ export interface components {
                 stock?: number | null;
                 /** Format: date-time */
                 updated_at: string;
+            }[];
+            /** @description Whether older items follow; fetch them with `starting_after` = the last id. */
+            has_more: boolean;
+        };
+        /** @description A page of a list, newest first. */
+        Paginated_WebhookEndpoint: {
+            data: {
+                /** Format: date-time */
+                created_at: string;
+                description?: string | null;
+                /** @description Why Tally disabled it (a `410 Gone` answer), if it did. */
+                disabled_reason?: string | null;
+                /** @description A disabled endpoint receives nothing; its deliveries wait until it is enabled again. */
+                enabled: boolean;
+                /** @description The event types it receives; `null`: every type. */
+                event_types?: string[] | null;
+                /** @description `whe_…`. */
+                id: string;
+                /** Format: date-time */
+                updated_at: string;
+                url: string;
             }[];
             /** @description Whether older items follow; fetch them with `starting_after` = the last id. */
             has_more: boolean;
@@ -1143,6 +1588,15 @@ export interface components {
             /** @description When false, points-moving routes accept requests without a key (natural keys still dedupe). */
             require_idempotency_key: boolean;
             void_policy: components["schemas"]["VoidPolicy"];
+        };
+        /** @description What a redelivery scheduled. */
+        Redelivery: {
+            /**
+             * Format: int64
+             * @description New deliveries scheduled: one per enabled endpoint subscribed to the event's type.
+             */
+            deliveries: number;
+            event_id: string;
         };
         Redemption: {
             /** @description The single-use coupon issued when the reward is a voucher. */
@@ -1417,6 +1871,70 @@ export interface components {
         };
         /** @enum {string} */
         VoidPolicy: "reject" | "allow_negative";
+        /** @description A webhook endpoint, as the API shows it (its secret only when made or rotated). */
+        WebhookEndpoint: {
+            /** Format: date-time */
+            created_at: string;
+            description?: string | null;
+            /** @description Why Tally disabled it (a `410 Gone` answer), if it did. */
+            disabled_reason?: string | null;
+            /** @description A disabled endpoint receives nothing; its deliveries wait until it is enabled again. */
+            enabled: boolean;
+            /** @description The event types it receives; `null`: every type. */
+            event_types?: string[] | null;
+            /** @description `whe_…`. */
+            id: string;
+            /** Format: date-time */
+            updated_at: string;
+            url: string;
+        };
+        /**
+         * @example {
+         *       "description": "order e-mails",
+         *       "event_types": [
+         *         "points.earned",
+         *         "redemption.created"
+         *       ],
+         *       "url": "https://shop.example.com/hooks/tally"
+         *     }
+         */
+        WebhookEndpointIn: {
+            description?: string | null;
+            /** @description The event types to receive; absent or `null`: every type. */
+            event_types?: string[] | null;
+            /**
+             * @description `http` or `https`; not in a loopback, private, link-local or metadata range (unless the node allows private networks).
+             * @example https://shop.example.com/hooks/tally
+             */
+            url: string;
+        };
+        /**
+         * @description Fields to change; absent fields stay as they are.
+         * @example {
+         *       "enabled": true
+         *     }
+         */
+        WebhookEndpointPatchIn: {
+            /** @description A text sets it; `null` clears it; absent leaves it. */
+            description?: string | null;
+            /**
+             * @description `true` enables the endpoint again (after a `410 Gone` disabled it, say);
+             *     deliveries that waited while it was disabled are sent then.
+             */
+            enabled?: boolean | null;
+            /** @description A list sets the types; `null`: every type; absent leaves them. */
+            event_types?: string[] | null;
+            url?: string | null;
+        };
+        /** @description An endpoint with its signing secret: only in the answer that makes it or rotates it. */
+        WebhookEndpointWithSecret: components["schemas"]["WebhookEndpoint"] & {
+            /**
+             * @description `whsec_…`: verifies the `webhook-signature` of every delivery. Keep it;
+             *     Tally shows it only here (and to a retry of this request with the same key).
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+        };
     };
     responses: {
         /** @description The server failed; nothing was recorded, so retrying is safe. `code`: `internal` */
@@ -2902,6 +3420,413 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "storage_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    events_list: {
+        parameters: {
+            query?: {
+                /**
+                 * @description How many items to return, newest first (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description A cursor: the id of the last item of the previous page. */
+                starting_after?: string;
+                /** @description Only events of this type (e.g. `points.earned`). */
+                type?: string;
+                /** @description Only events about this customer (`cus_…`). */
+                customer_id?: string;
+            };
+            header?: {
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events */
+            200: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Paginated_Event"];
+                };
+            };
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `invalid_query` */
+            400: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_query",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/invalid_query"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_query";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    events_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path: {
+                /**
+                 * @description The event's id (`evt_…`)
+                 * @example evt_01JDQ61B2C3D4E5F6G7H8J9K0M
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event */
+            200: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Event"];
+                };
+            };
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `invalid_path` */
+            400: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_path",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/invalid_path"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_path";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found in the caller's program. `code`: `event_not_found` */
+            404: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "event_not_found",
+                     *       "detail": "Not found in the caller's program",
+                     *       "status": 404,
+                     *       "title": "Not Found",
+                     *       "type": "/problems/event_not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "event_not_found";
+                    };
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    events_redeliver: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: with it, a retry replays the first answer instead of running again. One unique value per intent; 1 to 255 visible ASCII characters, bare or as a structured-header string. `X-Idempotency-Key` is accepted as an alias. */
+                "Idempotency-Key"?: string;
+                /** @description `wait=N` (N at most 10): when a request with the same key is still executing, wait up to N seconds for it and answer its response (`X-Idempotency-Lookup: waited`) instead of 409 `idempotency_key_in_use`. Other preferences are ignored. */
+                Prefer?: string;
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path: {
+                /**
+                 * @description The event's id (`evt_…`)
+                 * @example evt_01JDQ61B2C3D4E5F6G7H8J9K0M
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Optional: an empty body or `{}` */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["EmptyIn"];
+            };
+        };
+        responses: {
+            /** @description Scheduled */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "X-Idempotency-Lookup": components["headers"]["X-Idempotency-Lookup"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Redelivery"];
+                };
+            };
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `invalid_path`, `malformed_json`, `idempotency_key_invalid` */
+            400: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_path",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/invalid_path"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_path" | "malformed_json" | "idempotency_key_invalid";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found in the caller's program. `code`: `event_not_found` */
+            404: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "event_not_found",
+                     *       "detail": "Not found in the caller's program",
+                     *       "status": 404,
+                     *       "title": "Not Found",
+                     *       "type": "/problems/event_not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "event_not_found";
+                    };
+                };
+            };
+            /** @description Conflict. `code`: `idempotency_key_in_use`, `conflict` */
+            409: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "Retry-After": components["headers"]["Retry-After"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "idempotency_key_in_use",
+                     *       "detail": "Conflict",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "/problems/idempotency_key_in_use"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_use" | "conflict";
+                    };
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Refused: the request is well formed, but its content breaks a rule. `code`: `invalid_body`, `idempotency_key_reused` */
+            422: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_body",
+                     *       "detail": "Refused: the request is well formed, but its content breaks a rule",
+                     *       "status": 422,
+                     *       "title": "Unprocessable Entity",
+                     *       "type": "/problems/invalid_body"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_body" | "idempotency_key_reused";
+                    };
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable" | "idempotency_unavailable" | "outcome_unknown";
                     };
                 };
             };
@@ -5176,6 +6101,1064 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "invalid_field" | "already_voided" | "void_exceeds_purchase" | "insufficient_points" | "points_overflow" | "invalid_body" | "idempotency_key_reused";
+                    };
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable" | "idempotency_unavailable" | "outcome_unknown";
+                    };
+                };
+            };
+        };
+    };
+    webhook_endpoints_list: {
+        parameters: {
+            query?: {
+                /**
+                 * @description How many items to return, newest first (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description A cursor: the id of the last item of the previous page. */
+                starting_after?: string;
+            };
+            header?: {
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of endpoints */
+            200: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Paginated_WebhookEndpoint"];
+                };
+            };
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `invalid_query` */
+            400: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_query",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/invalid_query"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_query";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    webhook_endpoints_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: with it, a retry replays the first answer instead of running again. One unique value per intent; 1 to 255 visible ASCII characters, bare or as a structured-header string. `X-Idempotency-Key` is accepted as an alias. */
+                "Idempotency-Key"?: string;
+                /** @description `wait=N` (N at most 10): when a request with the same key is still executing, wait up to N seconds for it and answer its response (`X-Idempotency-Lookup: waited`) instead of 409 `idempotency_key_in_use`. Other preferences are ignored. */
+                Prefer?: string;
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEndpointIn"];
+            };
+        };
+        responses: {
+            /** @description Registered; the secret is shown only here */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description The URL of the resource the request made. */
+                    Location: string;
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "X-Idempotency-Lookup": components["headers"]["X-Idempotency-Lookup"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
+                };
+            };
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `malformed_json`, `idempotency_key_invalid` */
+            400: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "malformed_json",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/malformed_json"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_json" | "idempotency_key_invalid";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Conflict. `code`: `idempotency_key_in_use`, `conflict` */
+            409: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "Retry-After": components["headers"]["Retry-After"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "idempotency_key_in_use",
+                     *       "detail": "Conflict",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "/problems/idempotency_key_in_use"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_use" | "conflict";
+                    };
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Refused: the request is well formed, but its content breaks a rule. `code`: `invalid_field`, `webhook_url_not_allowed`, `webhook_url_unresolvable`, `invalid_body`, `idempotency_key_reused` */
+            422: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_field",
+                     *       "detail": "Refused: the request is well formed, but its content breaks a rule",
+                     *       "status": 422,
+                     *       "title": "Unprocessable Entity",
+                     *       "type": "/problems/invalid_field"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_field" | "webhook_url_not_allowed" | "webhook_url_unresolvable" | "invalid_body" | "idempotency_key_reused";
+                    };
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable" | "idempotency_unavailable" | "outcome_unknown";
+                    };
+                };
+            };
+        };
+    };
+    webhook_endpoints_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path: {
+                /**
+                 * @description The endpoint's id (`whe_…`)
+                 * @example whe_01JDQ60A1B2C3D4E5F6G7H8J9K
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint */
+            200: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `invalid_path` */
+            400: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_path",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/invalid_path"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_path";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found in the caller's program. `code`: `webhook_endpoint_not_found` */
+            404: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "webhook_endpoint_not_found",
+                     *       "detail": "Not found in the caller's program",
+                     *       "status": 404,
+                     *       "title": "Not Found",
+                     *       "type": "/problems/webhook_endpoint_not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "webhook_endpoint_not_found";
+                    };
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    webhook_endpoints_delete: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: with it, a retry replays the first answer instead of running again. One unique value per intent; 1 to 255 visible ASCII characters, bare or as a structured-header string. `X-Idempotency-Key` is accepted as an alias. */
+                "Idempotency-Key"?: string;
+                /** @description `wait=N` (N at most 10): when a request with the same key is still executing, wait up to N seconds for it and answer its response (`X-Idempotency-Lookup: waited`) instead of 409 `idempotency_key_in_use`. Other preferences are ignored. */
+                Prefer?: string;
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path: {
+                /**
+                 * @description The endpoint's id (`whe_…`)
+                 * @example whe_01JDQ60A1B2C3D4E5F6G7H8J9K
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted; the endpoint as it was */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "X-Idempotency-Lookup": components["headers"]["X-Idempotency-Lookup"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `invalid_path`, `malformed_json`, `idempotency_key_invalid` */
+            400: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_path",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/invalid_path"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_path" | "malformed_json" | "idempotency_key_invalid";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found in the caller's program. `code`: `webhook_endpoint_not_found` */
+            404: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "webhook_endpoint_not_found",
+                     *       "detail": "Not found in the caller's program",
+                     *       "status": 404,
+                     *       "title": "Not Found",
+                     *       "type": "/problems/webhook_endpoint_not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "webhook_endpoint_not_found";
+                    };
+                };
+            };
+            /** @description Conflict. `code`: `idempotency_key_in_use`, `conflict` */
+            409: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "Retry-After": components["headers"]["Retry-After"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "idempotency_key_in_use",
+                     *       "detail": "Conflict",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "/problems/idempotency_key_in_use"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_use" | "conflict";
+                    };
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Refused: the request is well formed, but its content breaks a rule. `code`: `invalid_body`, `idempotency_key_reused` */
+            422: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_body",
+                     *       "detail": "Refused: the request is well formed, but its content breaks a rule",
+                     *       "status": 422,
+                     *       "title": "Unprocessable Entity",
+                     *       "type": "/problems/invalid_body"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_body" | "idempotency_key_reused";
+                    };
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable" | "idempotency_unavailable" | "outcome_unknown";
+                    };
+                };
+            };
+        };
+    };
+    webhook_endpoints_update: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: with it, a retry replays the first answer instead of running again. One unique value per intent; 1 to 255 visible ASCII characters, bare or as a structured-header string. `X-Idempotency-Key` is accepted as an alias. */
+                "Idempotency-Key"?: string;
+                /** @description `wait=N` (N at most 10): when a request with the same key is still executing, wait up to N seconds for it and answer its response (`X-Idempotency-Lookup: waited`) instead of 409 `idempotency_key_in_use`. Other preferences are ignored. */
+                Prefer?: string;
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path: {
+                /**
+                 * @description The endpoint's id (`whe_…`)
+                 * @example whe_01JDQ60A1B2C3D4E5F6G7H8J9K
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Optional: an empty body changes nothing */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["WebhookEndpointPatchIn"];
+            };
+        };
+        responses: {
+            /** @description The endpoint as it now is */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "X-Idempotency-Lookup": components["headers"]["X-Idempotency-Lookup"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `invalid_path`, `malformed_json`, `idempotency_key_invalid` */
+            400: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_path",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/invalid_path"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_path" | "malformed_json" | "idempotency_key_invalid";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found in the caller's program. `code`: `webhook_endpoint_not_found` */
+            404: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "webhook_endpoint_not_found",
+                     *       "detail": "Not found in the caller's program",
+                     *       "status": 404,
+                     *       "title": "Not Found",
+                     *       "type": "/problems/webhook_endpoint_not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "webhook_endpoint_not_found";
+                    };
+                };
+            };
+            /** @description Conflict. `code`: `idempotency_key_in_use`, `conflict` */
+            409: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "Retry-After": components["headers"]["Retry-After"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "idempotency_key_in_use",
+                     *       "detail": "Conflict",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "/problems/idempotency_key_in_use"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_use" | "conflict";
+                    };
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Refused: the request is well formed, but its content breaks a rule. `code`: `invalid_field`, `webhook_url_not_allowed`, `webhook_url_unresolvable`, `invalid_body`, `idempotency_key_reused` */
+            422: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_field",
+                     *       "detail": "Refused: the request is well formed, but its content breaks a rule",
+                     *       "status": 422,
+                     *       "title": "Unprocessable Entity",
+                     *       "type": "/problems/invalid_field"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_field" | "webhook_url_not_allowed" | "webhook_url_unresolvable" | "invalid_body" | "idempotency_key_reused";
+                    };
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable`, `idempotency_unavailable`, `outcome_unknown` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable" | "idempotency_unavailable" | "outcome_unknown";
+                    };
+                };
+            };
+        };
+    };
+    webhook_endpoints_deliveries: {
+        parameters: {
+            query?: {
+                /**
+                 * @description How many items to return, newest first (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description A cursor: the id of the last item of the previous page. */
+                starting_after?: string;
+            };
+            header?: {
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path: {
+                /**
+                 * @description The endpoint's id (`whe_…`)
+                 * @example whe_01JDQ60A1B2C3D4E5F6G7H8J9K
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of attempts */
+            200: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Paginated_DeliveryAttempt"];
+                };
+            };
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `invalid_query`, `invalid_path` */
+            400: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_query",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/invalid_query"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_query" | "invalid_path";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found in the caller's program. `code`: `webhook_endpoint_not_found` */
+            404: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "webhook_endpoint_not_found",
+                     *       "detail": "Not found in the caller's program",
+                     *       "status": 404,
+                     *       "title": "Not Found",
+                     *       "type": "/problems/webhook_endpoint_not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "webhook_endpoint_not_found";
+                    };
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    webhook_endpoints_rotate_secret: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: with it, a retry replays the first answer instead of running again. One unique value per intent; 1 to 255 visible ASCII characters, bare or as a structured-header string. `X-Idempotency-Key` is accepted as an alias. */
+                "Idempotency-Key"?: string;
+                /** @description `wait=N` (N at most 10): when a request with the same key is still executing, wait up to N seconds for it and answer its response (`X-Idempotency-Lookup: waited`) instead of 409 `idempotency_key_in_use`. Other preferences are ignored. */
+                Prefer?: string;
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path: {
+                /**
+                 * @description The endpoint's id (`whe_…`)
+                 * @example whe_01JDQ60A1B2C3D4E5F6G7H8J9K
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Optional: an empty body or `{}` */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["EmptyIn"];
+            };
+        };
+        responses: {
+            /** @description The endpoint with its new secret */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "X-Idempotency-Lookup": components["headers"]["X-Idempotency-Lookup"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
+                };
+            };
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `invalid_path`, `malformed_json`, `idempotency_key_invalid` */
+            400: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_path",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/invalid_path"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_path" | "malformed_json" | "idempotency_key_invalid";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found in the caller's program. `code`: `webhook_endpoint_not_found` */
+            404: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "webhook_endpoint_not_found",
+                     *       "detail": "Not found in the caller's program",
+                     *       "status": 404,
+                     *       "title": "Not Found",
+                     *       "type": "/problems/webhook_endpoint_not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "webhook_endpoint_not_found";
+                    };
+                };
+            };
+            /** @description Conflict. `code`: `idempotency_key_in_use`, `conflict` */
+            409: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    "Retry-After": components["headers"]["Retry-After"];
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "idempotency_key_in_use",
+                     *       "detail": "Conflict",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "/problems/idempotency_key_in_use"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_use" | "conflict";
+                    };
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Refused: the request is well formed, but its content breaks a rule. `code`: `invalid_body`, `idempotency_key_reused` */
+            422: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_body",
+                     *       "detail": "Refused: the request is well formed, but its content breaks a rule",
+                     *       "status": 422,
+                     *       "title": "Unprocessable Entity",
+                     *       "type": "/problems/invalid_body"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_body" | "idempotency_key_reused";
                     };
                 };
             };

@@ -38,3 +38,12 @@ pub async fn idempotency_docs() -> impl IntoResponse {
         include_str!("../../../../docs/idempotency.md"),
     )
 }
+
+/// `GET /docs/webhooks`: the delivery promise and the retry schedule, as served text.
+pub async fn webhooks_docs() -> impl IntoResponse {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],
+        include_str!("../../../../docs/webhooks.md"),
+    )
+}

@@ -257,7 +257,7 @@ async fn the_published_key_table_is_what_the_server_does(backend: Backend) {
     let purchase = app.purchase(&customer, 10_000, None).await["id"].as_str().unwrap().to_owned();
     let buy = json!({ "customer_id": customer, "spend_amount_cents": 1000, "currency": "EUR" });
     let redeem = json!({ "customer_id": customer, "reward_id": reward });
-    let rows: Vec<(&str, reqwest::Method, String, Value)> = vec![
+    let mut rows: Vec<(&str, reqwest::Method, String, Value)> = vec![
         ("POST /api/v1/transactions", reqwest::Method::POST, "/api/v1/transactions".into(), buy),
         ("POST /api/v1/redemptions", reqwest::Method::POST, "/api/v1/redemptions".into(), redeem.clone()),
         ("POST /api/v2/loyalty/rewards/redeem", reqwest::Method::POST, "/api/v2/loyalty/rewards/redeem".into(), redeem),
@@ -323,6 +323,54 @@ async fn the_published_key_table_is_what_the_server_does(backend: Backend) {
         ),
     ];
 
+    // Webhook routes: an endpoint subscribed to a type this test never emits,
+    // at a public address (nothing is sent to it), and an event to redeliver.
+    let endpoint = app
+        .post("/api/v1/webhook-endpoints")
+        .json(&json!({ "url": "https://93.184.216.34/hook", "event_types": ["points.expired"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(endpoint.status(), StatusCode::CREATED);
+    let endpoint = body(endpoint).await["id"].as_str().unwrap().to_owned();
+    let event = body(app.get("/api/v1/events?limit=1").send().await.unwrap()).await["data"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    rows.extend([
+        (
+            "POST /api/v1/webhook-endpoints",
+            reqwest::Method::POST,
+            "/api/v1/webhook-endpoints".into(),
+            json!({ "url": "https://93.184.216.34/other", "event_types": ["points.expired"] }),
+        ),
+        (
+            "PATCH /api/v1/webhook-endpoints/{id}",
+            reqwest::Method::PATCH,
+            format!("/api/v1/webhook-endpoints/{endpoint}"),
+            json!({ "description": "table" }),
+        ),
+        (
+            "POST /api/v1/webhook-endpoints/{id}/rotate-secret",
+            reqwest::Method::POST,
+            format!("/api/v1/webhook-endpoints/{endpoint}/rotate-secret"),
+            json!({}),
+        ),
+        (
+            "POST /api/v1/events/{id}/redeliver",
+            reqwest::Method::POST,
+            format!("/api/v1/events/{event}/redeliver"),
+            json!({}),
+        ),
+        // Last: it removes the endpoint the rows above use.
+        (
+            "DELETE /api/v1/webhook-endpoints/{id}",
+            reqwest::Method::DELETE,
+            format!("/api/v1/webhook-endpoints/{endpoint}"),
+            json!({}),
+        ),
+    ]);
+
     let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/idempotency.md")).unwrap();
     let table =
         docs.split("<!-- key-table: begin -->").nth(1).unwrap().split("<!-- key-table: end -->").next().unwrap();
@@ -338,7 +386,9 @@ async fn the_published_key_table_is_what_the_server_does(backend: Backend) {
     assert_eq!(published.keys().cloned().collect::<std::collections::BTreeSet<_>>(), tested, "one row per request");
     let document: Value = serde_json::from_str(&tally_server::openapi::document_json()).unwrap();
     for (path, operations) in document["paths"].as_object().unwrap() {
-        for method in operations.as_object().unwrap().keys().filter(|m| *m == "post" || *m == "patch") {
+        for method in
+            operations.as_object().unwrap().keys().filter(|m| ["post", "patch", "delete"].contains(&m.as_str()))
+        {
             let route = format!("{} {path}", method.to_uppercase());
             assert!(tested.iter().any(|label| label.starts_with(&route)), "{route} has no row in the key table");
         }

@@ -41,6 +41,13 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/idempotency-keys/{key}", &["get"]),
     ("/api/v1/program", &["get", "patch"]),
     ("/api/v1/stats", &["get"]),
+    ("/api/v1/events", &["get"]),
+    ("/api/v1/events/{id}", &["get"]),
+    ("/api/v1/events/{id}/redeliver", &["post"]),
+    ("/api/v1/webhook-endpoints", &["get", "post"]),
+    ("/api/v1/webhook-endpoints/{id}", &["get", "patch", "delete"]),
+    ("/api/v1/webhook-endpoints/{id}/rotate-secret", &["post"]),
+    ("/api/v1/webhook-endpoints/{id}/deliveries", &["get"]),
     ("/api/v2/loyalty/rewards/redeem", &["post"]),
     ("/api/v2/loyalty/redemptions/{customer_id}", &["get"]),
 ];

@@ -312,6 +312,9 @@ async fn endpoints_are_managed_with_the_idempotency_contract(backend: Backend) {
 
 async fn private_addresses_are_refused_unless_allowed(backend: Backend) {
     let app = spawn_app(backend).await;
+    // The promise these tests hold Tally to is served with it.
+    let docs = app.client.get(app.url("/docs/webhooks")).send().await.unwrap().text().await.unwrap();
+    assert!(docs.contains("at least once") && docs.contains("immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h"));
     for url in [
         "http://127.0.0.1:8080/hook",
         "http://localhost/hook",
