@@ -8,5 +8,6 @@ pub mod idempotency_key;
 pub mod ids;
 pub mod model;
 pub mod points;
+pub mod webhook_signature;
 
 pub use idempotency_key::IdempotencyKey;
