@@ -219,6 +219,28 @@ async fn listen_registers_prints_verified_deliveries_refuses_forgeries_and_delet
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_deletes_the_endpoint_too() {
+    let stub = Arc::new(Stub::default());
+    let base = start_stub(stub.clone()).await;
+    let mut child = spawn_listen(&base, &[]);
+    let stdout = lines_of(child.stdout.take().unwrap());
+    let startup = read_until(&stdout, |line| line.starts_with("Ctrl-C to stop"));
+    assert_eq!(startup[1], "endpoint whe_01JSTUB receives every event type");
+    // No --print-secret: the secret stays off the screen.
+    assert!(!startup.iter().any(|line| line.contains("whsec_")), "{startup:#?}");
+    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) }, 0);
+    let status = tokio::task::spawn_blocking(move || {
+        let status = child.wait().unwrap();
+        drop(child);
+        status
+    });
+    let status = tokio::time::timeout(Duration::from_secs(20), status).await.expect("listen exits on SIGINT").unwrap();
+    assert!(status.success(), "{status:?}; after {startup:#?}: {:#?}", stdout.iter().collect::<Vec<_>>());
+    let seen = stub.seen.lock().unwrap().clone();
+    assert_eq!(seen.iter().map(|s| s.method).collect::<Vec<_>>(), ["POST", "DELETE"], "{seen:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_loopback_url_gets_a_hint_about_the_server_flag() {
     let stub = Arc::new(Stub { refuse_loopback: true, ..Stub::default() });
     let base = start_stub(stub.clone()).await;

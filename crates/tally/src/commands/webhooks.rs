@@ -101,9 +101,9 @@ async fn listen(args: ListenArgs) -> anyhow::Result<ExitCode> {
     // named "tally webhooks listen" on the server). One key per write still
     // makes the SDK's retries safe.
     let client = args.client.reader().await?;
-    // Listening for the signal from here on: a Ctrl-C while registering must
-    // not leave the process killed with an endpoint it never deleted.
-    let stop = tally_server::shutdown::signal().boxed().shared();
+    // The handlers are installed now, before registering: a Ctrl-C from
+    // here on must never kill the process with an endpoint left registered.
+    let stop = stop_signal()?.boxed().shared();
     let events = (!args.events.is_empty()).then_some(args.events.as_slice());
     let created = tokio::select! {
         created = register(&client, &url, events) => created,
@@ -116,7 +116,7 @@ async fn listen(args: ListenArgs) -> anyhow::Result<ExitCode> {
         Ok(endpoint) => endpoint,
         Err(e) => {
             let code = failure(&args.client, &e);
-            if e.code() == Some("webhook_url_not_allowed") {
+            if e.status() == Some(422) && e.code() == Some("webhook_url_not_allowed") {
                 eprintln!(
                     "hint: the server refuses loopback URLs unless it was started with \
                      `tally serve --webhooks-allow-private-networks`"
@@ -157,6 +157,30 @@ async fn listen(args: ListenArgs) -> anyhow::Result<ExitCode> {
             eprintln!("the endpoint is still registered; delete it with DELETE {ENDPOINTS}/{}", endpoint.id);
             code
         }
+    })
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM. The handlers are installed when
+/// this is called, not when the future is first polled (as with
+/// `tokio::signal::ctrl_c`), so no signal falls into a gap and kills the
+/// process the default way.
+#[cfg(unix)]
+fn stop_signal() -> anyhow::Result<impl Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("listening for Ctrl-C")?;
+    let mut terminate = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    })
+}
+
+#[cfg(not(unix))]
+fn stop_signal() -> anyhow::Result<impl Future<Output = ()> + Send + 'static> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
     })
 }
 
