@@ -520,7 +520,10 @@ fn is_success(status: u16) -> bool {
 }
 
 fn decode<T: DeserializeOwned>(exchange: Exchange, key: String) -> Result<Written<T>> {
-    let value = serde_json::from_slice(&exchange.body)
+    // A 204 has no body; read it as JSON `null`, so a write answered 204 (a
+    // DELETE) can be typed `()` or `serde::de::IgnoredAny` like any other.
+    let body: &[u8] = if exchange.status == 204 && exchange.body.is_empty() { b"null" } else { &exchange.body };
+    let value = serde_json::from_slice(body)
         .map_err(|e| Error::Decode(format!("{e} (status {}, key {key}; the write took effect)", exchange.status)))?;
     Ok(Written { value, key, status: exchange.status, replayed: exchange.replayed, attempts: exchange.attempts })
 }
@@ -534,6 +537,21 @@ mod tests {
         assert_eq!(segment("cus_01J"), "cus_01J");
         assert_eq!(segment("a/b?c#d e%"), "a%2Fb%3Fc%23d%20e%25");
         assert_eq!(segment("\"quoted\""), "%22quoted%22");
+    }
+
+    #[test]
+    fn a_204_without_a_body_decodes_as_null() {
+        let exchange = |status, body: &'static [u8]| Exchange {
+            status,
+            replayed: false,
+            body: Bytes::from_static(body),
+            attempts: 1,
+        };
+        let written: Written<()> = decode(exchange(204, b""), "k1".into()).unwrap();
+        assert_eq!((written.status, written.key.as_str()), (204, "k1"));
+        assert!(decode::<serde::de::IgnoredAny>(exchange(204, b""), "k2".into()).is_ok());
+        // Only a 204 is forgiven: an empty 200 is not what the SDK expected.
+        assert!(matches!(decode::<()>(exchange(200, b""), "k3".into()), Err(Error::Decode(_))));
     }
 
     #[test]

@@ -32,6 +32,8 @@
 //!   long as `Retry-After` asks; 422 and every other 4xx are final answers;
 //! - a final answer marks the intent done; after the last retry it stays
 //!   pending, and [`Client::resume`] sends it again with the same key.
+//!
+//! A receiver of Tally's webhooks checks each delivery with [`webhooks::verify`].
 
 mod api;
 mod client;
@@ -39,6 +41,7 @@ mod error;
 pub mod journal;
 pub mod retry;
 mod types;
+pub mod webhooks;
 
 pub use api::ops;
 pub use client::{Client, ClientBuilder, ResumeOutcome, ResumeReport, Resumed, WriteRequest, survives_retention};

@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use tally_client::{Client, RetryPolicy};
 
-use super::import;
+use super::{import, webhooks};
 
 /// Where the API is, who is calling, and where intents are journaled.
 #[derive(Args, Clone, Debug)]
@@ -156,6 +156,11 @@ pub enum ClientCommand {
     Import {
         #[command(subcommand)]
         command: import::ImportCommand,
+    },
+    /// Webhooks: a development receiver (`tally webhooks listen`).
+    Webhooks {
+        #[command(subcommand)]
+        command: webhooks::WebhooksCommand,
     },
 }
 

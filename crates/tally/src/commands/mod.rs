@@ -6,6 +6,7 @@ mod import;
 mod key_show;
 mod output;
 mod resume;
+mod webhooks;
 
 use std::process::ExitCode;
 
@@ -125,5 +126,6 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<ExitCode> {
         ClientCommand::Key { command: KeyCommand::Show { key, client: args } } => key_show(&args, &key).await,
         ClientCommand::Resume { client: args } => resume(&args).await,
         ClientCommand::Import { command } => import::run(command).await,
+        ClientCommand::Webhooks { command } => webhooks::run(command).await,
     }
 }
