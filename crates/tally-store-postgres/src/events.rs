@@ -9,9 +9,9 @@ use tally_core::events::{AttemptOutcome, DeliveryAttempt, Event, WebhookEndpoint
 use tally_store::events::rows::{ATTEMPT_COLUMNS, ENDPOINT_COLUMNS, EVENT_COLUMNS};
 use tally_store::events::{
     AttemptReport, EventFilter, LeasedDelivery, NewEvent, NewWebhookEndpoint, Outbox, OutboxTx, QueueStats,
-    WebhookEndpointPatch,
+    WebhookEndpointPatch, millis,
 };
-use tally_store::rows::convert_all;
+use tally_store::rows::{convert_all, fetch};
 use tally_store::{Page, StoreResult};
 
 use crate::tx::PgTx;
@@ -22,10 +22,6 @@ type EventRow = tally_store::events::rows::EventRow<Stamp>;
 type EndpointRow = tally_store::events::rows::EndpointRow<Stamp, Option<Vec<String>>>;
 type AttemptRow = tally_store::events::rows::AttemptRow<Stamp>;
 type LeasedRow = tally_store::events::rows::LeasedRow<Stamp>;
-
-fn millis(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
-}
 
 impl PgTx {
     /// The transaction's events as one `SELECT tally_emit_event(…);` each, to
@@ -206,12 +202,12 @@ impl Outbox for PgStore {
 
     async fn event(&self, program_id: &str, id: &str) -> StoreResult<Option<Event>> {
         let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE program_id = $1 AND id = $2");
-        tally_store::rows::fetch::found::<_, EventRow, _>(&self.pool, &sql, program_id, id, map_err).await
+        fetch::found::<_, EventRow, _>(&self.pool, &sql, program_id, id, map_err).await
     }
 
     async fn webhook_endpoint(&self, program_id: &str, id: &str) -> StoreResult<Option<WebhookEndpoint>> {
         let sql = format!("SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE program_id = $1 AND id = $2");
-        tally_store::rows::fetch::found::<_, EndpointRow, _>(&self.pool, &sql, program_id, id, map_err).await
+        fetch::found::<_, EndpointRow, _>(&self.pool, &sql, program_id, id, map_err).await
     }
 
     async fn webhook_endpoints(&self, program_id: &str, page: &Page) -> StoreResult<Vec<WebhookEndpoint>> {
@@ -219,7 +215,7 @@ impl Outbox for PgStore {
             "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE program_id = $1 \
              AND ($2::text IS NULL OR id < $2) ORDER BY id DESC LIMIT $3"
         );
-        tally_store::rows::fetch::paged::<_, EndpointRow, _>(&self.pool, &sql, program_id, None, page, map_err).await
+        fetch::paged::<_, EndpointRow, _>(&self.pool, &sql, program_id, None, page, map_err).await
     }
 
     async fn delivery_attempts(
@@ -228,21 +224,13 @@ impl Outbox for PgStore {
         endpoint_id: &str,
         page: &Page,
     ) -> StoreResult<Vec<DeliveryAttempt>> {
-        let before: Option<i64> = page.starting_after.as_deref().and_then(|c| c.parse().ok());
+        // The cursor is an attempt's number as text (the route checked it is one).
         let sql = format!(
             "SELECT {ATTEMPT_COLUMNS} FROM webhook_attempts a JOIN events v ON v.id = a.event_id \
-             WHERE v.program_id = $1 AND a.endpoint_id = $2 AND ($3::bigint IS NULL OR a.id < $3) \
+             WHERE v.program_id = $1 AND a.endpoint_id = $2 AND ($3::text IS NULL OR a.id < $3::bigint) \
              ORDER BY a.id DESC LIMIT $4"
         );
-        let rows: Vec<AttemptRow> = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(endpoint_id)
-            .bind(before)
-            .bind(i64::from(page.limit) + 1)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
-        convert_all(rows)
+        fetch::paged::<_, AttemptRow, _>(&self.pool, &sql, program_id, Some(endpoint_id), page, map_err).await
     }
 
     async fn lease_deliveries(&self, limit: u32, lease: Duration) -> StoreResult<Vec<LeasedDelivery>> {
@@ -274,12 +262,7 @@ impl Outbox for PgStore {
 
     async fn record_attempt(&self, report: &AttemptReport) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
-        let state = match report.outcome {
-            AttemptOutcome::Delivered => "delivered",
-            AttemptOutcome::Retrying => "pending",
-            AttemptOutcome::Failed | AttemptOutcome::EndpointDisabled => "failed",
-        };
-        let retry_in = report.retry_in.map_or(0, millis);
+        let (state, retry_in) = (report.delivery_state(), report.retry_in_ms());
         // Only under the lease that made the attempt: a lease that ran out
         // (and was taken by another node) no longer moves the delivery.
         let endpoint: Option<String> = sqlx::query_scalar(

@@ -12,7 +12,7 @@ use tally_core::ids::IdKind;
 use tally_store::events::rows::{ATTEMPT_COLUMNS, ENDPOINT_COLUMNS, EVENT_COLUMNS};
 use tally_store::events::{
     AttemptReport, EventFilter, LeasedDelivery, NewEvent, NewWebhookEndpoint, Outbox, OutboxTx, QueueStats,
-    WebhookEndpointPatch,
+    WebhookEndpointPatch, millis,
 };
 use tally_store::rows::{convert_all, fetch};
 use tally_store::{Page, StoreError, StoreResult};
@@ -25,10 +25,6 @@ type EventRow = tally_store::events::rows::EventRow<i64>;
 type EndpointRow = tally_store::events::rows::EndpointRow<i64, Option<String>>;
 type AttemptRow = tally_store::events::rows::AttemptRow<i64>;
 type LeasedRow = tally_store::events::rows::LeasedRow<i64>;
-
-fn millis(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
-}
 
 fn type_list(types: Option<&Vec<String>>) -> StoreResult<Option<String>> {
     types.map(|t| serde_json::to_string(t).map_err(|e| StoreError::Other(e.to_string()))).transpose()
@@ -249,21 +245,12 @@ impl Outbox for SqliteStore {
         endpoint_id: &str,
         page: &Page,
     ) -> StoreResult<Vec<DeliveryAttempt>> {
-        let before: Option<i64> = page.starting_after.as_deref().and_then(|c| c.parse().ok());
         let sql = format!(
             "SELECT {ATTEMPT_COLUMNS} FROM webhook_attempts a JOIN events v ON v.id = a.event_id \
-             WHERE v.program_id = ?1 AND a.endpoint_id = ?2 AND (?3 IS NULL OR a.id < ?3) \
+             WHERE v.program_id = ?1 AND a.endpoint_id = ?2 AND (?3 IS NULL OR a.id < CAST(?3 AS INTEGER)) \
              ORDER BY a.id DESC LIMIT ?4"
         );
-        let rows: Vec<AttemptRow> = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(endpoint_id)
-            .bind(before)
-            .bind(i64::from(page.limit) + 1)
-            .fetch_all(&self.reader)
-            .await
-            .map_err(map_err)?;
-        convert_all(rows)
+        fetch::paged::<_, AttemptRow, _>(&self.reader, &sql, program_id, Some(endpoint_id), page, map_err).await
     }
 
     async fn lease_deliveries(&self, limit: u32, lease: Duration) -> StoreResult<Vec<LeasedDelivery>> {
@@ -308,12 +295,7 @@ impl Outbox for SqliteStore {
     }
 
     async fn record_attempt(&self, report: &AttemptReport) -> StoreResult<bool> {
-        let state = match report.outcome {
-            AttemptOutcome::Delivered => "delivered",
-            AttemptOutcome::Retrying => "pending",
-            AttemptOutcome::Failed | AttemptOutcome::EndpointDisabled => "failed",
-        };
-        let retry_in = report.retry_in.map_or(0, millis);
+        let (state, retry_in) = (report.delivery_state(), report.retry_in_ms());
         let moved = format!(
             "UPDATE webhook_deliveries SET state = ?3, attempts = attempts + 1, lease_token = NULL, \
                leased_until = NULL, next_attempt_at = {} + ?4 \

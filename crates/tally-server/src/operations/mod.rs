@@ -10,7 +10,9 @@ pub mod expiry;
 pub mod purchases;
 pub mod redemptions;
 
-use tally_store::KeyedResource;
+use tally_store::{KeyedResource, StoreResult};
+
+use crate::error::{ApiError, ApiResult};
 
 /// What a write found or did.
 pub enum Outcome<T> {
@@ -25,6 +27,12 @@ pub enum Outcome<T> {
 }
 
 impl<T> Outcome<T> {
+    /// A change the store made in one statement (`Some`: the resource as it
+    /// now is), or the refusal `missing` when there was nothing to change.
+    pub fn changed_or(changed: StoreResult<Option<T>>, missing: impl FnOnce() -> ApiError) -> ApiResult<Self> {
+        changed?.map(Outcome::Changed).ok_or_else(missing)
+    }
+
     /// Changes the shape of what was found or made (e.g. for the v2 routes).
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Outcome<U> {
         match self {

@@ -104,11 +104,9 @@ pub async fn redeliver(
     match begin(&state, &program, meta, KeyPolicy::Optional).await? {
         Begun::Replay(response) => Ok(response),
         Begun::Fresh(mut exec) => {
-            let outcome = match exec.tx().redeliver_event(&program.id, &id).await {
-                Ok(Some(deliveries)) => Ok(Outcome::Changed(Redelivery { event_id: id, deliveries })),
-                Ok(None) => Err(not_found()),
-                Err(e) => Err(e.into()),
-            };
+            let scheduled = exec.tx().redeliver_event(&program.id, &id).await;
+            let redelivery = scheduled.map(|n| n.map(|deliveries| Redelivery { event_id: id, deliveries }));
+            let outcome = Outcome::changed_or(redelivery, not_found);
             exec.conclude(outcome).await
         }
     }

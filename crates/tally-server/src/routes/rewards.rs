@@ -179,11 +179,8 @@ pub async fn patch(
     match begin(&state, &program, meta, KeyPolicy::Optional).await? {
         Begun::Replay(response) => Ok(response),
         Begun::Fresh(mut exec) => {
-            let outcome = match exec.tx().update_reward(&program.id, &id, &patch).await {
-                Ok(Some(reward)) => Ok(Outcome::Changed(reward)),
-                Ok(None) => Err(ApiError::not_found("reward_not_found", "reward")),
-                Err(e) => Err(e.into()),
-            };
+            let updated = exec.tx().update_reward(&program.id, &id, &patch).await;
+            let outcome = Outcome::changed_or(updated, || ApiError::not_found("reward_not_found", "reward"));
             exec.conclude(outcome).await
         }
     }

@@ -220,11 +220,8 @@ pub async fn patch(
     match begin(&state, &program, meta, KeyPolicy::Optional).await? {
         Begun::Replay(response) => Ok(response),
         Begun::Fresh(mut exec) => {
-            let outcome = match exec.tx().patch_webhook_endpoint(&program.id, &id, &patch).await {
-                Ok(Some(endpoint)) => Ok(Outcome::Changed(endpoint)),
-                Ok(None) => Err(not_found()),
-                Err(e) => Err(e.into()),
-            };
+            let outcome =
+                Outcome::changed_or(exec.tx().patch_webhook_endpoint(&program.id, &id, &patch).await, not_found);
             exec.conclude(outcome).await
         }
     }
@@ -248,11 +245,7 @@ pub async fn delete(
     match begin(&state, &program, meta, KeyPolicy::Optional).await? {
         Begun::Replay(response) => Ok(response),
         Begun::Fresh(mut exec) => {
-            let outcome = match exec.tx().delete_webhook_endpoint(&program.id, &id).await {
-                Ok(Some(endpoint)) => Ok(Outcome::Changed(endpoint)),
-                Ok(None) => Err(not_found()),
-                Err(e) => Err(e.into()),
-            };
+            let outcome = Outcome::changed_or(exec.tx().delete_webhook_endpoint(&program.id, &id).await, not_found);
             exec.conclude(outcome).await
         }
     }
@@ -280,13 +273,10 @@ pub async fn rotate_secret(
         Begun::Fresh(mut exec) => {
             let secret = secrets::generate();
             let sealed = secrets::seal(&secret, state.webhooks.secret_key.as_ref());
-            let outcome = match exec.tx().rotate_webhook_secret(&program.id, &id, &sealed, ROTATION_OVERLAP).await {
-                Ok(Some(endpoint)) => {
-                    Ok(Outcome::Changed(WebhookEndpointWithSecret { endpoint, secret: secret.to_string() }))
-                }
-                Ok(None) => Err(not_found()),
-                Err(e) => Err(e.into()),
-            };
+            let rotated = exec.tx().rotate_webhook_secret(&program.id, &id, &sealed, ROTATION_OVERLAP).await;
+            let with_secret =
+                rotated.map(|r| r.map(|endpoint| WebhookEndpointWithSecret { endpoint, secret: secret.to_string() }));
+            let outcome = Outcome::changed_or(with_secret, not_found);
             exec.conclude(outcome).await
         }
     }
@@ -308,6 +298,14 @@ pub async fn deliveries(
     Pagination(page): Pagination,
 ) -> ApiResult<Json<Paginated<DeliveryAttempt>>> {
     check_id(IdKind::WebhookEndpoint, &id, "webhook_endpoint_not_found", "webhook endpoint")?;
+    // Attempts are numbered; any other cursor is no attempt's.
+    if page.starting_after.as_deref().is_some_and(|c| c.parse::<i64>().is_err()) {
+        return Err(ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "starting_after must be the id of the last attempt of a previous page",
+        ));
+    }
     if state.store.webhook_endpoint(&program.id, &id).await?.is_none() {
         return Err(not_found());
     }

@@ -86,6 +86,27 @@ pub struct AttemptReport {
     pub retry_in: Option<Duration>,
 }
 
+impl AttemptReport {
+    /// The delivery's state after this attempt.
+    pub fn delivery_state(&self) -> &'static str {
+        match self.outcome {
+            AttemptOutcome::Delivered => "delivered",
+            AttemptOutcome::Retrying => "pending",
+            AttemptOutcome::Failed | AttemptOutcome::EndpointDisabled => "failed",
+        }
+    }
+
+    /// When the next attempt is due, in milliseconds from now (0: no next attempt).
+    pub fn retry_in_ms(&self) -> i64 {
+        self.retry_in.map_or(0, millis)
+    }
+}
+
+/// A duration as the stores bind it: whole milliseconds.
+pub fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
 /// How much is waiting to be delivered, for `/metrics`.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct QueueStats {
