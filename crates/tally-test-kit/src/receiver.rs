@@ -27,11 +27,15 @@ pub enum Behaviour {
     Gone,
     /// 503 with `Retry-After: N` (seconds) to the first attempt of every event.
     RetryAfterFirst(u64),
+    /// 307 to `/elsewhere` on this receiver (which records what reaches it).
+    Redirect,
 }
 
 /// One request the receiver got.
 #[derive(Clone, Debug)]
 pub struct Delivery {
+    /// It arrived at `/elsewhere`, where `Behaviour::Redirect` points.
+    pub redirected: bool,
     pub webhook_id: String,
     pub timestamp: String,
     pub signature: String,
@@ -74,6 +78,7 @@ impl Receiver {
         let log = Arc::new(Mutex::new(Log::default()));
         let app = axum::Router::new()
             .route("/hook", axum::routing::post(receive))
+            .route("/elsewhere", axum::routing::post(receive))
             .with_state(Shared { behaviour, log: log.clone() });
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -103,8 +108,9 @@ fn header(headers: &HeaderMap, name: &str) -> String {
     headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
 }
 
-async fn receive(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+async fn receive(State(shared): State<Shared>, uri: axum::http::Uri, headers: HeaderMap, body: Bytes) -> Response {
     let webhook_id = header(&headers, "webhook-id");
+    let redirected = uri.path() == "/elsewhere";
     let attempt = {
         let mut log = shared.log.lock().unwrap();
         let in_flight = log.in_flight.entry(webhook_id.clone()).or_default();
@@ -137,12 +143,15 @@ async fn receive(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) 
                 (StatusCode::NO_CONTENT, None)
             }
         }
+        Behaviour::Redirect if redirected => (StatusCode::NO_CONTENT, None),
+        Behaviour::Redirect => (StatusCode::TEMPORARY_REDIRECT, None),
     };
     let mut log = shared.log.lock().unwrap();
     if let Some(n) = log.in_flight.get_mut(&webhook_id) {
         *n -= 1;
     }
     log.deliveries.push(Delivery {
+        redirected,
         webhook_id,
         timestamp: header(&headers, "webhook-timestamp"),
         signature: header(&headers, "webhook-signature"),
@@ -150,8 +159,9 @@ async fn receive(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) 
         received_at: Instant::now(),
         status: status.as_u16(),
     });
-    match retry_after {
-        Some(secs) => (status, [("retry-after", secs.to_string())]).into_response(),
-        None => status.into_response(),
+    match (retry_after, status) {
+        (Some(secs), _) => (status, [("retry-after", secs.to_string())]).into_response(),
+        (None, StatusCode::TEMPORARY_REDIRECT) => (status, [("location", "/elsewhere")]).into_response(),
+        (None, _) => status.into_response(),
     }
 }

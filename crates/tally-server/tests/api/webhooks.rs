@@ -19,6 +19,7 @@ use crate::helpers::{Backend, TestApp, assert_problem, body, spawn_app, spawn_ap
 backend_tests!(
     failing_stalling_and_gone_receivers_end_delivered_or_disabled,
     retry_after_is_honoured,
+    redirects_are_not_followed,
     a_rotated_secret_signs_beside_the_new_one_for_the_overlap_only,
     sealed_secrets_are_not_in_the_database,
     endpoints_are_managed_with_the_idempotency_contract,
@@ -177,6 +178,24 @@ async fn retry_after_is_honoured(backend: Backend) {
     let gap = deliveries[1].received_at - deliveries[0].received_at;
     assert!(gap >= Duration::from_millis(950), "Retry-After: 1 waited only {gap:?}");
     assert_eq!(deliveries[0].webhook_id, deliveries[1].webhook_id);
+}
+
+async fn redirects_are_not_followed(backend: Backend) {
+    let app = spawn_app_with(backend, quick("0s,50ms,50ms", Duration::from_secs(2))).await;
+    let moved = Receiver::start(Behaviour::Redirect).await;
+    let (endpoint, _) = register(&app, &moved.url, Some(&["customer.created"])).await;
+    app.create_customer("moved@example.com").await;
+    wait_for("the whole schedule", Duration::from_secs(10), async || {
+        attempts(&app, &endpoint).await.iter().any(|a| a["outcome"] == "failed")
+    })
+    .await;
+    let log = attempts(&app, &endpoint).await;
+    assert_eq!(log.len(), 3, "three attempts, each a failure: {log:?}");
+    assert!(log.iter().all(|a| a["status_code"] == 307), "{log:?}");
+    assert!(moved.deliveries().iter().all(|d| !d.redirected), "nothing was sent where the redirect pointed");
+    // The queue's gauges are on /metrics (read by every dispatcher every 5 s).
+    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("tally_webhook_queue_depth") && metrics.contains("tally_webhook_oldest_pending_seconds"));
 }
 
 async fn a_rotated_secret_signs_beside_the_new_one_for_the_overlap_only(backend: Backend) {
