@@ -5,7 +5,10 @@
 #   openapi-spec-validator  accepts the served document;
 #   openapi-python-client   generates a client with no skipped operation, and
 #                           tour.py runs a short tour through that client;
-#   schemathesis            finds nothing with the checks in CHECKS below.
+#   schemathesis            finds nothing with the checks in CHECKS below;
+#   standardwebhooks        verifies every webhook the server sends to a
+#                           receiver of webhooks.py's, before and after a
+#                           secret rotation.
 #
 # The tools' versions are pinned in requirements.txt, every package they pull
 # in in constraints.txt, and they are installed into a virtualenv of their own
@@ -70,7 +73,7 @@ free_port() {
 
 # Runs every tool against a server on the database at $2 (name $1).
 check_backend() {
-    local name=$1 url=$2 port program token other_program other_token
+    local name=$1 url=$2 port program token other_program other_token hooks_program hooks_token
     echo "== contract checks on $name"
     export TALLY_DATABASE_URL="$url"
     "$tally" migrate >/dev/null
@@ -81,8 +84,17 @@ check_backend() {
     # exercises it on a program of its own.
     other_program=$("$tally" program create "Contract $name settings")
     other_token=$("$tally" token create --program "$other_program")
+    # webhooks.py compares what its receiver got with every event its program
+    # lists, so it has a program of its own too.
+    hooks_program=$("$tally" program create "Contract $name webhooks")
+    hooks_token=$("$tally" token create --program "$hooks_program")
     port=$(free_port)
-    "$tally" serve --listen "127.0.0.1:$port" --log-format json 2>"$work/serve-$name.log" &
+    # The receiver of webhooks.py is on loopback, and a failed delivery is
+    # retried at once. Schemathesis may register endpoints at random loopback
+    # URLs then: their deliveries fail, three times, and change nothing else.
+    "$tally" serve --listen "127.0.0.1:$port" --log-format json \
+        --webhooks-allow-private-networks --webhook-retry-schedule 0s,200ms,500ms \
+        2>"$work/serve-$name.log" &
     server_pid=$!
     local ready=""
     for _ in $(seq 1 100); do
@@ -99,6 +111,13 @@ check_backend() {
         cat "$work/serve-$name.log" >&2
         exit 1
     fi
+    # Before schemathesis, so that the dispatcher has only these deliveries.
+    if ! "$venv/bin/python" "$here/webhooks.py" --base "http://127.0.0.1:$port" --token "$hooks_token" \
+        --label "$name"; then
+        echo "-- last server log lines ($name):" >&2
+        tail -n 20 "$work/serve-$name.log" >&2
+        exit 1
+    fi
     if ! "$venv/bin/python" "$here/check.py" --base "http://127.0.0.1:$port" --token "$token" \
         --other-token "$other_token" --work "$work/$name" --venv "$venv" \
         --checks "$CHECKS" --max-examples "$max_examples"; then
@@ -109,8 +128,9 @@ check_backend() {
     kill "$server_pid"
     wait "$server_pid" 2>/dev/null || true
     server_pid=""
-    # check.py's five checks: validator, client generation, tour, two schemathesis runs.
-    passed=$((passed + 5))
+    # webhooks.py, and check.py's five checks: validator, client generation,
+    # tour, two schemathesis runs.
+    passed=$((passed + 6))
 }
 passed=0
 
