@@ -8,7 +8,9 @@
 //! - [`TestStore`]: the concrete store, for what only tests may do — move the
 //!   database's clock through the backends' [`Harness`].
 //!
-//! Never a normal dependency: nothing here belongs in a build that ships.
+//! Never a normal dependency of a crate that ships: nothing here belongs in
+//! such a build (the chaos harness, a binary that never ships, uses its
+//! readiness wait).
 
 mod process;
 mod store;
