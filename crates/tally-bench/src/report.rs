@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::results::{
-    BackendResults, CONCURRENCY, ExactlyOnce, FIRST, HIGH, JUDGED_CONCURRENCY, KEYED, NO_KEY,
-    OVERHEAD_CONCURRENCY, RAW_PGBENCH, RAW_SQLITE_FULL, RAW_SQLITE_NORMAL, REPLAYS,
+    BackendResults, CONCURRENCY, ExactlyOnce, FIRST, HIGH, JUDGED_CONCURRENCY, KEYED, NO_KEY, OVERHEAD_CONCURRENCY,
+    RAW_PGBENCH, RAW_SQLITE_FULL, RAW_SQLITE_NORMAL, REPLAYS,
 };
 use crate::setup::Backend;
 
@@ -121,7 +121,8 @@ const GROWTH_TOLERANCE: f64 = 0.15;
 impl BackendReport {
     /// Computes the ratios and judges the targets of what a backend's run measured.
     pub fn judge(results: BackendResults) -> Self {
-        let BackendResults { backend, scenarios, retention, growth, server_high_water_mib, exactly_once, .. } = &results;
+        let BackendResults { backend, scenarios, retention, growth, server_high_water_mib, exactly_once, .. } =
+            &results;
         let (backend, server_high_water_mib) = (*backend, *server_high_water_mib);
         let find = |name: &str, c: usize| scenarios.iter().find(|s| s.name == name && s.concurrency == c);
         let find_raw = |name: &str, c: usize| scenarios.iter().find(|s| s.name == name && s.paired_with == Some(c));

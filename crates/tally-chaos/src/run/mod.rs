@@ -130,7 +130,11 @@ async fn run_in(args: &ChaosArgs, tally: &Path, dir: &Path, seen: &Seen, started
         nodes.push(node);
     }
     for node in &nodes {
-        anyhow::ensure!(wait_until_ready(&node.base(), Duration::from_secs(30)).await, "node {} did not start", node.index);
+        anyhow::ensure!(
+            wait_until_ready(&node.base(), Duration::from_secs(30)).await,
+            "node {} did not start",
+            node.index
+        );
     }
     let bases: Vec<String> = nodes.iter().map(Node::base).collect();
 
