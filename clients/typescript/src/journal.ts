@@ -13,19 +13,10 @@
 /** Where an intent stands. */
 export type IntentState = "pending" | "done";
 
-/** One journaled write. */
-export interface Intent {
+/** One journaled write: the request it was recorded as (see `NewIntent`), and its fate since. */
+export interface Intent extends Omit<NewIntent, "createdAt"> {
   /** Order of recording: `resume()` re-sends oldest first. */
   seq: number;
-  key: string;
-  /** Which credentials the intent belongs to (a hash of the token, never the token). */
-  scope: string;
-  /** What the write does, e.g. `redemption.create`. */
-  operation: string;
-  method: string;
-  path: string;
-  /** The exact body sent (UTF-8 JSON text), so every retry is the same request. */
-  body: string;
   state: IntentState;
   /** Sends recorded so far (the journal is told after each final answer or give-up). */
   attempts: number;
@@ -45,10 +36,13 @@ export interface Intent {
 /** A new intent, before its first send. */
 export interface NewIntent {
   key: string;
+  /** Which credentials the intent belongs to (a hash of the token, never the token). */
   scope: string;
+  /** What the write does, e.g. `redemption.create`. */
   operation: string;
   method: string;
   path: string;
+  /** The exact body sent (UTF-8 JSON text), so every retry is the same request. */
   body: string;
   /** When the intent was made (RFC 3339); now unless given, e.g. when copying intents between journals. */
   createdAt?: string;

@@ -148,12 +148,37 @@ fn add_error(errors: &mut Vec<(String, u64)>, what: String) {
     }
 }
 
-/// Builds each worker's state, in order, before any of them starts.
-async fn prepare_workers<S, M, MF>(concurrency: usize, make_worker: M) -> anyhow::Result<Vec<S>>
+/// Builds worker `i`'s state (e.g. its connection): `make_worker(i)`. With
+/// [`Operation`], the two halves of a workload, whose bounds are named once
+/// here rather than at every runner.
+pub trait MakeWorker<S>: Fn(usize) -> <Self as MakeWorker<S>>::Made {
+    type Made: Future<Output = anyhow::Result<S>>;
+}
+
+impl<S, F, Made> MakeWorker<S> for F
 where
-    M: Fn(usize) -> MF,
-    MF: Future<Output = anyhow::Result<S>>,
+    F: Fn(usize) -> Made,
+    Made: Future<Output = anyhow::Result<S>>,
 {
+    type Made = Made;
+}
+
+/// A worker's `n`-th operation: `op(state, n)`, which hands the state back
+/// with its verdict.
+pub trait Operation<S>: Fn(S, u64) -> <Self as Operation<S>>::Done + Send + Sync + 'static {
+    type Done: Future<Output = (S, Verdict)> + Send;
+}
+
+impl<S, F, Done> Operation<S> for F
+where
+    F: Fn(S, u64) -> Done + Send + Sync + 'static,
+    Done: Future<Output = (S, Verdict)> + Send,
+{
+    type Done = Done;
+}
+
+/// Builds each worker's state, in order, before any of them starts.
+async fn prepare_workers<S, M: MakeWorker<S>>(concurrency: usize, make_worker: M) -> anyhow::Result<Vec<S>> {
     let mut states = Vec::with_capacity(concurrency);
     for i in 0..concurrency {
         states.push(make_worker(i).await.with_context(|| format!("preparing worker {i}"))?);
@@ -165,13 +190,11 @@ where
 /// builds worker `i`'s state (e.g. its connection); `op(state, n)` performs its
 /// `n`-th operation and hands the state back. Workers stop at the deadline after their operation in
 /// flight completes; it counts if it completed in time.
-pub async fn run<S, M, MF, O, OF>(concurrency: usize, timing: Timing, make_worker: M, op: O) -> anyhow::Result<Measured>
+pub async fn run<S, M, O>(concurrency: usize, timing: Timing, make_worker: M, op: O) -> anyhow::Result<Measured>
 where
     S: Send + 'static,
-    M: Fn(usize) -> MF,
-    MF: Future<Output = anyhow::Result<S>>,
-    O: Fn(S, u64) -> OF + Send + Sync + 'static,
-    OF: Future<Output = (S, Verdict)> + Send,
+    M: MakeWorker<S>,
+    O: Operation<S>,
 {
     let states = prepare_workers(concurrency, make_worker).await?;
     let op = Arc::new(op);
@@ -330,7 +353,7 @@ pub struct SliceMeasured {
 /// apart: the `n`-th completed success belongs to slice `n * slices / total`.
 /// A slice's time runs from the previous slice's last completion to its own
 /// last one, so the slices' times add up to the run's.
-pub async fn run_counted<S, M, MF, O, OF>(
+pub async fn run_counted<S, M, O>(
     concurrency: usize,
     total: u64,
     slices: usize,
@@ -340,10 +363,8 @@ pub async fn run_counted<S, M, MF, O, OF>(
 ) -> anyhow::Result<SliceMeasured>
 where
     S: Send + 'static,
-    M: Fn(usize) -> MF,
-    MF: Future<Output = anyhow::Result<S>>,
-    O: Fn(S, u64) -> OF + Send + Sync + 'static,
-    OF: Future<Output = (S, Verdict)> + Send,
+    M: MakeWorker<S>,
+    O: Operation<S>,
 {
     use std::sync::atomic::{AtomicU64, Ordering};
     let states = prepare_workers(concurrency, make_worker).await?;

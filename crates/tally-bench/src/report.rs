@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::results::{
-    BackendResults, CONCURRENCY, ExactlyOnce, FIRST, Growth, HIGH, JUDGED_CONCURRENCY, KEYED, NO_KEY,
-    OVERHEAD_CONCURRENCY, RAW_PGBENCH, RAW_SQLITE_FULL, RAW_SQLITE_NORMAL, REPLAYS, Retention, ScenarioResult,
+    BackendResults, CONCURRENCY, ExactlyOnce, FIRST, HIGH, JUDGED_CONCURRENCY, KEYED, NO_KEY, OVERHEAD_CONCURRENCY,
+    RAW_PGBENCH, RAW_SQLITE_FULL, RAW_SQLITE_NORMAL, REPLAYS,
 };
 use crate::setup::Backend;
 
@@ -103,17 +103,12 @@ pub struct Target {
     pub met: bool,
 }
 
-/// One backend's results with their ratios and judged targets.
+/// One backend's results with their ratios and judged targets. The results
+/// are flattened, so the JSON keeps one object per backend.
 #[derive(Serialize)]
 pub struct BackendReport {
-    pub backend: Backend,
-    pub engine: String,
-    pub scenarios: Vec<ScenarioResult>,
-    pub retention: Option<Retention>,
-    pub growth: Option<Growth>,
-    /// The server's resident-set high-water mark (VmHWM) over its whole life.
-    pub server_high_water_mib: Option<f64>,
-    pub exactly_once: Option<ExactlyOnce>,
+    #[serde(flatten)]
+    pub results: BackendResults,
     pub ratios: Ratios,
     pub targets: Vec<Target>,
 }
@@ -126,8 +121,9 @@ const GROWTH_TOLERANCE: f64 = 0.15;
 impl BackendReport {
     /// Computes the ratios and judges the targets of what a backend's run measured.
     pub fn judge(results: BackendResults) -> Self {
-        let BackendResults { backend, engine, scenarios, retention, growth, server_high_water_mib, exactly_once } =
-            results;
+        let BackendResults { backend, scenarios, retention, growth, server_high_water_mib, exactly_once, .. } =
+            &results;
+        let (backend, server_high_water_mib) = (*backend, *server_high_water_mib);
         let find = |name: &str, c: usize| scenarios.iter().find(|s| s.name == name && s.concurrency == c);
         let find_raw = |name: &str, c: usize| scenarios.iter().find(|s| s.name == name && s.paired_with == Some(c));
         let mut ratios = Ratios::default();
@@ -250,7 +246,7 @@ impl BackendReport {
             });
             targets.push(exactly_once_target("exactly once in the growth database", &g.exactly_once));
         }
-        Self { backend, engine, scenarios, retention, growth, server_high_water_mib, exactly_once, ratios, targets }
+        Self { results, ratios, targets }
     }
 }
 
@@ -290,13 +286,13 @@ impl Report {
             self.pgbench.as_deref().unwrap_or("pgbench not used")
         );
         for b in &self.backends {
-            let _ = writeln!(out, "\n### {} — {}\n", b.backend.name(), b.engine);
+            let _ = writeln!(out, "\n### {} — {}\n", b.results.backend.name(), b.results.engine);
             let _ = writeln!(
                 out,
                 "| scenario | conns | req/s | p50 ms | p99 ms | p99.9 ms | max ms | failed | server RSS MiB |"
             );
             let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-            for s in &b.scenarios {
+            for s in &b.results.scenarios {
                 let rss = s.server_rss_mib.map_or("n/a (no server)".to_owned(), |r| format!("{r:.1}"));
                 let failed = if s.errors.is_empty() {
                     "0".to_owned()
@@ -314,10 +310,10 @@ impl Report {
                     s.name, s.throughput_rps, s.p50_ms, s.p99_ms, s.p999_ms, s.max_ms, failed, rss
                 );
             }
-            if let Some(hwm) = b.server_high_water_mib {
+            if let Some(hwm) = b.results.server_high_water_mib {
                 let _ = writeln!(out, "\nserver RSS high-water mark (VmHWM): {hwm:.1} MiB");
             }
-            for s in b.scenarios.iter().filter(|s| s.pgbench.is_some()) {
+            for s in b.results.scenarios.iter().filter(|s| s.pgbench.is_some()) {
                 let p = s.pgbench.as_ref().expect("filtered");
                 let _ = writeln!(
                     out,
@@ -342,7 +338,7 @@ impl Report {
                 let _ =
                     writeln!(out, "- idempotency overhead on a first write at {OVERHEAD_CONCURRENCY}: **{x:.1} %**");
             }
-            if let Some(g) = &b.retention {
+            if let Some(g) = &b.results.retention {
                 let series: Vec<String> = g.samples.iter().map(|(t, n)| format!("{t:.0}s:{n}")).collect();
                 let _ = writeln!(
                     out,
@@ -358,7 +354,7 @@ impl Report {
                     g.bounded.map_or("run too short to tell", |b| if b { "yes" } else { "no" })
                 );
             }
-            if let Some(g) = &b.growth {
+            if let Some(g) = &b.results.growth {
                 let _ = writeln!(
                     out,
                     "\ngrowth (fresh database, no ANALYZE by the harness; {} connections, keyed first writes): \

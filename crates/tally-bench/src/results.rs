@@ -288,6 +288,7 @@ impl ExactlyOnce {
 }
 
 /// Everything one backend's run measured.
+#[derive(Serialize)]
 pub struct BackendResults {
     pub backend: Backend,
     pub engine: String,

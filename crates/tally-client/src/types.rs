@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tally_core::model::{RedemptionStatus, RewardKind, VoidPolicy};
+use tally_core::model::{RewardKind, VoidPolicy};
+pub use tally_core::model::{V2Redemption, V2RedemptionList};
 
 /// `POST /customers`: upsert by email or phone.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,25 +148,6 @@ impl V2Redeem {
             redemption_type: None,
         }
     }
-}
-
-/// A redemption in the v2 compatibility shape (the same redemption as v1's).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct V2Redemption {
-    pub redemption_id: String,
-    pub customer_id: String,
-    pub reward_id: String,
-    pub points_amount: i64,
-    pub quantity: i64,
-    pub status: RedemptionStatus,
-    pub created_at: DateTime<Utc>,
-}
-
-/// `GET /api/v2/loyalty/redemptions/{customer_id}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct V2RedemptionList {
-    pub customer_id: String,
-    pub redemptions: Vec<V2Redemption>,
 }
 
 /// `PATCH /program`: absent fields stay as they are.

@@ -159,6 +159,42 @@ pub struct Redemption {
     pub created_at: DateTime<Utc>,
 }
 
+// A redemption in the v2 compatibility shape (`/api/v2/loyalty/…`): one
+// definition for the server that answers with it and the SDK that reads it.
+// Plain comments, not doc comments: the OpenAPI document keeps these two
+// schemas undescribed, as they always were.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct V2Redemption {
+    pub redemption_id: String,
+    pub customer_id: String,
+    pub reward_id: String,
+    pub points_amount: i64,
+    pub quantity: i64,
+    pub status: RedemptionStatus,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Redemption> for V2Redemption {
+    fn from(r: Redemption) -> Self {
+        Self {
+            redemption_id: r.id,
+            customer_id: r.customer_id,
+            reward_id: r.reward_id,
+            points_amount: r.points_spent,
+            quantity: r.quantity,
+            status: r.status,
+            created_at: r.created_at,
+        }
+    }
+}
+
+// `GET /api/v2/loyalty/redemptions/{customer_id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct V2RedemptionList {
+    pub customer_id: String,
+    pub redemptions: Vec<V2Redemption>,
+}
+
 text_enum!(CouponStatus {
     Active = "active",
     Redeemed = "redeemed",

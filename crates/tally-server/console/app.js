@@ -487,13 +487,19 @@ function p99(prev, cur) {
 
 const OUTCOMES = [['miss', '#0b5cad'], ['hit', '#116329'], ['in_use', '#a40e26'], ['reused', '#7a4a00'], ['waited', '#6f42c1']];
 
-function drawLine(canvas, points, unit) {
+// A chart's canvas sized to its box at the screen's pixel density, and cleared.
+function clearedCanvas(canvas) {
   const ctx = canvas.getContext('2d');
   const dpr = window.devicePixelRatio || 1;
   const w = canvas.clientWidth; const hgt = canvas.clientHeight;
   canvas.width = w * dpr; canvas.height = hgt * dpr;
   ctx.scale(dpr, dpr);
   ctx.clearRect(0, 0, w, hgt);
+  return { ctx, w, hgt };
+}
+
+function drawLine(canvas, points, unit) {
+  const { ctx, w, hgt } = clearedCanvas(canvas);
   const vals = points.filter((p) => p !== null);
   const max = Math.max(1e-9, ...vals) * 1.15;
   ctx.strokeStyle = '#c9d1d9'; ctx.fillStyle = '#4f5863'; ctx.font = '11px sans-serif';
@@ -511,12 +517,7 @@ function drawLine(canvas, points, unit) {
 }
 
 function drawBars(canvas, series) {
-  const ctx = canvas.getContext('2d');
-  const dpr = window.devicePixelRatio || 1;
-  const w = canvas.clientWidth; const hgt = canvas.clientHeight;
-  canvas.width = w * dpr; canvas.height = hgt * dpr;
-  ctx.scale(dpr, dpr);
-  ctx.clearRect(0, 0, w, hgt);
+  const { ctx, w, hgt } = clearedCanvas(canvas);
   const totals = series.map((s) => OUTCOMES.reduce((a, [o]) => a + (s[o] || 0), 0));
   const max = Math.max(1, ...totals);
   const bw = w / Math.max(series.length, 20);

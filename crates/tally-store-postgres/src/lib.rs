@@ -299,50 +299,25 @@ impl Store for PgStore {
              AND ($4::text IS NULL OR id < $4) \
              ORDER BY id DESC LIMIT $5"
         );
-        let rows: Vec<CustomerRow> = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(&filter.email)
-            .bind(&filter.phone)
-            .bind(&page.starting_after)
-            .bind(i64::from(page.limit) + 1)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(rows.into_iter().map(Customer::from).collect())
+        let filters = [filter.email.as_deref(), filter.phone.as_deref()];
+        fetch::paged::<_, CustomerRow, _>(&self.pool, &sql, program_id, &filters, page, map_err).await
     }
 
     async fn balance(&self, program_id: &str, customer_id: &str) -> StoreResult<Option<Balance>> {
         // SUM(bigint) is numeric in PostgreSQL; the cast brings it back to i64.
-        let row: Option<(i64, i64, i64, i64, i64)> = sqlx::query_as(
-            "SELECT c.balance, c.lifetime_earned, c.lifetime_spent, \
+        let sql = "SELECT c.balance, c.lifetime_earned, c.lifetime_spent, \
                (SELECT COALESCE(SUM(r.points_spent), 0)::bigint FROM redemptions r \
                  WHERE r.program_id = c.program_id AND r.customer_id = c.id AND r.status = 'pending'), \
                (SELECT COALESCE(SUM(l.remaining), 0)::bigint FROM point_lots l \
                  WHERE l.program_id = c.program_id AND l.customer_id = c.id AND l.remaining > 0 \
                    AND l.expires_at <= now() + interval '30 days') \
-             FROM customers c WHERE c.program_id = $1 AND c.id = $2",
-        )
-        .bind(program_id)
-        .bind(customer_id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(row.map(|(available, lifetime_earned, lifetime_spent, pending, expiring_soon)| Balance {
-            customer_id: customer_id.to_owned(),
-            available,
-            pending,
-            lifetime_earned,
-            lifetime_spent,
-            expiring_soon,
-        }))
+             FROM customers c WHERE c.program_id = $1 AND c.id = $2";
+        fetch::balance(&self.pool, sql, program_id, customer_id, map_err).await
     }
 
     async fn ledger(&self, program_id: &str, customer_id: &str, page: &Page) -> StoreResult<Vec<LedgerEntry>> {
-        let sql = format!(
-            "SELECT {LEDGER_COLUMNS} FROM ledger_entries WHERE program_id = $1 AND customer_id = $2 \
-             AND ($3::text IS NULL OR id < $3) ORDER BY id DESC LIMIT $4"
-        );
-        fetch::paged::<_, LedgerRow, _>(&self.pool, &sql, program_id, Some(customer_id), page, map_err).await
+        let sql = of_customer(LEDGER_COLUMNS, "ledger_entries");
+        fetch::paged::<_, LedgerRow, _>(&self.pool, &sql, program_id, &[Some(customer_id)], page, map_err).await
     }
 
     async fn transaction(&self, program_id: &str, id: &str) -> StoreResult<Option<Transaction>> {
@@ -357,7 +332,7 @@ impl Store for PgStore {
         let sql = format!(
             "SELECT {REWARD_COLUMNS} FROM rewards WHERE program_id = $1 AND ($2::text IS NULL OR id < $2) ORDER BY id DESC LIMIT $3"
         );
-        fetch::paged::<_, RewardRow, _>(&self.pool, &sql, program_id, None, page, map_err).await
+        fetch::paged::<_, RewardRow, _>(&self.pool, &sql, program_id, &[], page, map_err).await
     }
 
     async fn redemption(&self, program_id: &str, id: &str) -> StoreResult<Option<Redemption>> {
@@ -365,11 +340,8 @@ impl Store for PgStore {
     }
 
     async fn redemptions(&self, program_id: &str, customer_id: &str, page: &Page) -> StoreResult<Vec<Redemption>> {
-        let sql = format!(
-            "SELECT {REDEMPTION_COLUMNS} FROM redemptions WHERE program_id = $1 AND customer_id = $2 \
-             AND ($3::text IS NULL OR id < $3) ORDER BY id DESC LIMIT $4"
-        );
-        fetch::paged::<_, RedemptionRow, _>(&self.pool, &sql, program_id, Some(customer_id), page, map_err).await
+        let sql = of_customer(REDEMPTION_COLUMNS, "redemptions");
+        fetch::paged::<_, RedemptionRow, _>(&self.pool, &sql, program_id, &[Some(customer_id)], page, map_err).await
     }
 
     async fn idempotency_record(&self, program_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>> {
@@ -421,7 +393,7 @@ impl Store for PgStore {
     }
 
     async fn program_stats(&self, program_id: &str) -> StoreResult<tally_store::ProgramStats> {
-        self.read_program_stats(program_id).await
+        fetch::program_stats::<_, Stamp>(&self.pool, stats::PROGRAM_STATS, program_id, map_err).await
     }
 
     async fn fold_counters(&self, batch: u32) -> StoreResult<u64> {
@@ -434,19 +406,14 @@ impl Store for PgStore {
         status: tally_core::model::RedemptionStatus,
         page: &Page,
     ) -> StoreResult<Vec<Redemption>> {
-        self.read_redemptions_by_status(program_id, status, page).await
+        let status = Some(status.as_str());
+        fetch::paged::<_, RedemptionRow, _>(&self.pool, &stats::by_status(), program_id, &[status], page, map_err).await
     }
 
     async fn due_lots(&self, limit: u32) -> StoreResult<Vec<(String, PointLot)>> {
-        let rows: Vec<LotRow> = sqlx::query_as(
-            "SELECT program_id, id, customer_id, remaining, expires_at FROM point_lots \
-             WHERE expired_at IS NULL AND remaining > 0 AND expires_at <= now() ORDER BY expires_at, id LIMIT $1",
-        )
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(rows.into_iter().map(|r| (r.program_id.clone(), PointLot::from(r))).collect())
+        let sql = "SELECT program_id, id, customer_id, remaining, expires_at FROM point_lots \
+             WHERE expired_at IS NULL AND remaining > 0 AND expires_at <= now() ORDER BY expires_at, id LIMIT $1";
+        fetch::due_lots::<_, Stamp>(&self.pool, sql, limit, map_err).await
     }
 
     async fn verify(&self, program_id: Option<&str>) -> StoreResult<Vec<Violation>> {
@@ -483,27 +450,32 @@ impl Store for PgStore {
                 "SELECT program_id, id, 'stock ' || stock FROM rewards \
                  WHERE ($1::text IS NULL OR program_id = $1) AND stock < 0",
             ),
-            (
-                "idempotency key produced two redemptions",
-                "SELECT k.program_id, k.key, 'record names ' || k.resource_id || ' but the key made ' || r.id \
-                 FROM idempotency_records k JOIN redemptions r \
-                   ON r.program_id = k.program_id AND r.idempotency_key = k.key \
-                 WHERE ($1::text IS NULL OR k.program_id = $1) AND k.resource_id LIKE 'rdm\\_%' \
-                   AND k.resource_id <> r.id",
-            ),
-            (
-                "idempotency key produced two purchases",
-                "SELECT k.program_id, k.key, 'record names ' || k.resource_id || ' but the key made ' || t.id \
-                 FROM idempotency_records k JOIN transactions t \
-                   ON t.program_id = k.program_id AND t.idempotency_key = k.key \
-                 WHERE ($1::text IS NULL OR k.program_id = $1) AND k.resource_id LIKE 'txn\\_%' \
-                   AND k.resource_id <> t.id",
-            ),
+            ("idempotency key produced two redemptions", &made_by_key("redemptions", "rdm")),
+            ("idempotency key produced two purchases", &made_by_key("transactions", "txn")),
         ];
         let mut violations = tally_store::rows::fetch::violations(&self.pool, &checks, program_id, map_err).await?;
         violations.extend(self.verify_counters(program_id).await?);
         Ok(violations)
     }
+}
+
+/// One page of a customer's rows of `table` (its `columns`), newest first:
+/// the program, the customer, the cursor and the limit (`fetch::paged`).
+fn of_customer(columns: &str, table: &str) -> String {
+    format!(
+        "SELECT {columns} FROM {table} WHERE program_id = $1 AND customer_id = $2 \
+         AND ($3::text IS NULL OR id < $3) ORDER BY id DESC LIMIT $4"
+    )
+}
+
+/// For `tally verify`: the keys whose record names another resource (of
+/// `table`, ids starting `prefix_`) than the one the key made.
+fn made_by_key(table: &str, prefix: &str) -> String {
+    format!(
+        "SELECT k.program_id, k.key, 'record names ' || k.resource_id || ' but the key made ' || r.id \
+         FROM idempotency_records k JOIN {table} r ON r.program_id = k.program_id AND r.idempotency_key = k.key \
+         WHERE ($1::text IS NULL OR k.program_id = $1) AND k.resource_id LIKE '{prefix}\\_%' AND k.resource_id <> r.id"
+    )
 }
 
 /// Lets the shared conformance suite expire records without waiting an hour.

@@ -10,7 +10,12 @@ use tally_store::{StoreError, StoreResult};
 use crate::map_err;
 use crate::rows::*;
 
-async fn found<'c, R, T>(exec: impl PgExecutor<'c>, sql: &str, program_id: &str, value: &str) -> StoreResult<Option<T>>
+pub(crate) async fn found<'c, R, T>(
+    exec: impl PgExecutor<'c>,
+    sql: &str,
+    program_id: &str,
+    value: &str,
+) -> StoreResult<Option<T>>
 where
     R: for<'r> FromRow<'r, PgRow> + Send + Unpin,
     T: TryFrom<R>,

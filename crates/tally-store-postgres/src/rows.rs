@@ -8,7 +8,8 @@ pub(crate) use tally_store::rows::{
     TRANSACTION_COLUMNS, convert_all,
 };
 
-type Stamp = DateTime<Utc>;
+/// How this backend's rows hold a timestamp.
+pub(crate) type Stamp = DateTime<Utc>;
 pub(crate) type ProgramRow = tally_store::rows::ProgramRow<Stamp>;
 pub(crate) type TokenProgramRow = tally_store::rows::TokenProgramRow<Stamp>;
 pub(crate) type CustomerRow = tally_store::rows::CustomerRow<Stamp>;
@@ -17,7 +18,6 @@ pub(crate) type RewardRow = tally_store::rows::RewardRow<Stamp>;
 pub(crate) type RedemptionRow = tally_store::rows::RedemptionRow<Stamp>;
 pub(crate) type LedgerRow = tally_store::rows::LedgerRow<Stamp>;
 pub(crate) type CouponRow = tally_store::rows::CouponRow<Stamp>;
-pub(crate) type LotRow = tally_store::rows::LotRow<Stamp>;
 pub(crate) type RecordRow = tally_store::rows::RecordRow<Stamp>;
 
 // `headers` is JSONB; read back as text and parsed here, so sqlx needs no json feature.

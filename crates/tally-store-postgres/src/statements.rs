@@ -14,7 +14,7 @@ use tally_store::{
 };
 
 use crate::rows::*;
-use crate::tx::{PgTx, moved_by};
+use crate::tx::{PgTx, change_stock, moved_by, transition};
 use crate::{map_err, reads};
 
 #[async_trait]
@@ -91,7 +91,33 @@ impl StoreTx for PgTx {
         record: &NewIdempotencyRecord,
         retention_hours: i32,
     ) -> StoreResult<()> {
-        self.save_record(program_id, record, retention_hours).await
+        // The record on its own; `commit_with_record` usually sends it with
+        // the COMMIT instead (see `save_and_commit_sql`).
+        let headers = record.headers_json()?;
+        let done = sqlx::query(
+            "INSERT INTO idempotency_records \
+               (program_id, key, method, path, fingerprint, status, headers, body, resource_id, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, now(), now() + make_interval(hours => $10)) \
+             ON CONFLICT (program_id, key) DO UPDATE SET method = excluded.method, path = excluded.path, \
+               fingerprint = excluded.fingerprint, status = excluded.status, headers = excluded.headers, \
+               body = excluded.body, resource_id = excluded.resource_id, created_at = excluded.created_at, \
+               expires_at = excluded.expires_at \
+             WHERE idempotency_records.expires_at <= now()",
+        )
+        .bind(program_id)
+        .bind(&record.key)
+        .bind(&record.method)
+        .bind(&record.path)
+        .bind(&record.fingerprint)
+        .bind(i32::from(record.status))
+        .bind(headers)
+        .bind(&record.body)
+        .bind(&record.resource_id)
+        .bind(retention_hours)
+        .execute(self.conn())
+        .await
+        .map_err(map_err)?;
+        NewIdempotencyRecord::saved(done.rows_affected())
     }
 
     async fn program(&mut self, program_id: &str) -> StoreResult<Option<Program>> {
@@ -230,9 +256,7 @@ impl StoreTx for PgTx {
         key: &str,
     ) -> StoreResult<Option<KeyedResource<LedgerEntry>>> {
         let sql = format!("SELECT {LEDGER_COLUMNS} FROM ledger_entries WHERE program_id = $1 AND idempotency_key = $2");
-        let row: Option<LedgerRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(key).fetch_optional(self.conn()).await.map_err(map_err)?;
-        row.map(LedgerRow::keyed).transpose()
+        reads::found::<LedgerRow, _>(self.conn(), &sql, program_id, key).await
     }
 
     async fn expire_lot(&mut self, program_id: &str, lot_id: &str) -> StoreResult<Option<(i64, i64)>> {
@@ -322,13 +346,7 @@ impl StoreTx for PgTx {
         external_id: &str,
     ) -> StoreResult<Option<Transaction>> {
         let sql = format!("SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE program_id = $1 AND external_id = $2");
-        let row: Option<TransactionRow> = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(external_id)
-            .fetch_optional(self.conn())
-            .await
-            .map_err(map_err)?;
-        row.map(Transaction::try_from).transpose()
+        reads::found::<TransactionRow, _>(self.conn(), &sql, program_id, external_id).await
     }
 
     async fn transaction_by_key(
@@ -338,9 +356,7 @@ impl StoreTx for PgTx {
     ) -> StoreResult<Option<KeyedResource<Transaction>>> {
         let sql =
             format!("SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE program_id = $1 AND idempotency_key = $2");
-        let row: Option<TransactionRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(key).fetch_optional(self.conn()).await.map_err(map_err)?;
-        row.map(TransactionRow::keyed).transpose()
+        reads::found::<TransactionRow, _>(self.conn(), &sql, program_id, key).await
     }
 
     async fn insert_reward(&mut self, program_id: &str, r: &NewReward) -> StoreResult<Reward> {
@@ -387,17 +403,9 @@ impl StoreTx for PgTx {
     }
 
     async fn take_stock(&mut self, program_id: &str, reward_id: &str, quantity: i64) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE rewards SET stock = stock - $3 \
-             WHERE program_id = $1 AND id = $2 AND (stock IS NULL OR stock >= $3)",
-        )
-        .bind(program_id)
-        .bind(reward_id)
-        .bind(quantity)
-        .execute(self.conn())
-        .await
-        .map_err(map_err)?;
-        Ok(done.rows_affected() == 1)
+        let sql = "UPDATE rewards SET stock = stock - $3 \
+             WHERE program_id = $1 AND id = $2 AND (stock IS NULL OR stock >= $3)";
+        Ok(change_stock(self.conn(), sql, program_id, reward_id, quantity).await? == 1)
     }
 
     async fn insert_redemption(&mut self, program_id: &str, r: &NewRedemption) -> StoreResult<Redemption> {
@@ -429,9 +437,7 @@ impl StoreTx for PgTx {
     ) -> StoreResult<Option<KeyedResource<Redemption>>> {
         let sql =
             format!("SELECT {REDEMPTION_COLUMNS} FROM redemptions WHERE program_id = $1 AND idempotency_key = $2");
-        let row: Option<RedemptionRow> =
-            sqlx::query_as(&sql).bind(program_id).bind(key).fetch_optional(self.conn()).await.map_err(map_err)?;
-        row.map(RedemptionRow::keyed).transpose()
+        reads::found::<RedemptionRow, _>(self.conn(), &sql, program_id, key).await
     }
 
     async fn transaction(&mut self, program_id: &str, id: &str) -> StoreResult<Option<Transaction>> {
@@ -496,17 +502,7 @@ impl StoreTx for PgTx {
                moved_by_fingerprint = COALESCE($6, moved_by_fingerprint) \
              WHERE program_id = $1 AND id = $2 AND status = $3 RETURNING {REDEMPTION_COLUMNS}"
         );
-        let row: Option<RedemptionRow> = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(id)
-            .bind(from.as_str())
-            .bind(to.as_str())
-            .bind(key.map(|k| &k.key))
-            .bind(key.map(|k| &k.fingerprint))
-            .fetch_optional(self.conn())
-            .await
-            .map_err(map_err)?;
-        row.map(Redemption::try_from).transpose()
+        transition::<RedemptionRow, _>(self.conn(), &sql, program_id, id, (from.as_str(), to.as_str()), key).await
     }
 
     async fn redemption_moved_by(&mut self, program_id: &str, id: &str) -> StoreResult<Option<ResourceKey>> {
@@ -520,13 +516,8 @@ impl StoreTx for PgTx {
     }
 
     async fn return_stock(&mut self, program_id: &str, reward_id: &str, quantity: i64) -> StoreResult<()> {
-        sqlx::query("UPDATE rewards SET stock = stock + $3 WHERE program_id = $1 AND id = $2 AND stock IS NOT NULL")
-            .bind(program_id)
-            .bind(reward_id)
-            .bind(quantity)
-            .execute(self.conn())
-            .await
-            .map_err(map_err)?;
+        let sql = "UPDATE rewards SET stock = stock + $3 WHERE program_id = $1 AND id = $2 AND stock IS NOT NULL";
+        change_stock(self.conn(), sql, program_id, reward_id, quantity).await?;
         Ok(())
     }
 
@@ -565,17 +556,7 @@ impl StoreTx for PgTx {
                moved_by_key = COALESCE($5, moved_by_key), moved_by_fingerprint = COALESCE($6, moved_by_fingerprint) \
              WHERE program_id = $1 AND code = $2 AND status = $3 RETURNING {COUPON_COLUMNS}"
         );
-        let row: Option<CouponRow> = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(code)
-            .bind(from.as_str())
-            .bind(to.as_str())
-            .bind(key.map(|k| &k.key))
-            .bind(key.map(|k| &k.fingerprint))
-            .fetch_optional(self.conn())
-            .await
-            .map_err(map_err)?;
-        row.map(Coupon::try_from).transpose()
+        transition::<CouponRow, _>(self.conn(), &sql, program_id, code, (from.as_str(), to.as_str()), key).await
     }
 
     async fn coupon_moved_by(&mut self, program_id: &str, code: &str) -> StoreResult<Option<ResourceKey>> {

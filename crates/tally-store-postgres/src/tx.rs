@@ -212,6 +212,47 @@ pub(crate) fn commit_err(err: sqlx::Error) -> StoreError {
     }
 }
 
+/// A conditional change of a finite stock: `sql` takes the program, the
+/// reward and the quantity. Returns the rows it changed.
+pub(crate) async fn change_stock(
+    conn: &mut PgConnection,
+    sql: &str,
+    program_id: &str,
+    reward_id: &str,
+    quantity: i64,
+) -> StoreResult<u64> {
+    let done = sqlx::query(sql).bind(program_id).bind(reward_id).bind(quantity).execute(conn).await.map_err(map_err)?;
+    Ok(done.rows_affected())
+}
+
+/// A keyed state change (`from` → `to`) of the row `id` names: `sql` takes the
+/// program, the id, the two states and the moving key's key and fingerprint,
+/// and returns the row when it moved.
+pub(crate) async fn transition<R, T>(
+    conn: &mut PgConnection,
+    sql: &str,
+    program_id: &str,
+    id: &str,
+    (from, to): (&str, &str),
+    key: Option<&ResourceKey>,
+) -> StoreResult<Option<T>>
+where
+    R: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+    T: TryFrom<R, Error = StoreError>,
+{
+    let row: Option<R> = sqlx::query_as(sql)
+        .bind(program_id)
+        .bind(id)
+        .bind(from)
+        .bind(to)
+        .bind(key.map(|k| &k.key))
+        .bind(key.map(|k| &k.fingerprint))
+        .fetch_optional(conn)
+        .await
+        .map_err(map_err)?;
+    row.map(T::try_from).transpose()
+}
+
 /// The key a keyed state change left on its row (`moved_by_key`), if any.
 pub(crate) async fn moved_by(
     conn: &mut PgConnection,

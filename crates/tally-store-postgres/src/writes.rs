@@ -219,44 +219,6 @@ impl PgTx {
         crate::reads::record(self.conn(), program_id, key).await
     }
 
-    /// Saves a record on its own (see `save_and_commit_sql` for the usual way).
-    pub(crate) async fn save_record(
-        &mut self,
-        program_id: &str,
-        record: &NewIdempotencyRecord,
-        retention_hours: i32,
-    ) -> StoreResult<()> {
-        let headers = record.headers_json()?;
-        let done = sqlx::query(
-            "INSERT INTO idempotency_records \
-               (program_id, key, method, path, fingerprint, status, headers, body, resource_id, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, now(), now() + make_interval(hours => $10)) \
-             ON CONFLICT (program_id, key) DO UPDATE SET method = excluded.method, path = excluded.path, \
-               fingerprint = excluded.fingerprint, status = excluded.status, headers = excluded.headers, \
-               body = excluded.body, resource_id = excluded.resource_id, created_at = excluded.created_at, \
-               expires_at = excluded.expires_at \
-             WHERE idempotency_records.expires_at <= now()",
-        )
-            .bind(program_id)
-            .bind(&record.key)
-            .bind(&record.method)
-            .bind(&record.path)
-            .bind(&record.fingerprint)
-            .bind(i32::from(record.status))
-            .bind(headers)
-            .bind(&record.body)
-            .bind(&record.resource_id)
-            .bind(retention_hours)
-            .execute(self.conn())
-            .await
-            .map_err(map_err)?;
-        if done.rows_affected() == 0 {
-            // A live record already holds the key: only possible if the lock was bypassed.
-            return Err(StoreError::RecordExists);
-        }
-        Ok(())
-    }
-
     /// Saves the record and commits in one simple query (which takes no
     /// parameters, so the values are written as literals). `None` if a value
     /// cannot be a literal (a NUL, which the API never accepts): the caller

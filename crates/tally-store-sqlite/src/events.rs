@@ -209,16 +209,8 @@ impl Outbox for SqliteStore {
                AND (?2 IS NULL OR type = ?2) AND (?3 IS NULL OR customer_id = ?3) \
                AND (?4 IS NULL OR id < ?4) ORDER BY id DESC LIMIT ?5"
         );
-        let rows: Vec<EventRow> = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(&filter.event_type)
-            .bind(&filter.customer_id)
-            .bind(&page.starting_after)
-            .bind(i64::from(page.limit) + 1)
-            .fetch_all(&self.reader)
-            .await
-            .map_err(map_err)?;
-        convert_all(rows)
+        let filters = [filter.event_type.as_deref(), filter.customer_id.as_deref()];
+        fetch::paged::<_, EventRow, _>(&self.reader, &sql, program_id, &filters, page, map_err).await
     }
 
     async fn event(&self, program_id: &str, id: &str) -> StoreResult<Option<Event>> {
@@ -236,7 +228,7 @@ impl Outbox for SqliteStore {
             "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE program_id = ?1 \
              AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3"
         );
-        fetch::paged::<_, EndpointRow, _>(&self.reader, &sql, program_id, None, page, map_err).await
+        fetch::paged::<_, EndpointRow, _>(&self.reader, &sql, program_id, &[], page, map_err).await
     }
 
     async fn delivery_attempts(
@@ -250,7 +242,7 @@ impl Outbox for SqliteStore {
              WHERE v.program_id = ?1 AND a.endpoint_id = ?2 AND (?3 IS NULL OR a.id < CAST(?3 AS INTEGER)) \
              ORDER BY a.id DESC LIMIT ?4"
         );
-        fetch::paged::<_, AttemptRow, _>(&self.reader, &sql, program_id, Some(endpoint_id), page, map_err).await
+        fetch::paged::<_, AttemptRow, _>(&self.reader, &sql, program_id, &[Some(endpoint_id)], page, map_err).await
     }
 
     async fn lease_deliveries(&self, limit: u32, lease: Duration) -> StoreResult<Vec<LeasedDelivery>> {

@@ -264,16 +264,8 @@ impl Store for SqliteStore {
              AND (?2 IS NULL OR email = ?2) AND (?3 IS NULL OR phone = ?3) AND (?4 IS NULL OR id < ?4) \
              ORDER BY id DESC LIMIT ?5"
         );
-        let rows: Vec<CustomerRow> = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(&filter.email)
-            .bind(&filter.phone)
-            .bind(&page.starting_after)
-            .bind(i64::from(page.limit) + 1)
-            .fetch_all(&self.reader)
-            .await
-            .map_err(map_err)?;
-        Ok(rows.into_iter().map(Customer::from).collect())
+        let filters = [filter.email.as_deref(), filter.phone.as_deref()];
+        fetch::paged::<_, CustomerRow, _>(&self.reader, &sql, program_id, &filters, page, map_err).await
     }
 
     async fn balance(&self, program_id: &str, customer_id: &str) -> StoreResult<Option<Balance>> {
@@ -287,28 +279,12 @@ impl Store for SqliteStore {
              FROM customers c WHERE c.program_id = ?1 AND c.id = ?2",
             now_ms!()
         );
-        let row: Option<(i64, i64, i64, i64, i64)> = sqlx::query_as(&sql)
-            .bind(program_id)
-            .bind(customer_id)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(map_err)?;
-        Ok(row.map(|(available, lifetime_earned, lifetime_spent, pending, expiring_soon)| Balance {
-            customer_id: customer_id.to_owned(),
-            available,
-            pending,
-            lifetime_earned,
-            lifetime_spent,
-            expiring_soon,
-        }))
+        fetch::balance(&self.reader, &sql, program_id, customer_id, map_err).await
     }
 
     async fn ledger(&self, program_id: &str, customer_id: &str, page: &Page) -> StoreResult<Vec<LedgerEntry>> {
-        let sql = format!(
-            "SELECT {LEDGER_COLUMNS} FROM ledger_entries WHERE program_id = ?1 AND customer_id = ?2 \
-             AND (?3 IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?4"
-        );
-        fetch::paged::<_, LedgerRow, _>(&self.reader, &sql, program_id, Some(customer_id), page, map_err).await
+        let sql = of_customer(LEDGER_COLUMNS, "ledger_entries");
+        fetch::paged::<_, LedgerRow, _>(&self.reader, &sql, program_id, &[Some(customer_id)], page, map_err).await
     }
 
     async fn transaction(&self, program_id: &str, id: &str) -> StoreResult<Option<Transaction>> {
@@ -325,7 +301,7 @@ impl Store for SqliteStore {
         let sql = format!(
             "SELECT {REWARD_COLUMNS} FROM rewards WHERE program_id = ?1 AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3"
         );
-        fetch::paged::<_, RewardRow, _>(&self.reader, &sql, program_id, None, page, map_err).await
+        fetch::paged::<_, RewardRow, _>(&self.reader, &sql, program_id, &[], page, map_err).await
     }
 
     async fn redemption(&self, program_id: &str, id: &str) -> StoreResult<Option<Redemption>> {
@@ -334,11 +310,8 @@ impl Store for SqliteStore {
     }
 
     async fn redemptions(&self, program_id: &str, customer_id: &str, page: &Page) -> StoreResult<Vec<Redemption>> {
-        let sql = format!(
-            "SELECT {REDEMPTION_COLUMNS} FROM redemptions WHERE program_id = ?1 AND customer_id = ?2 \
-             AND (?3 IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?4"
-        );
-        fetch::paged::<_, RedemptionRow, _>(&self.reader, &sql, program_id, Some(customer_id), page, map_err).await
+        let sql = of_customer(REDEMPTION_COLUMNS, "redemptions");
+        fetch::paged::<_, RedemptionRow, _>(&self.reader, &sql, program_id, &[Some(customer_id)], page, map_err).await
     }
 
     async fn coupon(&self, program_id: &str, code: &str) -> StoreResult<Option<Coupon>> {
@@ -347,7 +320,7 @@ impl Store for SqliteStore {
     }
 
     async fn program_stats(&self, program_id: &str) -> StoreResult<tally_store::ProgramStats> {
-        self.read_program_stats(program_id).await
+        fetch::program_stats::<_, Stamp>(&self.reader, &stats::program_stats(), program_id, map_err).await
     }
 
     async fn redemptions_by_status(
@@ -356,7 +329,9 @@ impl Store for SqliteStore {
         status: tally_core::model::RedemptionStatus,
         page: &Page,
     ) -> StoreResult<Vec<Redemption>> {
-        self.read_redemptions_by_status(program_id, status, page).await
+        let status = Some(status.as_str());
+        fetch::paged::<_, RedemptionRow, _>(&self.reader, &stats::by_status(), program_id, &[status], page, map_err)
+            .await
     }
 
     async fn due_lots(&self, limit: u32) -> StoreResult<Vec<(String, PointLot)>> {
@@ -365,9 +340,7 @@ impl Store for SqliteStore {
              WHERE expired_at IS NULL AND remaining > 0 AND expires_at <= {} ORDER BY expires_at, id LIMIT ?1",
             now_ms!()
         );
-        let rows: Vec<LotRow> =
-            sqlx::query_as(&sql).bind(i64::from(limit)).fetch_all(&self.reader).await.map_err(map_err)?;
-        Ok(rows.into_iter().map(|r| (r.program_id.clone(), PointLot::from(r))).collect())
+        fetch::due_lots::<_, Stamp>(&self.reader, &sql, limit, map_err).await
     }
 
     async fn idempotency_record(&self, program_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>> {
@@ -462,6 +435,15 @@ impl Store for SqliteStore {
         violations.extend(self.verify_counters(program_id).await?);
         Ok(violations)
     }
+}
+
+/// One page of a customer's rows of `table` (its `columns`), newest first:
+/// the program, the customer, the cursor and the limit (`fetch::paged`).
+fn of_customer(columns: &str, table: &str) -> String {
+    format!(
+        "SELECT {columns} FROM {table} WHERE program_id = ?1 AND customer_id = ?2 \
+         AND (?3 IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?4"
+    )
 }
 
 /// Lets the shared conformance suite expire records without waiting an hour.

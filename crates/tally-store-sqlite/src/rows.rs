@@ -7,6 +7,8 @@ pub(crate) use tally_store::rows::{
     TRANSACTION_COLUMNS, convert_all,
 };
 
+/// How this backend's rows hold a timestamp: milliseconds since the epoch.
+pub(crate) type Stamp = i64;
 pub(crate) type ProgramRow = tally_store::rows::ProgramRow<i64>;
 pub(crate) type TokenProgramRow = tally_store::rows::TokenProgramRow<i64>;
 pub(crate) type CustomerRow = tally_store::rows::CustomerRow<i64>;
@@ -15,7 +17,6 @@ pub(crate) type RewardRow = tally_store::rows::RewardRow<i64>;
 pub(crate) type RedemptionRow = tally_store::rows::RedemptionRow<i64>;
 pub(crate) type LedgerRow = tally_store::rows::LedgerRow<i64>;
 pub(crate) type CouponRow = tally_store::rows::CouponRow<i64>;
-pub(crate) type LotRow = tally_store::rows::LotRow<i64>;
 pub(crate) type RecordRow = tally_store::rows::RecordRow<i64>;
 
 pub(crate) const RECORD_COLUMNS: &str =

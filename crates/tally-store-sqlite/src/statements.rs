@@ -86,11 +86,7 @@ impl StoreTx for SqliteTx {
                 i64::from(retention_hours),
             ],
         )?;
-        if changed == 0 {
-            // A live record already holds the key: only possible if the lock was bypassed.
-            return Err(StoreError::RecordExists);
-        }
-        Ok(())
+        NewIdempotencyRecord::saved(changed as u64)
     }
 
     async fn program(&mut self, program_id: &str) -> StoreResult<Option<Program>> {
@@ -187,17 +183,14 @@ impl StoreTx for SqliteTx {
     }
 
     async fn debit(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<Option<i64>> {
-        let balance: Option<i64> = self.optional(
+        self.debit_where(
             "UPDATE customers SET balance = balance - ?3, lifetime_spent = lifetime_spent + ?3 \
              WHERE program_id = ?1 AND id = ?2 AND balance >= ?3 AND lifetime_spent <= 9223372036854775807 - ?3 \
              RETURNING balance",
-            params![program_id, customer_id, points],
-            first,
-        )?;
-        if balance.is_some() {
-            self.spend_lots(program_id, customer_id, points)?;
-        }
-        Ok(balance)
+            program_id,
+            customer_id,
+            points,
+        )
     }
 
     async fn insert_ledger_entry(&mut self, program_id: &str, e: &NewLedgerEntry) -> StoreResult<LedgerEntry> {
@@ -361,18 +354,15 @@ impl StoreTx for SqliteTx {
         customer_id: &str,
         points: i64,
     ) -> StoreResult<Option<i64>> {
-        let balance: Option<i64> = self.optional(
+        self.debit_where(
             "UPDATE customers SET balance = balance - ?3, lifetime_spent = lifetime_spent + ?3 \
              WHERE program_id = ?1 AND id = ?2 \
                AND balance >= -9223372036854775807 - 1 + ?3 AND lifetime_spent <= 9223372036854775807 - ?3 \
              RETURNING balance",
-            params![program_id, customer_id, points],
-            first,
-        )?;
-        if balance.is_some() {
-            self.spend_lots(program_id, customer_id, points)?;
-        }
-        Ok(balance)
+            program_id,
+            customer_id,
+            points,
+        )
     }
 
     async fn expire_lot(&mut self, program_id: &str, lot_id: &str) -> StoreResult<Option<(i64, i64)>> {

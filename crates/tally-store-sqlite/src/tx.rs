@@ -122,6 +122,23 @@ impl SqliteTx {
     /// Spends `points` from the customer's unspent lots, oldest first, as far
     /// as they reach. One statement: each lot gives what is still owed after the
     /// lots before it (a running total by window function).
+    /// Debits `points` by `sql`, a conditional update of the customer (the
+    /// program, the customer, the points) that returns the balance after,
+    /// and spends them from the lots; `None` when the condition refused.
+    pub(crate) fn debit_where(
+        &self,
+        sql: &str,
+        program_id: &str,
+        customer_id: &str,
+        points: i64,
+    ) -> StoreResult<Option<i64>> {
+        let balance: Option<i64> = self.optional(sql, rusqlite::params![program_id, customer_id, points], first)?;
+        if balance.is_some() {
+            self.spend_lots(program_id, customer_id, points)?;
+        }
+        Ok(balance)
+    }
+
     pub(crate) fn spend_lots(&self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<()> {
         self.execute(
             "WITH ordered AS ( \

@@ -108,13 +108,6 @@ pub struct TransactionRow<T> {
     pub created_at: T,
 }
 
-impl<T: Stamp> TransactionRow<T> {
-    pub fn keyed(self) -> Result<KeyedResource<Transaction>, StoreError> {
-        let fingerprint = self.idempotency_fingerprint.clone().unwrap_or_default();
-        Ok(KeyedResource { resource: self.try_into()?, fingerprint })
-    }
-}
-
 impl<T: Stamp> TryFrom<TransactionRow<T>> for Transaction {
     type Error = StoreError;
     fn try_from(r: TransactionRow<T>) -> Result<Self, StoreError> {
@@ -181,13 +174,6 @@ pub struct RedemptionRow<T> {
     pub created_at: T,
 }
 
-impl<T: Stamp> RedemptionRow<T> {
-    pub fn keyed(self) -> Result<KeyedResource<Redemption>, StoreError> {
-        let fingerprint = self.idempotency_fingerprint.clone().unwrap_or_default();
-        Ok(KeyedResource { resource: self.try_into()?, fingerprint })
-    }
-}
-
 impl<T: Stamp> TryFrom<RedemptionRow<T>> for Redemption {
     type Error = StoreError;
     fn try_from(r: RedemptionRow<T>) -> Result<Self, StoreError> {
@@ -223,13 +209,6 @@ pub struct LedgerRow<T> {
     pub created_at: T,
 }
 
-impl<T: Stamp> LedgerRow<T> {
-    pub fn keyed(self) -> Result<KeyedResource<LedgerEntry>, StoreError> {
-        let fingerprint = self.idempotency_fingerprint.clone().unwrap_or_default();
-        Ok(KeyedResource { resource: self.try_into()?, fingerprint })
-    }
-}
-
 impl<T: Stamp> TryFrom<LedgerRow<T>> for LedgerEntry {
     type Error = StoreError;
     fn try_from(r: LedgerRow<T>) -> Result<Self, StoreError> {
@@ -247,6 +226,28 @@ impl<T: Stamp> TryFrom<LedgerRow<T>> for LedgerEntry {
         })
     }
 }
+
+/// `keyed` (the resource, with the fingerprint of the request whose key made
+/// it) for the rows of the resources a key can make, also as a `TryFrom`.
+macro_rules! keyed {
+    ($($row:ident => $resource:ty),+) => {$(
+        impl<T: Stamp> $row<T> {
+            pub fn keyed(self) -> Result<KeyedResource<$resource>, StoreError> {
+                let fingerprint = self.idempotency_fingerprint.clone().unwrap_or_default();
+                Ok(KeyedResource { resource: self.try_into()?, fingerprint })
+            }
+        }
+
+        impl<T: Stamp> TryFrom<$row<T>> for KeyedResource<$resource> {
+            type Error = StoreError;
+            fn try_from(r: $row<T>) -> Result<Self, StoreError> {
+                r.keyed()
+            }
+        }
+    )+};
+}
+
+keyed!(TransactionRow => Transaction, RedemptionRow => Redemption, LedgerRow => LedgerEntry);
 
 pub const COUPON_COLUMNS: &str = "id, code, redemption_id, customer_id, reward_id, status, created_at, redeemed_at";
 
@@ -357,8 +358,10 @@ where
 #[cfg(feature = "sqlx")]
 pub mod fetch {
     use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
+    use tally_core::model::{Balance, PointLot};
 
-    use crate::{Page, StoreError, StoreResult, Violation};
+    use super::{LotRow, Stamp};
+    use crate::{COUNT_LIMIT, Page, ProgramStats, StoreError, StoreResult, Violation};
 
     /// The one row `sql` finds by its two text parameters (the program, and an
     /// id, a code or a key), converted to its domain type.
@@ -382,15 +385,16 @@ pub mod fetch {
         Ok(row.map(T::try_from).transpose()?)
     }
 
-    /// One page of a list, newest first: `sql` takes the program, the parent
-    /// (e.g. the customer) when `parent` is given, the cursor and the limit,
-    /// in that order. Asks for one row more than the page, so the caller can
-    /// tell whether there is another.
+    /// One page of a list, newest first: `sql` takes the program, then each
+    /// of `filters` (the parent, e.g. the customer, or what to filter by;
+    /// `None` binds NULL), the cursor and the limit, in that order. Asks for
+    /// one row more than the page, so the caller can tell whether there is
+    /// another.
     pub async fn paged<'c, DB, R, T>(
         exec: impl Executor<'c, Database = DB>,
         sql: &str,
         program_id: &str,
-        parent: Option<&str>,
+        filters: &[Option<&str>],
         page: &Page,
         map_err: fn(sqlx::Error) -> StoreError,
     ) -> StoreResult<Vec<T>>
@@ -405,8 +409,8 @@ pub mod fetch {
         StoreError: From<T::Error>,
     {
         let mut query = sqlx::query_as::<DB, R>(sql).bind(program_id);
-        if let Some(parent) = parent {
-            query = query.bind(parent);
+        for filter in filters {
+            query = query.bind(*filter);
         }
         let rows = query
             .bind(page.starting_after.as_deref())
@@ -415,6 +419,87 @@ pub mod fetch {
             .await
             .map_err(map_err)?;
         Ok(rows.into_iter().map(T::try_from).collect::<Result<_, _>>()?)
+    }
+
+    /// A customer's balance: `sql` takes the program and the customer, and
+    /// answers the available, lifetime earned, lifetime spent, pending and
+    /// expiring-soon points, in that order (no row: no such customer).
+    pub async fn balance<'c, DB>(
+        exec: impl Executor<'c, Database = DB>,
+        sql: &str,
+        program_id: &str,
+        customer_id: &str,
+        map_err: fn(sqlx::Error) -> StoreError,
+    ) -> StoreResult<Option<Balance>>
+    where
+        DB: Database,
+        for<'q> <DB as Database>::Arguments<'q>: IntoArguments<'q, DB>,
+        for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+        (i64, i64, i64, i64, i64): for<'r> FromRow<'r, DB::Row>,
+    {
+        let row: Option<(i64, i64, i64, i64, i64)> =
+            sqlx::query_as(sql).bind(program_id).bind(customer_id).fetch_optional(exec).await.map_err(map_err)?;
+        Ok(row.map(|(available, lifetime_earned, lifetime_spent, pending, expiring_soon)| Balance {
+            customer_id: customer_id.to_owned(),
+            available,
+            pending,
+            lifetime_earned,
+            lifetime_spent,
+            expiring_soon,
+        }))
+    }
+
+    /// Lots due to expire, each with its program: `sql` takes the limit.
+    pub async fn due_lots<'c, DB, S>(
+        exec: impl Executor<'c, Database = DB>,
+        sql: &str,
+        limit: u32,
+        map_err: fn(sqlx::Error) -> StoreError,
+    ) -> StoreResult<Vec<(String, PointLot)>>
+    where
+        DB: Database,
+        for<'q> <DB as Database>::Arguments<'q>: IntoArguments<'q, DB>,
+        i64: for<'q> Encode<'q, DB> + Type<DB>,
+        LotRow<S>: for<'r> FromRow<'r, DB::Row> + Send + Unpin,
+        S: Stamp,
+    {
+        let rows: Vec<LotRow<S>> = sqlx::query_as(sql).bind(i64::from(limit)).fetch_all(exec).await.map_err(map_err)?;
+        Ok(rows.into_iter().map(|r| (r.program_id.clone(), PointLot::from(r))).collect())
+    }
+
+    /// The program's overview: `sql` takes the program and [`COUNT_LIMIT`],
+    /// and answers [`ProgramStats`]' numbers in its order, then the start of
+    /// the day as the backend stores a timestamp.
+    pub async fn program_stats<'c, DB, S>(
+        exec: impl Executor<'c, Database = DB>,
+        sql: &str,
+        program_id: &str,
+        map_err: fn(sqlx::Error) -> StoreError,
+    ) -> StoreResult<ProgramStats>
+    where
+        DB: Database,
+        for<'q> <DB as Database>::Arguments<'q>: IntoArguments<'q, DB>,
+        for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+        i64: for<'q> Encode<'q, DB> + Type<DB>,
+        S: Stamp + Send + Unpin,
+        (i64, i64, i64, i64, i64, S): for<'r> FromRow<'r, DB::Row>,
+    {
+        let (customers, points_outstanding, redemptions_pending, redemptions_today, purchases_today, day_start): (
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            S,
+        ) = sqlx::query_as(sql).bind(program_id).bind(COUNT_LIMIT).fetch_one(exec).await.map_err(map_err)?;
+        Ok(ProgramStats {
+            customers,
+            points_outstanding,
+            redemptions_pending,
+            redemptions_today,
+            purchases_today,
+            day_started_at: day_start.utc(),
+        })
     }
 
     /// `tally verify`'s checks: each a problem and a query that answers the

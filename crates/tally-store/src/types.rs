@@ -185,6 +185,16 @@ impl NewIdempotencyRecord {
     pub fn headers_json(&self) -> crate::StoreResult<String> {
         serde_json::to_string(&self.headers).map_err(|e| crate::StoreError::Other(e.to_string()))
     }
+
+    /// What saving a record answers, from the rows its conditional insert
+    /// changed: none means a live record holds the key, which only a bypassed
+    /// lock allows.
+    pub fn saved(rows_changed: u64) -> crate::StoreResult<()> {
+        if rows_changed == 0 {
+            return Err(crate::StoreError::RecordExists);
+        }
+        Ok(())
+    }
 }
 
 /// One broken invariant, as `tally verify` reports it.

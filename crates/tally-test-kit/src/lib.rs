@@ -10,7 +10,9 @@
 //!
 //! - [`receiver::Receiver`]: a real HTTP receiver of webhooks that records what it gets.
 //!
-//! Never a normal dependency: nothing here belongs in a build that ships.
+//! Never a normal dependency of a crate that ships: nothing here belongs in
+//! such a build (the chaos harness, a binary that never ships, uses its
+//! readiness wait).
 
 mod process;
 pub mod receiver;

@@ -5,7 +5,6 @@
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use tokio::process::{Child, Command};
@@ -170,18 +169,6 @@ impl Node {
         self.process = Guarded(Some(child));
         Ok(())
     }
-}
-
-pub(super) async fn ready(http: &reqwest::Client, base: &str, within: Duration) -> bool {
-    let deadline = Instant::now() + within;
-    while Instant::now() < deadline {
-        let answer = http.get(format!("{base}/readyz")).timeout(Duration::from_secs(2)).send().await;
-        if answer.is_ok_and(|r| r.status().is_success()) {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    false
 }
 
 pub(super) fn cli(tally: &Path, args: &[&str], database_url: &str) -> anyhow::Result<String> {

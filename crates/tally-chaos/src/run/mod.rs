@@ -20,6 +20,7 @@ use clap::Args;
 use rand::Rng;
 use sqlx::Row;
 use tally_client::{IntentState, NewCustomer, NewReward, NewTransaction, ProgramPatch};
+use tally_test_kit::wait_until_ready;
 use tokio::process::Command;
 
 use cluster::*;
@@ -121,7 +122,6 @@ async fn run_in(args: &ChaosArgs, tally: &Path, dir: &Path, seen: &Seen, started
     let program = cli(tally, &["program", "create", "chaos"], &database_url)?;
     let token = cli(tally, &["token", "create", "--program", &program], &database_url)?;
 
-    let http = reqwest::Client::new();
     let mut nodes = Vec::new();
     for index in 0..args.nodes {
         let mut node =
@@ -130,7 +130,11 @@ async fn run_in(args: &ChaosArgs, tally: &Path, dir: &Path, seen: &Seen, started
         nodes.push(node);
     }
     for node in &nodes {
-        anyhow::ensure!(ready(&http, &node.base(), Duration::from_secs(30)).await, "node {} did not start", node.index);
+        anyhow::ensure!(
+            wait_until_ready(&node.base(), Duration::from_secs(30)).await,
+            "node {} did not start",
+            node.index
+        );
     }
     let bases: Vec<String> = nodes.iter().map(Node::base).collect();
 
@@ -184,7 +188,7 @@ async fn run_in(args: &ChaosArgs, tally: &Path, dir: &Path, seen: &Seen, started
             pg_restarts += 1;
             tracing::info!(took_ms = restart_started.elapsed().as_millis() as u64, "PostgreSQL restarted");
             for node in &nodes {
-                if !ready(&http, &node.base(), Duration::from_secs(30)).await {
+                if !wait_until_ready(&node.base(), Duration::from_secs(30)).await {
                     violations
                         .lock()
                         .expect("not poisoned")
@@ -205,7 +209,7 @@ async fn run_in(args: &ChaosArgs, tally: &Path, dir: &Path, seen: &Seen, started
         tokio::time::sleep(Duration::from_millis(rand::thread_rng().gen_range(100..600))).await;
         let restarted = Instant::now();
         node.spawn(tally, &database_url, &redis_url)?;
-        if !ready(&http, &node.base(), Duration::from_secs(30)).await {
+        if !wait_until_ready(&node.base(), Duration::from_secs(30)).await {
             violations
                 .lock()
                 .expect("not poisoned")
@@ -292,7 +296,7 @@ async fn run_in(args: &ChaosArgs, tally: &Path, dir: &Path, seen: &Seen, started
         violations.push(format!("tally verify failed: {}", String::from_utf8_lossy(&verify.stdout).trim()));
     }
     for node in &nodes {
-        if !ready(&http, &node.base(), Duration::from_secs(10)).await {
+        if !wait_until_ready(&node.base(), Duration::from_secs(10)).await {
             violations.push(format!("node {} is not ready at the end", node.index));
         }
     }

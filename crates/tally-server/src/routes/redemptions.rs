@@ -3,15 +3,15 @@ use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 use tally_core::ids::IdKind;
-use tally_core::model::Redemption;
+use tally_core::model::{Program, Redemption};
 use utoipa::ToSchema;
 
 use super::{ListParams, Paginated, check_id};
 use crate::app::AppState;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Pagination, Path, RedemptionStatusQuery, Write};
-use crate::idempotency::{Begun, KeyPolicy, begin};
+use crate::extract::{Pagination, Path, RedemptionStatusQuery, Write, WriteMeta};
+use crate::idempotency::{Begun, KeyPolicy, Resource, begin};
 use crate::operations::redemptions::{self, RedeemRequest};
 
 #[derive(Deserialize, ToSchema)]
@@ -53,12 +53,25 @@ pub async fn create(
         expected_points: None,
     }
     .validate()?;
-    match begin(&state, &program, meta, KeyPolicy::Required).await? {
+    redeem_as::<Redemption>(&state, &program, meta, request).await
+}
+
+/// Redeems under the request's key and answers with the redemption as `R`:
+/// v1's `Redemption` itself, or v2's compatibility shape. One executor path
+/// for both routes, so they keep one idempotency contract.
+pub(super) async fn redeem_as<R: Resource + From<Redemption>>(
+    state: &AppState,
+    program: &Program,
+    meta: WriteMeta,
+    request: RedeemRequest,
+) -> ApiResult<Response> {
+    match begin(state, program, meta, KeyPolicy::Required).await? {
         Begun::Replay(response) => Ok(response),
         Begun::Fresh(mut exec) => {
             let key = exec.resource_key();
             let outcome = redemptions::redeem(exec.tx(), &program.id, request, key).await;
-            exec.conclude(outcome).await
+            // The event carries v1's shape whichever route made it (`conclude_as`).
+            exec.conclude_as(outcome, R::from).await
         }
     }
 }

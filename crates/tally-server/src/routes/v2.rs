@@ -5,10 +5,9 @@
 use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tally_core::ids::IdKind;
-use tally_core::model::{Redemption, RedemptionStatus};
+use tally_core::model::{V2Redemption, V2RedemptionList};
 use tally_store::Page;
 use utoipa::ToSchema;
 
@@ -17,8 +16,8 @@ use crate::app::AppState;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Path, Write};
-use crate::idempotency::{Begun, KeyPolicy, Resource, begin};
-use crate::operations::redemptions::{self, RedeemRequest};
+use crate::idempotency::Resource;
+use crate::operations::redemptions::RedeemRequest;
 
 /// Unknown fields are ignored here, unlike v1: clients of this shape often send
 /// extra metadata, and refusing it would break them for nothing.
@@ -36,31 +35,6 @@ pub struct V2RedeemIn {
     pub redemption_type: Option<String>,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct V2Redemption {
-    pub redemption_id: String,
-    pub customer_id: String,
-    pub reward_id: String,
-    pub points_amount: i64,
-    pub quantity: i64,
-    pub status: RedemptionStatus,
-    pub created_at: DateTime<Utc>,
-}
-
-impl From<Redemption> for V2Redemption {
-    fn from(r: Redemption) -> Self {
-        Self {
-            redemption_id: r.id,
-            customer_id: r.customer_id,
-            reward_id: r.reward_id,
-            points_amount: r.points_spent,
-            quantity: r.quantity,
-            status: r.status,
-            created_at: r.created_at,
-        }
-    }
-}
-
 impl Resource for V2Redemption {
     fn id(&self) -> &str {
         &self.redemption_id
@@ -68,12 +42,6 @@ impl Resource for V2Redemption {
     fn location(&self) -> String {
         format!("/api/v1/redemptions/{}", self.redemption_id)
     }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct V2RedemptionList {
-    pub customer_id: String,
-    pub redemptions: Vec<V2Redemption>,
 }
 
 /// Redeem a reward (compatibility shape)
@@ -98,14 +66,7 @@ pub async fn redeem(
         expected_points: body.points_amount,
     }
     .validate()?;
-    match begin(&state, &program, meta, KeyPolicy::Required).await? {
-        Begun::Replay(response) => Ok(response),
-        Begun::Fresh(mut exec) => {
-            let key = exec.resource_key();
-            let outcome = redemptions::redeem(exec.tx(), &program.id, request, key).await;
-            exec.conclude_as(outcome, V2Redemption::from).await
-        }
-    }
+    super::redemptions::redeem_as::<V2Redemption>(&state, &program, meta, request).await
 }
 
 /// List a customer's redemptions (compatibility shape)

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::backend_tests;
-use crate::helpers::{Backend, TestApp, assert_problem, body, header, spawn_app};
+use crate::helpers::{Backend, TestApp, assert_problem, body, header, list_ids, spawn_app, walk_pages};
 
 async fn upsert(app: &TestApp, payload: Value) -> (StatusCode, Value) {
     let response = app.post("/api/v1/customers").json(&payload).send().await.unwrap();
@@ -17,11 +17,7 @@ async fn upsert(app: &TestApp, payload: Value) -> (StatusCode, Value) {
 
 /// Lists customers with the given query pairs and returns `(ids, has_more)`.
 async fn list(app: &TestApp, query: &[(&str, &str)]) -> (Vec<String>, bool) {
-    let response = app.get("/api/v1/customers").query(query).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let page = body(response).await;
-    let ids = page["data"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect();
-    (ids, page["has_more"].as_bool().unwrap())
+    list_ids(app, "/api/v1/customers", query).await
 }
 
 async fn upsert_creates_then_finds_by_email_case_insensitively(backend: Backend) {
@@ -164,20 +160,7 @@ async fn list_paginates_newest_first(backend: Backend) {
     assert_eq!(first, newest_first[..2]);
     assert!(has_more);
 
-    let mut walked = first;
-    let mut pages = 1;
-    loop {
-        let cursor = walked.last().unwrap().clone();
-        let (page, has_more) = list(&app, &[("limit", "2"), ("starting_after", &cursor)]).await;
-        assert!(page.len() <= 2);
-        assert!(!page.is_empty(), "a page after has_more = true is not empty");
-        walked.extend(page);
-        pages += 1;
-        if !has_more {
-            break;
-        }
-        assert!(pages < 10, "pagination does not terminate");
-    }
+    let (walked, pages) = walk_pages(&app, "/api/v1/customers", 2).await;
     assert_eq!(pages, 3);
     assert_eq!(walked, newest_first);
 

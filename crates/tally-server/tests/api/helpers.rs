@@ -109,6 +109,19 @@ impl TestApp {
             .await
     }
 
+    /// Any operation, as the route-table tests call every documented one:
+    /// authorised, with a fresh key and an empty JSON body.
+    pub async fn call(&self, method: reqwest::Method, path: &str) -> Response {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(&self.token)
+            .header("Idempotency-Key", uuid::Uuid::new_v4().to_string())
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub fn get(&self, path: &str) -> RequestBuilder {
         self.client.get(self.url(path)).bearer_auth(&self.token)
     }
@@ -380,4 +393,39 @@ where
         *outcomes.entry(outcome.unwrap()).or_insert(0) += 1;
     }
     outcomes
+}
+
+/// `GET {path}` with `query`, answered 200: the ids of the page, and `has_more`.
+pub async fn list_ids(app: &TestApp, path: &str, query: &[(&str, &str)]) -> (Vec<String>, bool) {
+    let response = app.get(path).query(query).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = body(response).await;
+    let ids = page["data"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_owned()).collect();
+    (ids, page["has_more"].as_bool().unwrap())
+}
+
+/// Walks the list at `path` from its newest item, `limit` at a time, each page
+/// after `has_more` neither empty nor longer than `limit`: every id in order,
+/// and how many pages it took.
+pub async fn walk_pages(app: &TestApp, path: &str, limit: usize) -> (Vec<String>, usize) {
+    let limit_text = limit.to_string();
+    let (mut walked, mut pages) = (Vec::new(), 0);
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut query = vec![("limit", limit_text.as_str())];
+        if let Some(c) = &cursor {
+            query.push(("starting_after", c));
+        }
+        let (page, has_more) = list_ids(app, path, &query).await;
+        assert!(!page.is_empty(), "a page after has_more = true is not empty");
+        assert!(page.len() <= limit, "{page:?}");
+        cursor = page.last().cloned();
+        walked.extend(page);
+        pages += 1;
+        if !has_more {
+            break;
+        }
+        assert!(pages < 10, "pagination does not terminate");
+    }
+    (walked, pages)
 }

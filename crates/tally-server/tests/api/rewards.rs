@@ -4,7 +4,7 @@ use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
 use crate::backend_tests;
-use crate::helpers::{Backend, TestApp, assert_problem, body, header, spawn_app};
+use crate::helpers::{Backend, TestApp, assert_problem, body, header, list_ids, spawn_app, walk_pages};
 
 async fn create(app: &TestApp, payload: Value) -> Response {
     app.post("/api/v1/rewards").json(&payload).send().await.unwrap()
@@ -15,11 +15,7 @@ async fn patch(app: &TestApp, id: &str, payload: Value) -> Response {
 }
 
 async fn list(app: &TestApp, query: &[(&str, &str)]) -> (Vec<String>, bool) {
-    let response = app.get("/api/v1/rewards").query(query).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let page = body(response).await;
-    let ids = page["data"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_owned()).collect();
-    (ids, page["has_more"].as_bool().unwrap())
+    list_ids(app, "/api/v1/rewards", query).await
 }
 
 async fn create_applies_defaults_and_get_returns_it(backend: Backend) {
@@ -86,25 +82,7 @@ async fn list_paginates_newest_first(backend: Backend) {
     assert_eq!(all, newest_first);
     assert!(!has_more);
 
-    let mut walked = Vec::new();
-    let mut cursor: Option<String> = None;
-    let mut pages = 0;
-    loop {
-        let mut query = vec![("limit", "2".to_owned())];
-        if let Some(c) = &cursor {
-            query.push(("starting_after", c.clone()));
-        }
-        let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let (page, has_more) = list(&app, &query).await;
-        assert!(!page.is_empty() && page.len() <= 2, "{page:?}");
-        cursor = page.last().cloned();
-        walked.extend(page);
-        pages += 1;
-        if !has_more {
-            break;
-        }
-        assert!(pages < 10, "pagination does not terminate");
-    }
+    let (walked, pages) = walk_pages(&app, "/api/v1/rewards", 2).await;
     assert_eq!(pages, 3);
     assert_eq!(walked, newest_first);
 
