@@ -163,7 +163,7 @@ impl Node {
         let child = Command::new(tally)
             .args(["serve", "--listen", &format!("127.0.0.1:{}", self.port)])
             .args(["--database-url", database_url])
-            .args(["--shutdown-delay-secs", "0", "--pg-max-connections", "8"])
+            .args(["--shutdown-delay-secs", "0"])
             .args(args)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())

@@ -118,7 +118,7 @@ async fn run_in(args: &ChaosArgs, tally: &Path, dir: &Path, seen: &Seen, started
     for index in 0..args.nodes {
         let mut node =
             Node { index, port: free_port()?, process: Guarded(None), log: dir.join(format!("node{index}.log")) };
-        node.spawn(tally, &database_url, &["--redis-url", &redis_url])?;
+        node.spawn(tally, &database_url, &["--redis-url", &redis_url, "--pg-max-connections", "8"])?;
         nodes.push(node);
     }
     for node in &nodes {
@@ -196,7 +196,7 @@ async fn run_in(args: &ChaosArgs, tally: &Path, dir: &Path, seen: &Seen, started
         kills += 1;
         tokio::time::sleep(Duration::from_millis(rand::thread_rng().gen_range(100..600))).await;
         let restarted = Instant::now();
-        node.spawn(tally, &database_url, &["--redis-url", &redis_url])?;
+        node.spawn(tally, &database_url, &["--redis-url", &redis_url, "--pg-max-connections", "8"])?;
         if !ready(&http, &node.base(), Duration::from_secs(30)).await {
             violations
                 .lock()
