@@ -167,19 +167,56 @@ fn unix_now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
+/// A private PostgreSQL (never the shared one) with one program and its token.
+struct Private {
+    // Stopped before its directory is removed: fields drop in this order.
+    pg: Postgres,
+    tally: PathBuf,
+    dir: tempfile::TempDir,
+    database_url: String,
+    token: String,
+}
+
+impl Private {
+    fn start() -> Private {
+        let tally = tally_beside(Path::new(TALLY_CHAOS)).unwrap();
+        let dir = tempfile::Builder::new().prefix("tally-webhook-chaos-").tempdir().unwrap();
+        let mut pg = Postgres::init(dir.path()).unwrap();
+        pg.start().unwrap();
+        let database_url = pg.url();
+        cli(&tally, &["migrate"], &database_url).unwrap();
+        let program = cli(&tally, &["program", "create", "webhook-chaos"], &database_url).unwrap();
+        let token = cli(&tally, &["token", "create", "--program", &program], &database_url).unwrap();
+        Private { tally, dir, pg, database_url, token }
+    }
+
+    /// `tally serve` with `args`, ready.
+    async fn node(&self, index: usize, args: &[&str]) -> Node {
+        let log = self.dir.path().join(format!("node{index}.log"));
+        let mut node = Node { index, port: free_port().unwrap(), process: Guarded(None), log };
+        node.spawn(&self.tally, &self.database_url, args).unwrap();
+        assert!(
+            ready(&reqwest::Client::new(), &node.base(), Duration::from_secs(30)).await,
+            "node {index} did not start"
+        );
+        node
+    }
+
+    fn api(&self, nodes: &[&Node]) -> Api {
+        Api {
+            http: reqwest::Client::new(),
+            bases: Arc::new(nodes.iter().map(|n| n.base()).collect()),
+            token: Arc::new(self.token.clone()),
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn webhooks_survive_a_killed_node_and_a_postgres_restart() {
     let started = Instant::now();
-    let tally: PathBuf = tally_beside(Path::new(TALLY_CHAOS)).unwrap();
-    let dir = tempfile::Builder::new().prefix("tally-webhook-chaos-").tempdir().unwrap();
-
-    // A private PostgreSQL (never the shared one), one program and token.
-    let mut pg = Postgres::init(dir.path()).unwrap();
-    pg.start().unwrap();
-    let database_url = pg.url();
-    cli(&tally, &["migrate"], &database_url).unwrap();
-    let program = cli(&tally, &["program", "create", "webhook-chaos"], &database_url).unwrap();
-    let token = cli(&tally, &["token", "create", "--program", &program], &database_url).unwrap();
+    let mut private = Private::start();
+    let database_url = private.database_url.clone();
+    let tally = private.tally.clone();
 
     let serve_args = [
         "--webhooks-allow-private-networks",
@@ -191,16 +228,9 @@ async fn webhooks_survive_a_killed_node_and_a_postgres_restart() {
     let http = reqwest::Client::new();
     let mut nodes = Vec::new();
     for index in 0..3 {
-        let log = dir.path().join(format!("node{index}.log"));
-        let mut node = Node { index, port: free_port().unwrap(), process: Guarded(None), log };
-        node.spawn(&tally, &database_url, &serve_args).unwrap();
-        nodes.push(node);
+        nodes.push(private.node(index, &serve_args).await);
     }
-    for node in &nodes {
-        assert!(ready(&http, &node.base(), Duration::from_secs(30)).await, "node {} did not start", node.index);
-    }
-    let api =
-        Api { http: http.clone(), bases: Arc::new(nodes.iter().map(Node::base).collect()), token: Arc::new(token) };
+    let api = private.api(&nodes.iter().collect::<Vec<_>>());
     let patch = http
         .patch(format!("{}/api/v1/program", api.bases[0]))
         .bearer_auth(&*api.token)
@@ -231,9 +261,9 @@ async fn webhooks_survive_a_killed_node_and_a_postgres_restart() {
     at(PG_STOP_AT).await;
     let leased_at_stop = leased_now(&database_url).await;
     let outage = Instant::now();
-    tokio::task::block_in_place(|| pg.stop());
+    tokio::task::block_in_place(|| private.pg.stop());
     tokio::time::sleep(PG_DOWN_FOR).await;
-    tokio::task::block_in_place(|| pg.start()).unwrap();
+    tokio::task::block_in_place(|| private.pg.start()).unwrap();
     for node in nodes.iter().filter(|n| n.index != victim) {
         assert!(
             ready(&http, &node.base(), Duration::from_secs(30)).await,
@@ -352,7 +382,7 @@ async fn webhooks_survive_a_killed_node_and_a_postgres_restart() {
     for node in &mut nodes {
         node.process.kill().await;
     }
-    tokio::task::block_in_place(|| pg.stop());
+    tokio::task::block_in_place(|| private.pg.stop());
 
     let again = accepted_times.values().filter(|&&n| n > 1).count();
     eprintln!(
@@ -371,4 +401,100 @@ async fn webhooks_survive_a_killed_node_and_a_postgres_restart() {
         drained_in.as_secs_f64(),
         started.elapsed().as_secs_f64(),
     );
+}
+
+/// A node leases a batch of deliveries and sends it a slot at a time; the
+/// rest of the batch waits behind reports that may be slow (PostgreSQL
+/// coming back, connections in use). A delivery whose turn comes after its
+/// lease has run out belongs to whichever node leases it next and must not be
+/// sent by the first. Here the reports of the first sends are held up by a
+/// lock until the lease is over and a second node has sent what was left:
+/// when the first node's slots free up, it sends nothing more, and every
+/// event reaches the receiver once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_delivery_is_not_sent_once_its_lease_has_run_out() {
+    let private = Private::start();
+    // A lease of 2 × 0.2 + 5 = 5.4 s; connections enough for every held-up report.
+    let args = [
+        "--webhooks-allow-private-networks",
+        "--webhook-timeout-secs",
+        "0.2",
+        "--webhook-retry-schedule",
+        RETRY_SCHEDULE,
+        "--pg-max-connections",
+        "40",
+    ];
+    let first = private.node(0, &args).await;
+    let api = private.api(&[&first]);
+    let receiver = Receiver::start(Behaviour::Accept).await;
+    for i in 0..24 {
+        let (status, _) =
+            api.write(0, "/api/v1/customers", None, &json!({ "email": format!("c{i}@lease.example") })).await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let (status, endpoint) = api.write(0, "/api/v1/webhook-endpoints", None, &json!({ "url": receiver.url })).await;
+    assert_eq!(status, StatusCode::CREATED, "{endpoint}");
+
+    let db = sqlx::postgres::PgPoolOptions::new().max_connections(2).connect(&private.database_url).await.unwrap();
+    // Every report waits for this lock (it records the attempt's row), with its delivery's row locked.
+    let mut lock = db.begin().await.unwrap();
+    sqlx::query("LOCK TABLE webhook_attempts IN EXCLUSIVE MODE").execute(&mut *lock).await.unwrap();
+    // The 24 events' deliveries, due at once: the node leases them in one batch.
+    let queued = sqlx::query(
+        "INSERT INTO webhook_deliveries (program_id, endpoint_id, event_id) \
+         SELECT program_id, $1, id FROM events",
+    )
+    .bind(endpoint["id"].as_str().unwrap())
+    .execute(&db)
+    .await
+    .unwrap()
+    .rows_affected();
+    assert_eq!(queued, 24);
+    let leased_at = Instant::now();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let sent_first = receiver.deliveries().len();
+    assert!(
+        (1..24).contains(&sent_first),
+        "some of the batch sent, the rest waiting for a slot behind the held-up reports: {sent_first} sent"
+    );
+
+    // A second node leases the rest once the lease has run out, and sends it.
+    let second = private.node(1, &args).await;
+    let deadline = leased_at + Duration::from_secs(20);
+    while receiver.accepted_ids().len() < 24 {
+        assert!(
+            Instant::now() < deadline,
+            "the second node did not send the rest: {:?}",
+            receiver.accepted_ids().len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(leased_at.elapsed() > Duration::from_millis(5_400), "sent again only after the lease");
+
+    // The reports go through; the first node's slots free up.
+    lock.rollback().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM webhook_deliveries WHERE state <> 'delivered'")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        if pending == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{pending} delivery(ies) not delivered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Time for the first node to send what it no longer holds, if it would.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mut times: BTreeMap<String, usize> = BTreeMap::new();
+    for d in receiver.deliveries() {
+        *times.entry(d.webhook_id).or_default() += 1;
+    }
+    let twice: Vec<_> = times.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "sent again by a node whose lease had run out: {twice:?}");
+    assert_eq!(times.len(), 24);
+    assert_eq!(receiver.overlaps(), 0);
+    db.close().await;
+    drop((first, second));
 }
