@@ -4,7 +4,8 @@
 //! (and later restarted) and PostgreSQL is stopped abruptly and started again.
 //! At the end every event is delivered at least once, none was sent twice at
 //! the same time, and the distinct `webhook-id`s are exactly the events, one
-//! per effect in the ledger.
+//! per effect in the ledger. A second test holds a node's reports up until
+//! its lease has run out, and checks it then sends nothing it no longer holds.
 //!
 //! The nodes are the `tally` binary, found next to `tally-chaos` (see
 //! `tests/chaos.rs` for why; `cargo nextest run --workspace` builds it).
