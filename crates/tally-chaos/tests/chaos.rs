@@ -18,9 +18,7 @@ use std::process::Command;
 const TALLY_CHAOS: &str = env!("CARGO_BIN_EXE_tally-chaos");
 
 fn tally() -> PathBuf {
-    let path = Path::new(TALLY_CHAOS).with_file_name(format!("tally{}", std::env::consts::EXE_SUFFIX));
-    assert!(path.is_file(), "{} is not built: run `cargo build -p tally` first", path.display());
-    path
+    tally_chaos::cluster::tally_beside(Path::new(TALLY_CHAOS)).unwrap()
 }
 
 fn field(summary: &str, name: &str) -> u64 {

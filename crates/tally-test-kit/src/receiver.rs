@@ -55,6 +55,8 @@ struct Log {
 #[derive(Clone)]
 struct Shared {
     behaviour: Behaviour,
+    /// Every answer waits this long first (see [`Receiver::start_slow`]).
+    delay: Duration,
     log: Arc<Mutex<Log>>,
 }
 
@@ -73,13 +75,21 @@ impl Drop for Receiver {
 
 impl Receiver {
     pub async fn start(behaviour: Behaviour) -> Receiver {
+        Receiver::start_slow(behaviour, Duration::ZERO).await
+    }
+
+    /// A receiver that takes `delay` over every answer (on top of what
+    /// `behaviour` does), so that a second sender of one event, if there
+    /// ever is one, arrives while the first is still being answered and is
+    /// counted by [`overlaps`](Receiver::overlaps).
+    pub async fn start_slow(behaviour: Behaviour, delay: Duration) -> Receiver {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a receiver");
         let url = format!("http://{}/hook", listener.local_addr().expect("its address"));
         let log = Arc::new(Mutex::new(Log::default()));
         let app = axum::Router::new()
             .route("/hook", axum::routing::post(receive))
             .route("/elsewhere", axum::routing::post(receive))
-            .with_state(Shared { behaviour, log: log.clone() });
+            .with_state(Shared { behaviour, delay, log: log.clone() });
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -108,6 +118,25 @@ fn header(headers: &HeaderMap, name: &str) -> String {
     headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
 }
 
+/// A request being answered: it counts in `in_flight` until it is dropped,
+/// answered or not. A sender that goes away mid-request (killed, or timed
+/// out) makes the server drop the handler at its next `.await`; without this
+/// guard its count would stay and the event's next attempt would be taken for
+/// an overlap.
+struct InFlight {
+    log: Arc<Mutex<Log>>,
+    webhook_id: String,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut log = self.log.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(n) = log.in_flight.get_mut(&self.webhook_id) {
+            *n -= 1;
+        }
+    }
+}
+
 async fn receive(State(shared): State<Shared>, uri: axum::http::Uri, headers: HeaderMap, body: Bytes) -> Response {
     let webhook_id = header(&headers, "webhook-id");
     let redirected = uri.path() == "/elsewhere";
@@ -122,6 +151,10 @@ async fn receive(State(shared): State<Shared>, uri: axum::http::Uri, headers: He
         *attempt += 1;
         *attempt
     };
+    let in_flight = InFlight { log: shared.log.clone(), webhook_id: webhook_id.clone() };
+    if !shared.delay.is_zero() {
+        tokio::time::sleep(shared.delay).await;
+    }
     let first = attempt == 1;
     let (status, retry_after) = match shared.behaviour {
         Behaviour::Accept => (StatusCode::NO_CONTENT, None),
@@ -146,10 +179,8 @@ async fn receive(State(shared): State<Shared>, uri: axum::http::Uri, headers: He
         Behaviour::Redirect if redirected => (StatusCode::NO_CONTENT, None),
         Behaviour::Redirect => (StatusCode::TEMPORARY_REDIRECT, None),
     };
+    drop(in_flight);
     let mut log = shared.log.lock().unwrap();
-    if let Some(n) = log.in_flight.get_mut(&webhook_id) {
-        *n -= 1;
-    }
     log.deliveries.push(Delivery {
         redirected,
         webhook_id,

@@ -4,7 +4,6 @@
 //! restarted once. At the end every journaled intent is checked against the
 //! database: each took effect exactly once, or (refused) not at all.
 
-mod cluster;
 mod seen;
 mod writers;
 
@@ -23,8 +22,8 @@ use tally_client::{IntentState, NewCustomer, NewReward, NewTransaction, ProgramP
 use tally_test_kit::wait_until_ready;
 use tokio::process::Command;
 
-use cluster::*;
 use seen::*;
+use tally_chaos::cluster::*;
 use writers::*;
 
 #[derive(Args, Debug, Clone)]
@@ -62,14 +61,7 @@ impl ChaosArgs {
             anyhow::ensure!(path.is_file(), "--tally {}: no such file", path.display());
             return Ok(path.clone());
         }
-        let here = std::env::current_exe().context("the path of this executable")?;
-        let beside = here.with_file_name(format!("tally{}", std::env::consts::EXE_SUFFIX));
-        anyhow::ensure!(
-            beside.is_file(),
-            "no tally binary next to {} (build it: `cargo build -p tally`), or pass --tally / TALLY_BIN",
-            here.display()
-        );
-        Ok(beside)
+        tally_beside(&std::env::current_exe().context("the path of this executable")?)
     }
 }
 
@@ -126,7 +118,7 @@ async fn run_in(args: &ChaosArgs, tally: &Path, dir: &Path, seen: &Seen, started
     for index in 0..args.nodes {
         let mut node =
             Node { index, port: free_port()?, process: Guarded(None), log: dir.join(format!("node{index}.log")) };
-        node.spawn(tally, &database_url, &redis_url)?;
+        node.spawn(tally, &database_url, &["--redis-url", &redis_url, "--pg-max-connections", "8"])?;
         nodes.push(node);
     }
     for node in &nodes {
@@ -208,7 +200,7 @@ async fn run_in(args: &ChaosArgs, tally: &Path, dir: &Path, seen: &Seen, started
         kills += 1;
         tokio::time::sleep(Duration::from_millis(rand::thread_rng().gen_range(100..600))).await;
         let restarted = Instant::now();
-        node.spawn(tally, &database_url, &redis_url)?;
+        node.spawn(tally, &database_url, &["--redis-url", &redis_url, "--pg-max-connections", "8"])?;
         if !wait_until_ready(&node.base(), Duration::from_secs(30)).await {
             violations
                 .lock()

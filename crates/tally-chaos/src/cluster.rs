@@ -1,6 +1,7 @@
 //! The system under test, all of it private to the run: a PostgreSQL cluster
 //! in a temporary directory, processes killed when dropped, and the `tally`
-//! nodes.
+//! nodes. Shared by the chaos run and the tests that start a cluster of their
+//! own (`tests/webhooks.rs`).
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -9,12 +10,12 @@ use std::process::Stdio;
 use anyhow::{Context, bail};
 use tokio::process::{Child, Command};
 
-pub(super) fn free_port() -> anyhow::Result<u16> {
+pub fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 /// `pg_ctl`, `initdb`: from `pg_config --bindir`, else the newest /usr/lib/postgresql/*/bin.
-pub(super) fn pg_bindir() -> anyhow::Result<PathBuf> {
+pub fn pg_bindir() -> anyhow::Result<PathBuf> {
     let mut candidates = Vec::new();
     if let Ok(out) = std::process::Command::new("pg_config").arg("--bindir").output() {
         candidates.push(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
@@ -30,21 +31,21 @@ pub(super) fn pg_bindir() -> anyhow::Result<PathBuf> {
         .context("no PostgreSQL server binaries (initdb, pg_ctl) found")
 }
 
-pub(super) fn is_root() -> bool {
+pub fn is_root() -> bool {
     std::process::Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 /// A PostgreSQL cluster of our own, in a temporary directory, on a free port.
-pub(super) struct Postgres {
-    pub(super) bindir: PathBuf,
-    pub(super) data: PathBuf,
-    pub(super) port: u16,
-    pub(super) as_postgres: bool,
-    pub(super) running: bool,
+pub struct Postgres {
+    pub bindir: PathBuf,
+    pub data: PathBuf,
+    pub port: u16,
+    pub as_postgres: bool,
+    pub running: bool,
 }
 
 impl Postgres {
-    pub(super) fn command(&self, program: &str) -> std::process::Command {
+    pub fn command(&self, program: &str) -> std::process::Command {
         let binary = self.bindir.join(program);
         if self.as_postgres {
             let mut command = std::process::Command::new("runuser");
@@ -55,7 +56,7 @@ impl Postgres {
         }
     }
 
-    pub(super) fn run(&self, program: &str, args: &[&str]) -> anyhow::Result<()> {
+    pub fn run(&self, program: &str, args: &[&str]) -> anyhow::Result<()> {
         // The server pg_ctl starts must not inherit our pipes (output() would
         // wait for it to exit): its output goes to the -l log file.
         let output = self.command(program).args(args).stdin(Stdio::null()).output()?;
@@ -69,7 +70,7 @@ impl Postgres {
         Ok(())
     }
 
-    pub(super) fn init(dir: &Path) -> anyhow::Result<Postgres> {
+    pub fn init(dir: &Path) -> anyhow::Result<Postgres> {
         let bindir = pg_bindir()?;
         let data = dir.join("pg");
         std::fs::create_dir_all(&data)?;
@@ -85,7 +86,7 @@ impl Postgres {
         Ok(pg)
     }
 
-    pub(super) fn start(&mut self) -> anyhow::Result<()> {
+    pub fn start(&mut self) -> anyhow::Result<()> {
         let data = self.data.to_string_lossy().into_owned();
         let options = format!("-p {} -k {data} -c listen_addresses=127.0.0.1 -c fsync=on", self.port);
         let log = format!("{data}/log");
@@ -94,13 +95,13 @@ impl Postgres {
         Ok(())
     }
 
-    pub(super) fn restart(&mut self) -> anyhow::Result<()> {
+    pub fn restart(&mut self) -> anyhow::Result<()> {
         let data = self.data.to_string_lossy().into_owned();
         let log = format!("{data}/log");
         self.run("pg_ctl", &["-D", &data, "-l", &log, "restart", "-m", "fast", "-w"])
     }
 
-    pub(super) fn stop(&mut self) {
+    pub fn stop(&mut self) {
         if self.running {
             let data = self.data.to_string_lossy().into_owned();
             let _ = self.run("pg_ctl", &["-D", &data, "stop", "-m", "immediate", "-w"]);
@@ -108,7 +109,7 @@ impl Postgres {
         }
     }
 
-    pub(super) fn url(&self) -> String {
+    pub fn url(&self) -> String {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
     }
 }
@@ -120,16 +121,16 @@ impl Drop for Postgres {
 }
 
 /// A child process killed (SIGKILL) and reaped when dropped.
-pub(super) struct Guarded(pub(super) Option<Child>);
+pub struct Guarded(pub Option<Child>);
 
 impl Guarded {
-    pub(super) async fn kill(&mut self) {
+    pub async fn kill(&mut self) {
         if let Some(mut child) = self.0.take() {
             let _ = child.kill().await;
         }
     }
 
-    pub(super) fn pid(&self) -> Option<u32> {
+    pub fn pid(&self) -> Option<u32> {
         self.0.as_ref().and_then(Child::id)
     }
 }
@@ -142,24 +143,27 @@ impl Drop for Guarded {
     }
 }
 
-pub(super) struct Node {
-    pub(super) index: usize,
-    pub(super) port: u16,
-    pub(super) process: Guarded,
-    pub(super) log: PathBuf,
+pub struct Node {
+    pub index: usize,
+    pub port: u16,
+    pub process: Guarded,
+    pub log: PathBuf,
 }
 
 impl Node {
-    pub(super) fn base(&self) -> String {
+    pub fn base(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    pub(super) fn spawn(&mut self, tally: &Path, database_url: &str, redis_url: &str) -> anyhow::Result<()> {
+    /// Starts `tally serve` on the node's port, with `args` (`--redis-url …`,
+    /// webhook settings) after the common ones.
+    pub fn spawn(&mut self, tally: &Path, database_url: &str, args: &[&str]) -> anyhow::Result<()> {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log)?;
         let child = Command::new(tally)
             .args(["serve", "--listen", &format!("127.0.0.1:{}", self.port)])
-            .args(["--database-url", database_url, "--redis-url", redis_url])
-            .args(["--shutdown-delay-secs", "0", "--pg-max-connections", "8"])
+            .args(["--database-url", database_url])
+            .args(["--shutdown-delay-secs", "0"])
+            .args(args)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -171,7 +175,21 @@ impl Node {
     }
 }
 
-pub(super) fn cli(tally: &Path, args: &[&str], database_url: &str) -> anyhow::Result<String> {
+/// The `tally` binary next to `exe`: cargo builds every binary of the
+/// workspace into the same `target/<profile>/`, and `cargo install` puts them
+/// in one bin directory. Never looked up on PATH, so a run never tests some
+/// other installed version by accident.
+pub fn tally_beside(exe: &Path) -> anyhow::Result<PathBuf> {
+    let beside = exe.with_file_name(format!("tally{}", std::env::consts::EXE_SUFFIX));
+    anyhow::ensure!(
+        beside.is_file(),
+        "no tally binary next to {} (build it: `cargo build -p tally`), or pass --tally / TALLY_BIN",
+        exe.display()
+    );
+    Ok(beside)
+}
+
+pub fn cli(tally: &Path, args: &[&str], database_url: &str) -> anyhow::Result<String> {
     let output = std::process::Command::new(tally).args(args).args(["--database-url", database_url]).output()?;
     if !output.status.success() {
         bail!("tally {args:?}: {}", String::from_utf8_lossy(&output.stderr));
