@@ -157,7 +157,8 @@ impl Listen {
         let startup = read_until(&self.stdout, |line| line.starts_with("Ctrl-C to stop"));
         assert_eq!(startup.last().unwrap(), "Ctrl-C to stop (the endpoint is deleted then)");
         let url = startup[0].strip_prefix("listening on ").unwrap_or_else(|| panic!("{startup:#?}")).to_owned();
-        let port: u16 = url.strip_prefix("http://127.0.0.1:").and_then(|p| p.strip_suffix('/')).unwrap().parse().unwrap();
+        let port: u16 =
+            url.strip_prefix("http://127.0.0.1:").and_then(|p| p.strip_suffix('/')).unwrap().parse().unwrap();
         assert_ne!(port, 0);
         let endpoint = startup[1]
             .strip_prefix("endpoint ")
