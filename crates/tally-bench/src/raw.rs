@@ -391,10 +391,11 @@ tps = 1329.355670 (without initial connection time)
     }
 
     #[test]
-    fn the_sqlite_script_has_the_five_statements_and_its_transaction() {
+    fn the_sqlite_script_has_the_six_statements_and_its_transaction() {
         let statements = sqlite_statements();
-        assert_eq!(statements.len(), 7, "{statements:#?}");
+        assert_eq!(statements.len(), 8, "{statements:#?}");
         assert_eq!(statements[0], "BEGIN IMMEDIATE");
-        assert_eq!(statements[6], "COMMIT");
+        assert!(statements[6].starts_with("INSERT INTO events"), "{}", statements[6]);
+        assert_eq!(statements[7], "COMMIT");
     }
 }
