@@ -9,11 +9,13 @@
 //!   database's clock through the backends' [`Harness`].
 //!
 //! - [`receiver::Receiver`]: a real HTTP receiver of webhooks that records what it gets.
+//! - [`seed`]: large data sets written straight with SQL (a million ledger entries).
 //!
 //! Never a normal dependency: nothing here belongs in a build that ships.
 
 mod process;
 pub mod receiver;
+pub mod seed;
 mod store;
 
 pub use process::{ProcessGuard, ServeProcess, free_port, wait_until_ready};
