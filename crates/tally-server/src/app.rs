@@ -21,7 +21,7 @@ use tower_http::trace::TraceLayer;
 use crate::error::ApiError;
 use crate::ratelimit::{self, RateLimiter};
 use crate::routes::{
-    coupons, customers, docs, events, health, keys, program, redemptions, rewards, stats, transactions, v2,
+    coupons, customers, docs, events, exports, health, keys, program, redemptions, rewards, stats, transactions, v2,
     webhook_endpoints,
 };
 use crate::shutdown::{self, Lifecycle, ShutdownSettings};
@@ -231,6 +231,8 @@ pub fn router(state: AppState) -> Router {
         .route("/idempotency-keys/{key}", get(keys::get))
         .route("/program", get(program::get).patch(program::patch))
         .route("/stats", get(stats::get))
+        .route("/exports/ledger.csv", get(exports::ledger))
+        .route("/exports/customers.csv", get(exports::customers))
         .route("/events", get(events::list))
         .route("/events/{id}", get(events::get))
         .route("/events/{id}/redeliver", post(events::redeliver))

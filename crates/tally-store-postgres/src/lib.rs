@@ -16,6 +16,7 @@
 
 mod errors;
 mod events;
+mod exports;
 mod reads;
 mod release;
 mod rows;

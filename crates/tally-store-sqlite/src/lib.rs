@@ -36,6 +36,7 @@ mod connections;
 mod durability;
 mod errors;
 mod events;
+mod exports;
 mod opening;
 mod rows;
 mod statements;

@@ -9,6 +9,7 @@
 //!   database's clock through the backends' [`Harness`].
 //!
 //! - [`receiver::Receiver`]: a real HTTP receiver of webhooks that records what it gets.
+//! - [`seed`]: large data sets written straight with SQL (a million ledger entries).
 //!
 //! Never a normal dependency of a crate that ships: nothing here belongs in
 //! such a build (the chaos harness, a binary that never ships, uses its
@@ -16,6 +17,7 @@
 
 mod process;
 pub mod receiver;
+pub mod seed;
 mod store;
 
 pub use process::{ProcessGuard, ServeProcess, free_port, wait_until_ready};

@@ -389,6 +389,88 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/exports/customers.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the customers
+         * @description Every customer of the program created in `[from, to)`, with their points
+         *     totals, as CSV (RFC 4180, as the ledger export), oldest first (by `id`).
+         *     The first line names the columns, always in this order:
+         *
+         *     `id, created_at, email, phone, name, balance, lifetime_earned, lifetime_spent`
+         *
+         *     One consistent snapshot, streamed, and cut off unfinished on a server
+         *     failure, as the ledger export.
+         *
+         *     A read: it changes nothing and takes no key.
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `invalid_query`
+         *     * 401: `unauthorized`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`
+         */
+        get: operations["exports_customers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/ledger.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the ledger
+         * @description Every ledger entry of the program created in `[from, to)`, as CSV
+         *     (RFC 4180: CRLF line ends; a field with a comma, a quote or a line break
+         *     is quoted, a quote inside it doubled), oldest first (by `id`, which is
+         *     time-ordered). The first line names the columns, always in this order:
+         *
+         *     `id, created_at, customer_id, operation, points, balance_after,
+         *     transaction_id, redemption_id, reason, token_id`
+         *
+         *     `created_at` is UTC RFC 3339 with microseconds; `points` is signed
+         *     (negative for redemptions, voids and expiries); an empty field is none.
+         *
+         *     The whole file is one consistent snapshot: entries written while it
+         *     downloads are not in it. It is streamed as it is read, so its length is
+         *     not known up front. If the server fails after the first bytes, the
+         *     transfer is cut off unfinished (never a short file that looks complete):
+         *     download again.
+         *
+         *     A read: it changes nothing and takes no key.
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `invalid_query`
+         *     * 401: `unauthorized`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`
+         */
+        get: operations["exports_ledger"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/idempotency-keys/{key}": {
         parameters: {
             query?: never;
@@ -2074,6 +2156,8 @@ export interface components {
     parameters: never;
     requestBodies: never;
     headers: {
+        /** @description `attachment; filename="…"`: a download, with the file name to save it under. */
+        "Content-Disposition": string;
         /** @description Sent when the request had an `Idempotency-Key`: `true` when this is the stored answer of an earlier request with the key, `false` when this request executed. */
         "Idempotent-Replayed": "true" | "false";
         /** @description On key errors: `</docs/idempotency>; rel="describedby"`, the idempotency contract. */
@@ -3827,6 +3911,206 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "storage_unavailable" | "idempotency_unavailable" | "outcome_unknown";
+                    };
+                };
+            };
+        };
+    };
+    exports_customers: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only rows created at or after this instant (RFC 3339, e.g. `2025-01-01T00:00:00Z`).
+                 * @example 2025-01-01T00:00:00Z
+                 */
+                from?: string;
+                /**
+                 * @description Only rows created before this instant (RFC 3339); must be after `from`.
+                 * @example 2025-02-01T00:00:00Z
+                 */
+                to?: string;
+            };
+            header?: {
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customers as CSV */
+            200: {
+                headers: {
+                    /** @description `attachment; filename="…"`: a download, with the file name to save it under. */
+                    "Content-Disposition": string;
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `invalid_query` */
+            400: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_query",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/invalid_query"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_query";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    exports_ledger: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only rows created at or after this instant (RFC 3339, e.g. `2025-01-01T00:00:00Z`).
+                 * @example 2025-01-01T00:00:00Z
+                 */
+                from?: string;
+                /**
+                 * @description Only rows created before this instant (RFC 3339); must be after `from`.
+                 * @example 2025-02-01T00:00:00Z
+                 */
+                to?: string;
+            };
+            header?: {
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ledger as CSV */
+            200: {
+                headers: {
+                    /** @description `attachment; filename="…"`: a download, with the file name to save it under. */
+                    "Content-Disposition": string;
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `invalid_query` */
+            400: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_query",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/invalid_query"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_query";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable";
                     };
                 };
             };

@@ -59,6 +59,7 @@ This reference is also rendered at [/docs/api](/docs/api)."
         routes::webhook_endpoints::create, routes::webhook_endpoints::list, routes::webhook_endpoints::get,
         routes::webhook_endpoints::patch, routes::webhook_endpoints::delete, routes::webhook_endpoints::rotate_secret,
         routes::webhook_endpoints::deliveries,
+        routes::exports::ledger, routes::exports::customers,
     ),
     components(schemas(crate::error::Problem)),
     tags(
@@ -70,6 +71,7 @@ This reference is also rendered at [/docs/api](/docs/api)."
         (name = "idempotency", description = "What the server knows of an idempotency key."),
         (name = "program", description = "The caller's program and its settings."),
         (name = "webhooks", description = "Events, written with the effect that made them (one per effect), and their delivery to webhook endpoints: signed per Standard Webhooks v1, at least once, the same `webhook-id` on every attempt. See /docs/webhooks."),
+        (name = "exports", description = "The program's ledger and customers as CSV, for reconciling with accounting: streamed, read on one consistent snapshot, columns in a fixed order."),
         (name = "compatibility", description = "The v2 pair for clients written against the common \"loyalty rewards redeem\" shape."),
     ),
     modifiers(&BearerAuth)
@@ -180,6 +182,10 @@ fn shared_headers() -> Value {
             json!({ "type": "string", "enum": ["miss", "hit", "waited"] }),
         ),
         "Location": header("The URL of the resource the request made.", string.clone()),
+        "Content-Disposition": header(
+            "`attachment; filename=\"…\"`: a download, with the file name to save it under.",
+            string.clone(),
+        ),
         "Link": header(
             "On key errors: `</docs/idempotency>; rel=\"describedby\"`, the idempotency contract.",
             string.clone(),
@@ -424,6 +430,9 @@ fn describe(operation: &mut Value, spec: &Operation, method: &str) {
         }
         if status == "201" {
             headers.insert("Location".into(), header_ref("Location", true));
+        }
+        if response["content"].get("text/csv").is_some() {
+            headers.insert("Content-Disposition".into(), header_ref("Content-Disposition", true));
         }
         response["headers"] = Value::Object(headers);
         let links: Map<String, Value> = LINKS

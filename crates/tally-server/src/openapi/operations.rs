@@ -150,4 +150,6 @@ pub const OPERATIONS: &[Operation] = &[
     write_empty("webhook_endpoints_delete", Key::Optional, &[(404, &["webhook_endpoint_not_found"])]),
     write_empty("webhook_endpoints_rotate_secret", Key::Optional, &[(404, &["webhook_endpoint_not_found"])]),
     read("webhook_endpoints_deliveries", &[(404, &["webhook_endpoint_not_found"])]),
+    read("exports_ledger", &[]),
+    read("exports_customers", &[]),
 ];

@@ -4,6 +4,7 @@ pub mod coupons;
 pub mod customers;
 pub mod docs;
 pub mod events;
+pub mod exports;
 pub mod health;
 pub mod keys;
 pub mod program;

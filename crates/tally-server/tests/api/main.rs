@@ -9,6 +9,7 @@ mod documented_limits;
 mod errors;
 mod events;
 mod exactly_once;
+mod exports;
 mod idempotency;
 mod observability;
 mod openapi;

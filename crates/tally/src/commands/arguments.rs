@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use tally_client::{Client, RetryPolicy};
 
-use super::{import, webhooks};
+use super::{export, import, webhooks};
 
 /// Where the API is, who is calling, and where intents are journaled.
 #[derive(Args, Clone, Debug)]
@@ -36,6 +36,15 @@ pub struct ClientArgs {
 }
 
 impl ClientArgs {
+    /// The server's base URL, for the requests the SDK does not make (exports).
+    pub(super) fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub(super) fn token(&self) -> &str {
+        &self.token
+    }
+
     fn retry_policy(&self) -> RetryPolicy {
         let base = Duration::from_millis(self.retry_base_ms);
         RetryPolicy { base, max_retries: self.max_retries, ..RetryPolicy::default() }
@@ -157,6 +166,9 @@ pub enum ClientCommand {
         #[command(subcommand)]
         command: import::ImportCommand,
     },
+    /// Download the program's ledger or customers as CSV (to FILE.partial,
+    /// renamed to FILE once complete), with a progress bar.
+    Export(export::ExportArgs),
     /// Webhooks: a development receiver (`tally webhooks listen`).
     Webhooks {
         #[command(subcommand)]

@@ -2,6 +2,7 @@
 //! is journaled with its key before it is sent, and retried with that key.
 
 mod arguments;
+mod export;
 mod import;
 mod key_show;
 mod output;
@@ -126,6 +127,7 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<ExitCode> {
         ClientCommand::Key { command: KeyCommand::Show { key, client: args } } => key_show(&args, &key).await,
         ClientCommand::Resume { client: args } => resume(&args).await,
         ClientCommand::Import { command } => import::run(command).await,
+        ClientCommand::Export(args) => export::run(args).await,
         ClientCommand::Webhooks { command } => webhooks::run(command).await,
     }
 }

@@ -6,4 +6,5 @@ mod helpers;
 
 mod commands;
 mod crash;
+mod exports;
 mod import;

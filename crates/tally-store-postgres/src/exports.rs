@@ -1,0 +1,92 @@
+//! Exports on PostgreSQL: one REPEATABLE READ READ ONLY transaction per
+//! export, on a pool connection, paged by id (see `tally_store::exports`).
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::{Postgres, Transaction};
+use tally_core::model::LedgerEntry;
+use tally_store::StoreResult;
+use tally_store::exports::{
+    EXPORT_PAGE, EXPORTED_CUSTOMER_COLUMNS, ExportRange, ExportedCustomer, Exports, Pages, keyset,
+};
+
+use crate::rows::{LEDGER_COLUMNS, LedgerRow, convert_all};
+use crate::{PgStore, map_err};
+
+type ExportedCustomerRow = tally_store::exports::ExportedCustomerRow<DateTime<Utc>>;
+
+/// The ledger has no index that starts with the program (see migration 0003:
+/// one would be picked for the by-key lookups), so the walk follows the
+/// primary key and keeps the program's rows; each page reads forward from
+/// the cursor, and the whole export reads the table once. The customers'
+/// walk follows `customers_by_program (program_id, id)`.
+const PAGE: &str = "WHERE program_id = $1 AND ($2::timestamptz IS NULL OR created_at >= $2) \
+     AND ($3::timestamptz IS NULL OR created_at < $3) AND id > $4 ORDER BY id LIMIT $5";
+
+/// The snapshot's settings: `SET TRANSACTION` must be the first statement
+/// after BEGIN. `enable_sort = off` (for this transaction
+/// only) keeps every page on an index that is already in id order. Without
+/// it, the planner, misled by statistics not yet gathered after a bulk load,
+/// chose the program's by-key index and sorted the program's whole ledger for
+/// every page: 0.4 s a page on a million entries instead of 0.4 ms. Only the
+/// export's own statements run under it.
+const SNAPSHOT: [&str; 2] =
+    ["SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", "SET LOCAL enable_sort = off"];
+
+impl PgStore {
+    /// A transaction that sees one snapshot for all its statements and can
+    /// write nothing (see `SNAPSHOT`); the snapshot itself is taken by the
+    /// first page's query.
+    async fn snapshot(&self) -> StoreResult<Transaction<'static, Postgres>> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        for setting in SNAPSHOT {
+            sqlx::query(setting).execute(&mut *tx).await.map_err(map_err)?;
+        }
+        Ok(tx)
+    }
+}
+
+#[async_trait]
+impl Exports for PgStore {
+    async fn export_ledger(&self, program_id: &str, range: ExportRange) -> StoreResult<Pages<LedgerEntry>> {
+        let tx = self.snapshot().await?;
+        let sql = format!("SELECT {LEDGER_COLUMNS} FROM ledger_entries {PAGE}");
+        let program = program_id.to_owned();
+        let fetch = move |mut tx: Transaction<'static, Postgres>, cursor: String| {
+            let (sql, program) = (sql.clone(), program.clone());
+            async move {
+                let rows: Result<Vec<LedgerRow>, _> = sqlx::query_as(&sql)
+                    .bind(&program)
+                    .bind(range.from)
+                    .bind(range.to)
+                    .bind(&cursor)
+                    .bind(i64::from(EXPORT_PAGE))
+                    .fetch_all(&mut *tx)
+                    .await;
+                (tx, rows.map_err(map_err).and_then(convert_all))
+            }
+        };
+        Ok(keyset(tx, fetch, |e: &LedgerEntry| &e.id))
+    }
+
+    async fn export_customers(&self, program_id: &str, range: ExportRange) -> StoreResult<Pages<ExportedCustomer>> {
+        let tx = self.snapshot().await?;
+        let sql = format!("SELECT {EXPORTED_CUSTOMER_COLUMNS} FROM customers {PAGE}");
+        let program = program_id.to_owned();
+        let fetch = move |mut tx: Transaction<'static, Postgres>, cursor: String| {
+            let (sql, program) = (sql.clone(), program.clone());
+            async move {
+                let rows: Result<Vec<ExportedCustomerRow>, _> = sqlx::query_as(&sql)
+                    .bind(&program)
+                    .bind(range.from)
+                    .bind(range.to)
+                    .bind(&cursor)
+                    .bind(i64::from(EXPORT_PAGE))
+                    .fetch_all(&mut *tx)
+                    .await;
+                (tx, rows.map_err(map_err).and_then(convert_all))
+            }
+        };
+        Ok(keyset(tx, fetch, |c: &ExportedCustomer| &c.id))
+    }
+}
