@@ -37,12 +37,26 @@ impl PgStore {
     /// A transaction that sees one snapshot for all its statements and can
     /// write nothing (see `SNAPSHOT`); the snapshot itself is taken by the
     /// first page's query.
+    ///
+    /// Opened in a task of its own, as `PgStore::begin` opens a write's: a
+    /// download cancelled while BEGIN is in flight would otherwise leave sqlx's
+    /// `Transaction` unaware that it is open (upstream sqlx #4385), and the
+    /// session would go back to the pool inside a read-only transaction. The
+    /// task always runs to a whole `Transaction` (whose drop rolls it back) or
+    /// to an error.
     async fn snapshot(&self) -> StoreResult<Transaction<'static, Postgres>> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
-        for setting in SNAPSHOT {
-            sqlx::query(setting).execute(&mut *tx).await.map_err(map_err)?;
+        let pool = self.pool.clone();
+        let opening = tokio::spawn(async move {
+            let mut tx = pool.begin().await.map_err(map_err)?;
+            for setting in SNAPSHOT {
+                sqlx::query(setting).execute(&mut *tx).await.map_err(map_err)?;
+            }
+            Ok(tx)
+        });
+        match opening.await {
+            Ok(opened) => opened,
+            Err(e) => Err(tally_store::StoreError::Other(format!("the task opening an export failed: {e}"))),
         }
-        Ok(tx)
     }
 }
 

@@ -40,8 +40,18 @@ fn millis(range: ExportRange) -> (Option<i64>, Option<i64>) {
 impl SqliteStore {
     /// A read transaction on a reader connection. SQLite's BEGIN is
     /// deferred: the snapshot is taken by the first page's query.
+    ///
+    /// Opened in a task of its own: a download cancelled while BEGIN is in
+    /// flight would otherwise leave sqlx's `Transaction` unaware that it is
+    /// open (upstream sqlx #4385), and the reader would go back to the pool
+    /// inside a read transaction, pinning an old snapshot for whoever uses it
+    /// next. The task always runs to a whole `Transaction` or to an error.
     async fn snapshot(&self) -> StoreResult<Transaction<'static, Sqlite>> {
-        self.reader.begin().await.map_err(map_err)
+        let reader = self.reader.clone();
+        match tokio::spawn(async move { reader.begin().await.map_err(map_err) }).await {
+            Ok(opened) => opened,
+            Err(e) => Err(tally_store::StoreError::Other(format!("the task opening an export failed: {e}"))),
+        }
     }
 }
 
