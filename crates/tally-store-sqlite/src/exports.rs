@@ -55,47 +55,49 @@ impl SqliteStore {
     }
 }
 
+/// The keyset walk of one export: `sql` reads the page after a cursor, with
+/// the program, the range and the page size bound as the page queries above
+/// expect them; `R` is the row it reads, `T` what the export hands out.
+fn pages<R, T>(
+    tx: Transaction<'static, Sqlite>,
+    sql: String,
+    program_id: &str,
+    range: ExportRange,
+    id: fn(&T) -> &str,
+) -> Pages<T>
+where
+    R: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin + 'static,
+    T: TryFrom<R, Error = tally_store::StoreError> + Send + 'static,
+{
+    let (program, (from, to)) = (program_id.to_owned(), millis(range));
+    let fetch = move |mut tx: Transaction<'static, Sqlite>, cursor: String| {
+        let (sql, program) = (sql.clone(), program.clone());
+        async move {
+            let rows: Result<Vec<R>, _> = sqlx::query_as(&sql)
+                .bind(&program)
+                .bind(from)
+                .bind(to)
+                .bind(&cursor)
+                .bind(i64::from(EXPORT_PAGE))
+                .fetch_all(&mut *tx)
+                .await;
+            (tx, rows.map_err(map_err).and_then(convert_all))
+        }
+    };
+    keyset(tx, fetch, id)
+}
+
 #[async_trait]
 impl Exports for SqliteStore {
     async fn export_ledger(&self, program_id: &str, range: ExportRange) -> StoreResult<Pages<LedgerEntry>> {
-        let tx = self.snapshot().await?;
         let sql = format!("SELECT {LEDGER_COLUMNS} FROM ledger_entries {LEDGER_PAGE}");
-        let (program, (from, to)) = (program_id.to_owned(), millis(range));
-        let fetch = move |mut tx: Transaction<'static, Sqlite>, cursor: String| {
-            let (sql, program) = (sql.clone(), program.clone());
-            async move {
-                let rows: Result<Vec<LedgerRow>, _> = sqlx::query_as(&sql)
-                    .bind(&program)
-                    .bind(from)
-                    .bind(to)
-                    .bind(&cursor)
-                    .bind(i64::from(EXPORT_PAGE))
-                    .fetch_all(&mut *tx)
-                    .await;
-                (tx, rows.map_err(map_err).and_then(convert_all))
-            }
-        };
-        Ok(keyset(tx, fetch, |e: &LedgerEntry| &e.id))
+        Ok(pages::<LedgerRow, _>(self.snapshot().await?, sql, program_id, range, |e: &LedgerEntry| &e.id))
     }
 
     async fn export_customers(&self, program_id: &str, range: ExportRange) -> StoreResult<Pages<ExportedCustomer>> {
-        let tx = self.snapshot().await?;
         let sql = format!("SELECT {EXPORTED_CUSTOMER_COLUMNS} FROM customers {CUSTOMER_PAGE}");
-        let (program, (from, to)) = (program_id.to_owned(), millis(range));
-        let fetch = move |mut tx: Transaction<'static, Sqlite>, cursor: String| {
-            let (sql, program) = (sql.clone(), program.clone());
-            async move {
-                let rows: Result<Vec<ExportedCustomerRow>, _> = sqlx::query_as(&sql)
-                    .bind(&program)
-                    .bind(from)
-                    .bind(to)
-                    .bind(&cursor)
-                    .bind(i64::from(EXPORT_PAGE))
-                    .fetch_all(&mut *tx)
-                    .await;
-                (tx, rows.map_err(map_err).and_then(convert_all))
-            }
-        };
-        Ok(keyset(tx, fetch, |c: &ExportedCustomer| &c.id))
+        Ok(pages::<ExportedCustomerRow, _>(self.snapshot().await?, sql, program_id, range, |c: &ExportedCustomer| {
+            &c.id
+        }))
     }
 }
