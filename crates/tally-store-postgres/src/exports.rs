@@ -6,11 +6,9 @@ use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Transaction};
 use tally_core::model::LedgerEntry;
 use tally_store::StoreResult;
-use tally_store::exports::{
-    EXPORT_PAGE, EXPORTED_CUSTOMER_COLUMNS, ExportRange, ExportedCustomer, Exports, Pages, keyset,
-};
+use tally_store::exports::{EXPORTED_CUSTOMER_COLUMNS, ExportRange, ExportedCustomer, Exports, Pages, sql_pages};
 
-use crate::rows::{LEDGER_COLUMNS, LedgerRow, convert_all};
+use crate::rows::{LEDGER_COLUMNS, LedgerRow};
 use crate::{PgStore, map_err};
 
 type ExportedCustomerRow = tally_store::exports::ExportedCustomerRow<DateTime<Utc>>;
@@ -60,49 +58,29 @@ impl PgStore {
     }
 }
 
-/// The keyset walk of one export: `sql` reads the page after a cursor, with
-/// the program, the range and the page size bound as the page queries above
-/// expect them; `R` is the row it reads, `T` what the export hands out.
-fn pages<R, T>(
-    tx: Transaction<'static, Postgres>,
-    sql: String,
-    program_id: &str,
-    range: ExportRange,
-    id: fn(&T) -> &str,
-) -> Pages<T>
-where
-    R: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin + 'static,
-    T: TryFrom<R, Error = tally_store::StoreError> + Send + 'static,
-{
-    let (program, (from, to)) = (program_id.to_owned(), (range.from, range.to));
-    let fetch = move |mut tx: Transaction<'static, Postgres>, cursor: String| {
-        let (sql, program) = (sql.clone(), program.clone());
-        async move {
-            let rows: Result<Vec<R>, _> = sqlx::query_as(&sql)
-                .bind(&program)
-                .bind(from)
-                .bind(to)
-                .bind(&cursor)
-                .bind(i64::from(EXPORT_PAGE))
-                .fetch_all(&mut *tx)
-                .await;
-            (tx, rows.map_err(map_err).and_then(convert_all))
-        }
-    };
-    keyset(tx, fetch, id)
-}
-
 #[async_trait]
 impl Exports for PgStore {
     async fn export_ledger(&self, program_id: &str, range: ExportRange) -> StoreResult<Pages<LedgerEntry>> {
         let sql = format!("SELECT {LEDGER_COLUMNS} FROM ledger_entries {PAGE}");
-        Ok(pages::<LedgerRow, _>(self.snapshot().await?, sql, program_id, range, |e: &LedgerEntry| &e.id))
+        Ok(sql_pages::<_, _, LedgerRow, _>(
+            self.snapshot().await?,
+            sql,
+            program_id,
+            (range.from, range.to),
+            |e: &LedgerEntry| &e.id,
+            map_err,
+        ))
     }
 
     async fn export_customers(&self, program_id: &str, range: ExportRange) -> StoreResult<Pages<ExportedCustomer>> {
         let sql = format!("SELECT {EXPORTED_CUSTOMER_COLUMNS} FROM customers {PAGE}");
-        Ok(pages::<ExportedCustomerRow, _>(self.snapshot().await?, sql, program_id, range, |c: &ExportedCustomer| {
-            &c.id
-        }))
+        Ok(sql_pages::<_, _, ExportedCustomerRow, _>(
+            self.snapshot().await?,
+            sql,
+            program_id,
+            (range.from, range.to),
+            |c: &ExportedCustomer| &c.id,
+            map_err,
+        ))
     }
 }

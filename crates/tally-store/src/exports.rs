@@ -131,3 +131,46 @@ where
         Ok(Some((page, next)))
     }))
 }
+
+/// A backend's keyset walk of one export, over its snapshot `tx`: `sql` reads
+/// the page after a cursor and takes the program, the range's two ends (as
+/// the backend stores time, `S`), the cursor and the page size, in that
+/// order; `R` is the row it reads, `T` what the export hands out. Only the
+/// SQL and the time's type differ between the backends.
+#[cfg(feature = "sqlx")]
+pub fn sql_pages<DB, S, R, T>(
+    tx: sqlx::Transaction<'static, DB>,
+    sql: String,
+    program_id: &str,
+    (from, to): (Option<S>, Option<S>),
+    id: fn(&T) -> &str,
+    map_err: fn(sqlx::Error) -> crate::StoreError,
+) -> Pages<T>
+where
+    DB: sqlx::Database,
+    for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB> + Send,
+    for<'c> &'c mut <DB as sqlx::Database>::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<S>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    S: Copy + Send + Sync + 'static,
+    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    R: for<'r> sqlx::FromRow<'r, DB::Row> + Send + Unpin + 'static,
+    T: TryFrom<R, Error = crate::StoreError> + Send + 'static,
+{
+    let program = program_id.to_owned();
+    let fetch = move |mut tx: sqlx::Transaction<'static, DB>, cursor: String| {
+        let (sql, program) = (sql.clone(), program.clone());
+        async move {
+            let rows: Result<Vec<R>, _> = sqlx::query_as(&sql)
+                .bind(program.as_str())
+                .bind(from)
+                .bind(to)
+                .bind(cursor.as_str())
+                .bind(i64::from(EXPORT_PAGE))
+                .fetch_all(&mut *tx)
+                .await;
+            (tx, rows.map_err(map_err).and_then(crate::rows::convert_all))
+        }
+    };
+    keyset(tx, fetch, id)
+}
