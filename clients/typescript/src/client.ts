@@ -26,6 +26,7 @@ import type {
   Reward,
   RewardPatch,
   Stats,
+  TierChange,
   Transaction,
   V2Redeem,
   V2Redemption,
@@ -595,6 +596,11 @@ export class TallyClient {
 
   ledger(customerId: string, params: PageParams = {}): Promise<Page<LedgerEntry>> {
     return this.#get(`/api/v1/customers/${segment(customerId)}/ledger${query(page(params))}`);
+  }
+
+  /** The customer's tier changes, newest first. */
+  tierHistory(customerId: string, params: PageParams = {}): Promise<Page<TierChange>> {
+    return this.#get(`/api/v1/customers/${segment(customerId)}/tier-history${query(page(params))}`);
   }
 
   /** Signed points with a required reason; the answer is the ledger entry it made. */

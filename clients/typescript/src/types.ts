@@ -16,6 +16,7 @@ export type Redemption = Schemas["Redemption"];
 export type Reward = Schemas["Reward"];
 export type Stats = Schemas["StatsOut"];
 export type RedemptionStatus = Redemption["status"];
+export type TierChange = Schemas["TierChange"];
 export type Transaction = Schemas["Transaction"];
 export type V2Redemption = Schemas["V2Redemption"];
 export type V2RedemptionList = Schemas["V2RedemptionList"];

@@ -73,6 +73,23 @@ for (const backend of backends()) {
       assert.equal(next.data[0].operation, "void");
     });
 
+    test("tiers: a qualifying adjustment lifts the tier, and the history names it", async () => {
+      const silver = { name: "Silver", threshold_points: 100, earn_multiplier_percent: 150 };
+      const patched = await tally.updateProgram({ tiers: [silver] });
+      assert.deepEqual(patched.value.tiers, [silver]);
+      const ida = (await tally.upsertCustomer({ email: "ida@example.com" })).value;
+      assert.deepEqual(ida.tier.next, { name: "Silver", points_needed: 100 });
+      await tally.adjustPoints(ida.id, { points: 120, reason: "partner purchase", qualifying: true });
+      assert.equal((await tally.customer(ida.id)).tier.name, "Silver");
+      const history = await tally.tierHistory(ida.id);
+      assert.deepEqual(history.data.map((c) => [c.from_tier, c.to_tier, c.reason]), [[null, "Silver", "upgrade"]]);
+      const bought = await tally.recordPurchase({ customer_id: ida.id, spend_amount_cents: 1000, currency: "EUR" });
+      assert.deepEqual([bought.value.points, bought.value.tier, bought.value.earn_multiplier_percent], [15, "Silver", 150]);
+      // The other tests expect a program without tiers.
+      await tally.updateProgram({ tiers: [] });
+      assert.equal((await tally.customer(ida.id)).tier, null);
+    });
+
     test("rewards, redemptions, their lifecycle, coupons and the v2 pair", async () => {
       const ada = (await tally.upsertCustomer({ email: "grace@example.com" })).value.id;
       await tally.adjustPoints(ada, { points: 100, reason: "welcome" });

@@ -7,7 +7,7 @@
 
 use reqwest::Method;
 use serde_json::Value;
-use tally_core::model::{Balance, Coupon, Customer, LedgerEntry, Program, Redemption, Reward, Transaction};
+use tally_core::model::{Balance, Coupon, Customer, LedgerEntry, Program, Redemption, Reward, TierChange, Transaction};
 
 use crate::client::{Client, WriteRequest, segment};
 use crate::error::Result;
@@ -130,6 +130,11 @@ impl Client {
 
     pub async fn ledger(&self, customer_id: &str, page: &PageParams) -> Result<Page<LedgerEntry>> {
         self.get(&format!("/api/v1/customers/{}/ledger{}", segment(customer_id), page_query(page))).await
+    }
+
+    /// The customer's tier changes, newest first.
+    pub async fn tier_history(&self, customer_id: &str, page: &PageParams) -> Result<Page<TierChange>> {
+        self.get(&format!("/api/v1/customers/{}/tier-history{}", segment(customer_id), page_query(page))).await
     }
 
     /// Signed points with a required reason; the answer is the ledger entry it made.

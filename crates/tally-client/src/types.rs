@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tally_core::model::{RewardKind, VoidPolicy};
+use tally_core::model::{RewardKind, Tier, TierPeriod, VoidPolicy};
 pub use tally_core::model::{V2Redemption, V2RedemptionList};
 
 /// `POST /customers`: upsert by email or phone.
@@ -166,6 +166,14 @@ pub struct ProgramPatch {
     pub require_idempotency_key: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rate_limit_per_minute: Option<i32>,
+    /// Days a purchase's points stay pending, 0 to 365.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub points_pending_days: Option<i32>,
+    /// Replaces the program's tiers; `Some(vec![])` removes them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tiers: Option<Vec<Tier>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tier_period: Option<TierPeriod>,
 }
 
 /// Where a list starts and how long a page is (newest first).

@@ -20,24 +20,28 @@ pub enum EventType {
     PointsAdjusted,
     PointsVoided,
     PointsExpired,
+    PointsReleased,
     RedemptionCreated,
     RedemptionFulfilled,
     RedemptionCancelled,
     CouponRedeemed,
+    TierChanged,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 10] = [
+    pub const ALL: [EventType; 12] = [
         EventType::CustomerCreated,
         EventType::CustomerUpdated,
         EventType::PointsEarned,
         EventType::PointsAdjusted,
         EventType::PointsVoided,
         EventType::PointsExpired,
+        EventType::PointsReleased,
         EventType::RedemptionCreated,
         EventType::RedemptionFulfilled,
         EventType::RedemptionCancelled,
         EventType::CouponRedeemed,
+        EventType::TierChanged,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -48,10 +52,12 @@ impl EventType {
             EventType::PointsAdjusted => "points.adjusted",
             EventType::PointsVoided => "points.voided",
             EventType::PointsExpired => "points.expired",
+            EventType::PointsReleased => "points.released",
             EventType::RedemptionCreated => "redemption.created",
             EventType::RedemptionFulfilled => "redemption.fulfilled",
             EventType::RedemptionCancelled => "redemption.cancelled",
             EventType::CouponRedeemed => "coupon.redeemed",
+            EventType::TierChanged => "tier.changed",
         }
     }
 
@@ -76,7 +82,7 @@ pub struct Event {
     #[schema(value_type = Object)]
     pub data: Box<RawValue>,
     /// The key of the request that made the effect; `null` for a job's effect
-    /// (expiry) or an unkeyed request.
+    /// (expiry, release) or an unkeyed request.
     pub idempotency_key: Option<String>,
     /// Per customer: 1 for the customer's first event, then 2, 3, … with no
     /// gaps, in commit order, so a receiver can tell it missed one.

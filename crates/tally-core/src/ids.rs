@@ -30,6 +30,7 @@ pub enum IdKind {
     PointLot,
     Event,
     WebhookEndpoint,
+    TierChange,
 }
 
 impl IdKind {
@@ -46,6 +47,7 @@ impl IdKind {
             IdKind::PointLot => "lot",
             IdKind::Event => "evt",
             IdKind::WebhookEndpoint => "whe",
+            IdKind::TierChange => "tch",
         }
     }
 

@@ -19,6 +19,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
+use crate::operations::jobs::Job;
 use crate::ratelimit::{self, RateLimiter};
 use crate::routes::{
     coupons, customers, docs, events, exports, health, keys, program, redemptions, rewards, stats, transactions, v2,
@@ -162,7 +163,9 @@ impl Application {
         let listener = TcpListener::bind(listen).await?;
         let caches = Caches::default();
         sweeper::spawn(store.clone(), caches.replays.clone(), maintenance_interval);
-        crate::operations::expiry::spawn(store.clone(), maintenance_interval);
+        for job in [Job::Expiry, Job::Release, Job::TierReview] {
+            job.spawn(store.clone(), maintenance_interval);
+        }
         crate::counters::spawn(store.clone());
         telemetry::spawn_upkeep();
         let webhooks = Arc::new(node.webhooks);
@@ -215,6 +218,7 @@ pub fn router(state: AppState) -> Router {
         .route("/customers/{id}", get(customers::get))
         .route("/customers/{id}/balance", get(customers::balance))
         .route("/customers/{id}/ledger", get(customers::ledger))
+        .route("/customers/{id}/tier-history", get(customers::tier_history))
         .route("/customers/{id}/redemptions", get(redemptions::list_for_customer))
         .route("/customers/{id}/adjustments", post(customers::adjust))
         .route("/transactions", post(transactions::create))

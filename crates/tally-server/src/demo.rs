@@ -42,7 +42,7 @@ pub async fn ensure(store: &dyn Store) -> anyhow::Result<Demo> {
         points: None,
         idempotency: None,
     };
-    purchases::record(tx.as_mut(), &program.id, welcome, None).await.map_err(|e| anyhow::anyhow!(e.detail))?;
+    purchases::record(tx.as_mut(), &program, welcome, None).await.map_err(|e| anyhow::anyhow!(e.detail))?;
     tx.commit().await?;
 
     let existing = store.rewards(&program.id, &Page { limit: 100, starting_after: None }).await?;

@@ -6,21 +6,20 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tally_core::events::{AttemptOutcome, DeliveryAttempt, Event, WebhookEndpoint};
+use tally_store::events::reads::Reads;
 use tally_store::events::rows::{ATTEMPT_COLUMNS, ENDPOINT_COLUMNS, EVENT_COLUMNS};
 use tally_store::events::{
     AttemptReport, EventFilter, LeasedDelivery, NewEvent, NewWebhookEndpoint, Outbox, OutboxTx, QueueStats,
     WebhookEndpointPatch, millis,
 };
-use tally_store::rows::{convert_all, fetch};
+use tally_store::rows::convert_all;
 use tally_store::{Page, StoreResult};
 
 use crate::tx::PgTx;
 use crate::{PgStore, literal, map_err};
 
 type Stamp = DateTime<Utc>;
-type EventRow = tally_store::events::rows::EventRow<Stamp>;
 type EndpointRow = tally_store::events::rows::EndpointRow<Stamp, Option<Vec<String>>>;
-type AttemptRow = tally_store::events::rows::AttemptRow<Stamp>;
 type LeasedRow = tally_store::events::rows::LeasedRow<Stamp>;
 
 impl PgTx {
@@ -180,6 +179,13 @@ impl OutboxTx for PgTx {
     }
 }
 
+impl PgStore {
+    /// The outbox's reads on the pool, with this backend's rows (see `tally_store::events::reads`).
+    fn outbox_reads(&self) -> Reads<'_, sqlx::Postgres, Stamp, Option<Vec<String>>> {
+        Reads::new(&self.pool, map_err)
+    }
+}
+
 #[async_trait]
 impl Outbox for PgStore {
     async fn events(&self, program_id: &str, filter: &EventFilter, page: &Page) -> StoreResult<Vec<Event>> {
@@ -188,18 +194,17 @@ impl Outbox for PgStore {
                AND ($2::text IS NULL OR type = $2) AND ($3::text IS NULL OR customer_id = $3) \
                AND ($4::text IS NULL OR id < $4) ORDER BY id DESC LIMIT $5"
         );
-        let filters = [filter.event_type.as_deref(), filter.customer_id.as_deref()];
-        fetch::paged::<_, EventRow, _>(&self.pool, &sql, program_id, &filters, page, map_err).await
+        self.outbox_reads().events(&sql, program_id, filter, page).await
     }
 
     async fn event(&self, program_id: &str, id: &str) -> StoreResult<Option<Event>> {
         let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE program_id = $1 AND id = $2");
-        fetch::found::<_, EventRow, _>(&self.pool, &sql, program_id, id, map_err).await
+        self.outbox_reads().event(&sql, program_id, id).await
     }
 
     async fn webhook_endpoint(&self, program_id: &str, id: &str) -> StoreResult<Option<WebhookEndpoint>> {
         let sql = format!("SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE program_id = $1 AND id = $2");
-        fetch::found::<_, EndpointRow, _>(&self.pool, &sql, program_id, id, map_err).await
+        self.outbox_reads().endpoint(&sql, program_id, id).await
     }
 
     async fn webhook_endpoints(&self, program_id: &str, page: &Page) -> StoreResult<Vec<WebhookEndpoint>> {
@@ -207,7 +212,7 @@ impl Outbox for PgStore {
             "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE program_id = $1 \
              AND ($2::text IS NULL OR id < $2) ORDER BY id DESC LIMIT $3"
         );
-        fetch::paged::<_, EndpointRow, _>(&self.pool, &sql, program_id, &[], page, map_err).await
+        self.outbox_reads().endpoints(&sql, program_id, page).await
     }
 
     async fn delivery_attempts(
@@ -222,7 +227,7 @@ impl Outbox for PgStore {
              WHERE v.program_id = $1 AND a.endpoint_id = $2 AND ($3::text IS NULL OR a.id < $3::bigint) \
              ORDER BY a.id DESC LIMIT $4"
         );
-        fetch::paged::<_, AttemptRow, _>(&self.pool, &sql, program_id, &[Some(endpoint_id)], page, map_err).await
+        self.outbox_reads().attempts(&sql, program_id, endpoint_id, page).await
     }
 
     async fn lease_deliveries(&self, limit: u32, lease: Duration) -> StoreResult<Vec<LeasedDelivery>> {

@@ -2,7 +2,6 @@
 //! export, on a pool connection, paged by id (see `tally_store::exports`).
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Transaction};
 use tally_core::model::LedgerEntry;
 use tally_store::StoreResult;
@@ -10,8 +9,6 @@ use tally_store::exports::{EXPORTED_CUSTOMER_COLUMNS, ExportRange, ExportedCusto
 
 use crate::rows::{LEDGER_COLUMNS, LedgerRow};
 use crate::{PgStore, map_err};
-
-type ExportedCustomerRow = tally_store::exports::ExportedCustomerRow<DateTime<Utc>>;
 
 /// The ledger has no index that starts with the program (see migration 0003:
 /// one would be picked for the by-key lookups), so the walk follows the
@@ -74,7 +71,7 @@ impl Exports for PgStore {
 
     async fn export_customers(&self, program_id: &str, range: ExportRange) -> StoreResult<Pages<ExportedCustomer>> {
         let sql = format!("SELECT {EXPORTED_CUSTOMER_COLUMNS} FROM customers {PAGE}");
-        Ok(sql_pages::<_, _, ExportedCustomerRow, _>(
+        Ok(sql_pages::<_, _, ExportedCustomer, _>(
             self.snapshot().await?,
             sql,
             program_id,

@@ -34,8 +34,8 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{FromRow, PgConnection};
 use tally_core::ids::IdKind;
 use tally_core::model::{
-    Balance, Coupon, Customer, IdempotencyRecord, LedgerEntry, PointLot, Program, ProgramSettings, Redemption, Reward,
-    Transaction,
+    Balance, Coupon, Customer, IdempotencyRecord, LedgerEntry, PendingLot, PointLot, Program, ProgramSettings,
+    Redemption, Reward, TierChange, Transaction,
 };
 use tally_store::{CustomerFilter, KeyLock, Page, PoolStats, Store, StoreError, StoreResult, StoreTx, Violation};
 
@@ -234,8 +234,9 @@ impl Store for PgStore {
     async fn create_program(&self, name: &str, settings: &ProgramSettings) -> StoreResult<Program> {
         let sql = format!(
             "INSERT INTO programs (id, name, points_per_currency_unit, void_policy, points_expire_after_days, \
-             idempotency_retention_hours, require_idempotency_key, rate_limit_per_minute) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {PROGRAM_COLUMNS}"
+             idempotency_retention_hours, require_idempotency_key, rate_limit_per_minute, points_pending_days, tiers, \
+             tier_period) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {PROGRAM_COLUMNS}"
         );
         let row: ProgramRow = sqlx::query_as(&sql)
             .bind(IdKind::Program.generate())
@@ -246,6 +247,9 @@ impl Store for PgStore {
             .bind(settings.idempotency_retention_hours)
             .bind(settings.require_idempotency_key)
             .bind(settings.rate_limit_per_minute)
+            .bind(settings.points_pending_days)
+            .bind(tally_store::rows::tiers_json(&settings.tiers)?)
+            .bind(settings.tier_period.as_str())
             .fetch_one(&self.pool)
             .await
             .map_err(map_err)?;
@@ -311,9 +315,15 @@ impl Store for PgStore {
                  WHERE r.program_id = c.program_id AND r.customer_id = c.id AND r.status = 'pending'), \
                (SELECT COALESCE(SUM(l.remaining), 0)::bigint FROM point_lots l \
                  WHERE l.program_id = c.program_id AND l.customer_id = c.id AND l.remaining > 0 \
-                   AND l.expires_at <= now() + interval '30 days') \
-             FROM customers c WHERE c.program_id = $1 AND c.id = $2";
-        fetch::balance(&self.pool, sql, program_id, customer_id, map_err).await
+                   AND l.expires_at <= now() + interval '30 days'), \
+               c.pending_earned, next.points, next.releases_at, c.tier, c.tier_since, c.qualifying_points \
+             FROM customers c LEFT JOIN LATERAL ( \
+               SELECT SUM(h.remaining)::bigint AS points, h.releases_at FROM pending_lots h \
+               WHERE h.program_id = c.program_id AND h.customer_id = c.id AND h.released_at IS NULL \
+                 AND h.remaining > 0 \
+               GROUP BY h.releases_at ORDER BY h.releases_at LIMIT 1) next ON true \
+             WHERE c.program_id = $1 AND c.id = $2";
+        fetch::balance::<_, Stamp>(&self.pool, sql, program_id, customer_id, map_err).await
     }
 
     async fn ledger(&self, program_id: &str, customer_id: &str, page: &Page) -> StoreResult<Vec<LedgerEntry>> {
@@ -417,8 +427,32 @@ impl Store for PgStore {
         fetch::due_lots::<_, Stamp>(&self.pool, sql, limit, map_err).await
     }
 
+    async fn due_tier_reviews(&self, limit: u32) -> StoreResult<Vec<(String, String)>> {
+        sqlx::query_as(
+            "SELECT program_id, id FROM customers \
+             WHERE (tier IS NOT NULL OR qualifying_points > 0) \
+               AND (tier_evaluated_at IS NULL OR tier_evaluated_at <= now() - interval '1 day') \
+             ORDER BY tier_evaluated_at NULLS FIRST, id LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn tier_history(&self, program_id: &str, customer_id: &str, page: &Page) -> StoreResult<Vec<TierChange>> {
+        let sql = of_customer(TIER_CHANGE_COLUMNS, "tier_changes");
+        fetch::paged::<_, TierChangeRow, _>(&self.pool, &sql, program_id, &[Some(customer_id)], page, map_err).await
+    }
+
+    async fn due_releases(&self, limit: u32) -> StoreResult<Vec<(String, PendingLot)>> {
+        let sql = "SELECT program_id, id, customer_id, transaction_id, remaining, releases_at FROM pending_lots \
+             WHERE released_at IS NULL AND remaining > 0 AND releases_at <= now() ORDER BY releases_at, id LIMIT $1";
+        fetch::due_releases::<_, Stamp>(&self.pool, sql, limit, map_err).await
+    }
+
     async fn verify(&self, program_id: Option<&str>) -> StoreResult<Vec<Violation>> {
-        let checks: [(&str, &str); 7] = [
+        let checks: [(&str, &str); 12] = [
             (
                 "balance differs from the sum of its ledger",
                 "SELECT c.program_id, c.id, 'balance ' || c.balance || ' but ledger sums to ' || \
@@ -450,6 +484,50 @@ impl Store for PgStore {
                 "negative stock",
                 "SELECT program_id, id, 'stock ' || stock FROM rewards \
                  WHERE ($1::text IS NULL OR program_id = $1) AND stock < 0",
+            ),
+            (
+                "pending points differ from the sum of their ledger",
+                "SELECT c.program_id, c.id, 'pending ' || c.pending_earned || ' but ledger sums to ' || \
+                   COALESCE(l.pending, 0) \
+                 FROM customers c LEFT JOIN (SELECT customer_id, SUM(pending_points) AS pending FROM ledger_entries \
+                   WHERE pending_points <> 0 GROUP BY customer_id) l ON l.customer_id = c.id \
+                 WHERE ($1::text IS NULL OR c.program_id = $1) AND c.pending_earned <> COALESCE(l.pending, 0)",
+            ),
+            (
+                "pending lots differ from the pending points",
+                "SELECT c.program_id, c.id, 'pending ' || c.pending_earned || ' but pending lots hold ' || \
+                   COALESCE(h.held, 0) \
+                 FROM customers c LEFT JOIN (SELECT customer_id, SUM(remaining) AS held FROM pending_lots \
+                   WHERE released_at IS NULL GROUP BY customer_id) h ON h.customer_id = c.id \
+                 WHERE ($1::text IS NULL OR c.program_id = $1) AND c.pending_earned <> COALESCE(h.held, 0)",
+            ),
+            (
+                // Earned, then held, released or voided: a purchase's entries
+                // (available and pending together) add up to what it still earns.
+                "purchase points differ from its ledger entries",
+                "SELECT t.program_id, t.id, 'earns ' || (t.points - t.voided_points) || ' but ledger holds ' || \
+                   COALESCE(l.total, 0) \
+                 FROM transactions t LEFT JOIN (SELECT transaction_id, SUM(points + pending_points) AS total \
+                   FROM ledger_entries WHERE transaction_id IS NOT NULL GROUP BY transaction_id) l \
+                   ON l.transaction_id = t.id \
+                 WHERE ($1::text IS NULL OR t.program_id = $1) AND t.points - t.voided_points <> COALESCE(l.total, 0)",
+            ),
+            (
+                "purchase qualifying points differ from what it earns",
+                "SELECT t.program_id, t.id, 'earns ' || (t.points - t.voided_points) || ' but qualifies ' || \
+                   COALESCE(l.total, 0) \
+                 FROM transactions t LEFT JOIN (SELECT transaction_id, SUM(qualifying_points) AS total \
+                   FROM ledger_entries WHERE transaction_id IS NOT NULL GROUP BY transaction_id) l \
+                   ON l.transaction_id = t.id \
+                 WHERE ($1::text IS NULL OR t.program_id = $1) AND t.points - t.voided_points <> COALESCE(l.total, 0)",
+            ),
+            (
+                "tier differs from the customer's last tier change",
+                "SELECT c.program_id, c.id, 'tier ' || COALESCE(c.tier, 'none') || ' but last changed to ' || \
+                   COALESCE(last.to_tier, 'none') \
+                 FROM customers c LEFT JOIN LATERAL (SELECT h.to_tier FROM tier_changes h \
+                   WHERE h.program_id = c.program_id AND h.customer_id = c.id ORDER BY h.id DESC LIMIT 1) last ON true \
+                 WHERE ($1::text IS NULL OR c.program_id = $1) AND c.tier IS DISTINCT FROM last.to_tier",
             ),
             ("idempotency key produced two redemptions", &made_by_key("redemptions", "rdm")),
             ("idempotency key produced two purchases", &made_by_key("transactions", "txn")),
@@ -494,6 +572,31 @@ impl tally_store::conformance::Harness for PgStore {
         self.execute_raw("UPDATE point_lots SET expires_at = now() - interval '1 second' WHERE expires_at IS NOT NULL")
             .await
             .expect("make lots due");
+    }
+
+    async fn make_tier_reviews_due(&self) {
+        self.execute_raw(
+            "UPDATE customers SET tier_evaluated_at = now() - interval '2 days' WHERE tier_evaluated_at IS NOT NULL",
+        )
+        .await
+        .expect("make tier reviews due");
+    }
+
+    async fn age_ledger(&self, days: i32) {
+        // The ledger is append-only by trigger; a test that moves time turns
+        // the triggers off for its own transaction (as replication does).
+        let sql = format!(
+            "BEGIN; SET LOCAL session_replication_role = replica; \
+             UPDATE ledger_entries SET created_at = created_at - interval '{days} days'; COMMIT;"
+        );
+        sqlx::raw_sql(&sql).execute(&self.pool).await.expect("age the ledger");
+    }
+
+    async fn make_holds_due(&self) {
+        // Same clock as `due_releases` and `tally_release_lot`.
+        self.execute_raw("UPDATE pending_lots SET releases_at = now() - interval '1 second' WHERE released_at IS NULL")
+            .await
+            .expect("make holds due");
     }
 }
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::FromRow;
 pub(crate) use tally_store::rows::{
     COUPON_COLUMNS, CUSTOMER_COLUMNS, LEDGER_COLUMNS, PROGRAM_COLUMNS, REDEMPTION_COLUMNS, REWARD_COLUMNS,
-    TRANSACTION_COLUMNS, convert_all,
+    TIER_CHANGE_COLUMNS, TRANSACTION_COLUMNS, convert_all,
 };
 
 /// How this backend's rows hold a timestamp.
@@ -19,6 +19,7 @@ pub(crate) type RedemptionRow = tally_store::rows::RedemptionRow<Stamp>;
 pub(crate) type LedgerRow = tally_store::rows::LedgerRow<Stamp>;
 pub(crate) type CouponRow = tally_store::rows::CouponRow<Stamp>;
 pub(crate) type RecordRow = tally_store::rows::RecordRow<Stamp>;
+pub(crate) type TierChangeRow = tally_store::rows::TierChangeRow<Stamp>;
 
 // `headers` is JSONB; read back as text and parsed here, so sqlx needs no json feature.
 pub(crate) const RECORD_COLUMNS: &str =

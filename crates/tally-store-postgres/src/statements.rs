@@ -5,17 +5,18 @@ use async_trait::async_trait;
 use tally_core::ids::IdKind;
 use tally_core::model::{
     Coupon, CouponStatus, Customer, IdempotencyRecord, LedgerEntry, Program, Redemption, RedemptionStatus, Reward,
-    Transaction,
+    TierChange, TierPeriod, Transaction,
 };
 use tally_store::{
     Adjust, Adjusted, KeyedResource, NewCoupon, NewCustomer, NewIdempotencyRecord, NewLedgerEntry, NewRedemption,
-    NewReward, NewTransaction, ProgramPatch, Purchase, Purchased, Redeem, Redeemed, ResourceKey, RewardPatch, Settle,
-    Settled, StoreResult, StoreTx, UseCoupon, Void, Voided,
+    NewReward, NewTierChange, NewTransaction, ProgramPatch, Purchase, Purchased, Redeem, Redeemed, ResourceKey,
+    RewardPatch, Settle, Settled, StoreResult, StoreTx, TierState, TierUpdate, UseCoupon, Void, Voided,
 };
 
 use crate::rows::*;
 use crate::tx::{PgTx, change_stock, moved_by, transition};
 use crate::{map_err, reads};
+use tally_store::rows::tiers_json;
 
 #[async_trait]
 impl StoreTx for PgTx {
@@ -134,7 +135,9 @@ impl StoreTx for PgTx {
                points_expire_after_days = CASE WHEN $4 THEN $5 ELSE points_expire_after_days END, \
                idempotency_retention_hours = COALESCE($6, idempotency_retention_hours), \
                require_idempotency_key = COALESCE($7, require_idempotency_key), \
-               rate_limit_per_minute = COALESCE($8, rate_limit_per_minute) \
+               rate_limit_per_minute = COALESCE($8, rate_limit_per_minute), \
+               points_pending_days = COALESCE($9, points_pending_days), \
+               tiers = COALESCE($10, tiers), tier_period = COALESCE($11, tier_period) \
              WHERE id = $1 RETURNING {PROGRAM_COLUMNS}"
         );
         let row: Option<ProgramRow> = sqlx::query_as(&sql)
@@ -146,6 +149,9 @@ impl StoreTx for PgTx {
             .bind(p.idempotency_retention_hours)
             .bind(p.require_idempotency_key)
             .bind(p.rate_limit_per_minute)
+            .bind(p.points_pending_days)
+            .bind(p.tiers.as_deref().map(tiers_json).transpose()?)
+            .bind(p.tier_period.map(|t| t.as_str()))
             .fetch_optional(self.conn())
             .await
             .map_err(map_err)?;
@@ -293,8 +299,9 @@ impl StoreTx for PgTx {
     async fn insert_ledger_entry(&mut self, program_id: &str, e: &NewLedgerEntry) -> StoreResult<LedgerEntry> {
         let sql = format!(
             "INSERT INTO ledger_entries (id, program_id, customer_id, points, balance_after, operation, transaction_id, \
-               redemption_id, reason, token_id, idempotency_key, idempotency_fingerprint) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {LEDGER_COLUMNS}"
+               redemption_id, reason, token_id, idempotency_key, idempotency_fingerprint, pending_points, \
+               qualifying_points) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING {LEDGER_COLUMNS}"
         );
         let row: LedgerRow = sqlx::query_as(&sql)
             .bind(IdKind::LedgerEntry.generate())
@@ -309,10 +316,128 @@ impl StoreTx for PgTx {
             .bind(&e.token_id)
             .bind(e.idempotency.as_ref().map(|k| &k.key))
             .bind(e.idempotency.as_ref().map(|k| &k.fingerprint))
+            .bind(e.pending_points)
+            .bind(e.qualifying_points)
             .fetch_one(self.conn())
             .await
             .map_err(map_err)?;
         row.try_into()
+    }
+
+    async fn hold(
+        &mut self,
+        program_id: &str,
+        customer_id: &str,
+        transaction_id: &str,
+        points: i64,
+    ) -> StoreResult<Option<i64>> {
+        sqlx::query_scalar("SELECT tally_hold($1, $2, $3, $4, $5)")
+            .bind(program_id)
+            .bind(customer_id)
+            .bind(transaction_id)
+            .bind(points)
+            .bind(IdKind::PointLot.generate())
+            .fetch_one(self.conn())
+            .await
+            .map_err(map_err)
+    }
+
+    async fn take_held(&mut self, program_id: &str, transaction_id: &str, points: i64) -> StoreResult<i64> {
+        sqlx::query_scalar("SELECT tally_take_held($1, $2, $3)")
+            .bind(program_id)
+            .bind(transaction_id)
+            .bind(points)
+            .fetch_one(self.conn())
+            .await
+            .map_err(map_err)
+    }
+
+    async fn release_lot(&mut self, program_id: &str, lot_id: &str) -> StoreResult<Option<(String, i64)>> {
+        sqlx::query_as("SELECT * FROM tally_release_lot($1, $2)")
+            .bind(program_id)
+            .bind(lot_id)
+            .fetch_optional(self.conn())
+            .await
+            .map_err(map_err)
+    }
+
+    async fn tier_state(&mut self, program_id: &str, customer_id: &str) -> StoreResult<Option<TierState>> {
+        let row: Option<(Option<String>, i64, bool)> = sqlx::query_as(
+            "SELECT tier, qualifying_points, COALESCE(tier_evaluated_at > now() - interval '1 day', false) \
+             FROM customers WHERE program_id = $1 AND id = $2",
+        )
+        .bind(program_id)
+        .bind(customer_id)
+        .fetch_optional(self.conn())
+        .await
+        .map_err(map_err)?;
+        Ok(row.map(|(tier, qualifying_points, reviewed_recently)| TierState {
+            tier,
+            qualifying_points,
+            reviewed_recently,
+        }))
+    }
+
+    async fn qualifying_points(&mut self, program_id: &str, customer_id: &str, period: TierPeriod) -> StoreResult<i64> {
+        sqlx::query_scalar(
+            // Clamped: voids of purchases that left the period can take the
+            // sum below zero, and purchases and held points together past
+            // the bigint range (SUM of bigint is numeric, so it cannot overflow).
+            "SELECT GREATEST(LEAST(COALESCE(SUM(qualifying_points), 0), 9223372036854775807), 0)::bigint \
+             FROM ledger_entries \
+             WHERE program_id = $1 AND customer_id = $2 AND qualifying_points <> 0 \
+               AND created_at >= CASE WHEN $3 = 'calendar_year' THEN date_trunc('year', now(), 'UTC') \
+                                      ELSE now() - interval '365 days' END",
+        )
+        .bind(program_id)
+        .bind(customer_id)
+        .bind(period.as_str())
+        .fetch_one(self.conn())
+        .await
+        .map_err(map_err)
+    }
+
+    async fn set_tier(&mut self, program_id: &str, customer_id: &str, u: &TierUpdate<'_>) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE customers SET tier = $3, qualifying_points = $4, \
+               tier_since = CASE WHEN $5 THEN CASE WHEN $3::text IS NULL THEN NULL ELSE now() END ELSE tier_since END, \
+               tier_evaluated_at = CASE WHEN $6 THEN now() ELSE tier_evaluated_at END \
+             WHERE program_id = $1 AND id = $2",
+        )
+        .bind(program_id)
+        .bind(customer_id)
+        .bind(u.tier)
+        .bind(u.qualifying_points)
+        .bind(u.changed)
+        .bind(u.reviewed)
+        .execute(self.conn())
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn insert_tier_change(&mut self, program_id: &str, c: &NewTierChange) -> StoreResult<TierChange> {
+        let sql = format!(
+            "INSERT INTO tier_changes (id, program_id, customer_id, from_tier, to_tier, reason, qualifying_points, \
+               transaction_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {TIER_CHANGE_COLUMNS}"
+        );
+        let row: TierChangeRow = sqlx::query_as(&sql)
+            .bind(IdKind::TierChange.generate())
+            .bind(program_id)
+            .bind(&c.customer_id)
+            .bind(&c.from_tier)
+            .bind(&c.to_tier)
+            .bind(c.reason.as_str())
+            .bind(c.qualifying_points)
+            .bind(&c.transaction_id)
+            .fetch_one(self.conn())
+            .await
+            .map_err(map_err)?;
+        row.try_into()
+    }
+
+    async fn release(&mut self, program_id: &str, customer_id: &str, lot_id: &str) -> StoreResult<Option<LedgerEntry>> {
+        self.release_in_one_call(program_id, customer_id, lot_id).await
     }
 
     async fn insert_transaction(&mut self, program_id: &str, t: &NewTransaction) -> StoreResult<Option<Transaction>> {
@@ -320,8 +445,8 @@ impl StoreTx for PgTx {
         // key means the lock was bypassed, and must fail loudly rather than vanish.
         let sql = format!(
             "INSERT INTO transactions (id, program_id, customer_id, spend_amount_cents, currency, points, external_id, \
-               idempotency_key, idempotency_fingerprint) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+               idempotency_key, idempotency_fingerprint, tier, earn_multiplier_percent) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
              ON CONFLICT (program_id, external_id) DO NOTHING RETURNING {TRANSACTION_COLUMNS}"
         );
         let row: Option<TransactionRow> = sqlx::query_as(&sql)
@@ -334,6 +459,8 @@ impl StoreTx for PgTx {
             .bind(&t.external_id)
             .bind(t.idempotency.as_ref().map(|k| &k.key))
             .bind(t.idempotency.as_ref().map(|k| &k.fingerprint))
+            .bind(&t.tier)
+            .bind(t.earn_multiplier_percent)
             .fetch_optional(self.conn())
             .await
             .map_err(map_err)?;

@@ -1,5 +1,5 @@
 //! The whole writes of `tally_store::writes`, one round trip each: a call of
-//! the PL/pgSQL function that runs the same steps (migrations 0006 to 0009, and 0011),
+//! the PL/pgSQL function that runs the same steps (migrations 0006 to 0009, 0011 and 0013),
 //! and the record saved in the round trip of the COMMIT.
 
 use sqlx::postgres::PgRow;
@@ -85,7 +85,7 @@ impl PgTx {
     }
 
     pub(crate) async fn adjust_in_one_call(&mut self, program_id: &str, a: &Adjust) -> StoreResult<Adjusted> {
-        let row = sqlx::query("SELECT * FROM tally_adjust($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+        let row = sqlx::query("SELECT * FROM tally_adjust($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
             .bind(program_id)
             .bind(&a.customer_id)
             .bind(a.points)
@@ -95,6 +95,7 @@ impl PgTx {
             .bind(a.idempotency.as_ref().map(|k| &k.fingerprint))
             .bind(IdKind::PointLot.generate())
             .bind(IdKind::LedgerEntry.generate())
+            .bind(a.qualifying)
             .fetch_one(self.conn())
             .await
             .map_err(map_err)?;
@@ -201,6 +202,25 @@ impl PgTx {
             .bind(program_id)
             .bind(customer_id)
             .bind(lot_id)
+            .bind(IdKind::LedgerEntry.generate())
+            .fetch_optional(self.conn())
+            .await
+            .map_err(map_err)?;
+        row.map(LedgerEntry::try_from).transpose()
+    }
+
+    pub(crate) async fn release_in_one_call(
+        &mut self,
+        program_id: &str,
+        customer_id: &str,
+        lot_id: &str,
+    ) -> StoreResult<Option<LedgerEntry>> {
+        let sql = format!("SELECT {LEDGER_COLUMNS} FROM tally_release($1, $2, $3, $4, $5)");
+        let row: Option<LedgerRow> = sqlx::query_as(&sql)
+            .bind(program_id)
+            .bind(customer_id)
+            .bind(lot_id)
+            .bind(IdKind::PointLot.generate())
             .bind(IdKind::LedgerEntry.generate())
             .fetch_optional(self.conn())
             .await

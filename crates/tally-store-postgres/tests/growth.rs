@@ -77,6 +77,8 @@ async fn purchase(store: &PgStore, program: &str, customer: &str, k: &str) {
         points: 1,
         external_id: None,
         idempotency: Some(key(k)),
+        tier: None,
+        earn_multiplier_percent: 100,
     };
     let txn = tx.insert_transaction(program, &new).await.unwrap().expect("no external id clash");
     let balance = tx.credit(program, customer, 1).await.unwrap().expect("no overflow");

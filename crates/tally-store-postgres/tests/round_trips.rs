@@ -181,8 +181,14 @@ async fn keyed_points_moving_writes_are_three_round_trips_each() {
             let name = format!("adjust-{n}");
             let mut tx = store.begin(Some(&lock(p, &name))).await.expect("claim");
             assert!(tx.idempotency_record(p, &name).await.expect("record").is_none(), "a fresh key");
-            let wanted =
-                Adjust { customer_id, points: 2, reason: "goodwill".into(), token_id, idempotency: Some(key(&name)) };
+            let wanted = Adjust {
+                customer_id,
+                points: 2,
+                reason: "goodwill".into(),
+                token_id,
+                qualifying: false,
+                idempotency: Some(key(&name)),
+            };
             assert!(matches!(tx.adjust(p, &wanted).await.expect("adjust"), Adjusted::Created(_)));
             tx.commit_with_record(p, Some(&record(&name)), 24).await.expect("commit");
         }

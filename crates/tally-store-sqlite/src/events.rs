@@ -9,12 +9,13 @@ use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 use tally_core::events::{AttemptOutcome, DeliveryAttempt, Event, WebhookEndpoint};
 use tally_core::ids::IdKind;
+use tally_store::events::reads::Reads;
 use tally_store::events::rows::{ATTEMPT_COLUMNS, ENDPOINT_COLUMNS, EVENT_COLUMNS};
 use tally_store::events::{
     AttemptReport, EventFilter, LeasedDelivery, NewEvent, NewWebhookEndpoint, Outbox, OutboxTx, QueueStats,
     WebhookEndpointPatch, millis,
 };
-use tally_store::rows::{convert_all, fetch};
+use tally_store::rows::convert_all;
 use tally_store::{Page, StoreError, StoreResult};
 
 use crate::rows::FromRusqlite;
@@ -23,7 +24,6 @@ use crate::{SqliteStore, map_err, now_ms};
 
 type EventRow = tally_store::events::rows::EventRow<i64>;
 type EndpointRow = tally_store::events::rows::EndpointRow<i64, Option<String>>;
-type AttemptRow = tally_store::events::rows::AttemptRow<i64>;
 type LeasedRow = tally_store::events::rows::LeasedRow<i64>;
 
 fn type_list(types: Option<&Vec<String>>) -> StoreResult<Option<String>> {
@@ -201,6 +201,13 @@ impl OutboxTx for SqliteTx {
     }
 }
 
+impl SqliteStore {
+    /// The outbox's reads on the reader pool, with this backend's rows (see `tally_store::events::reads`).
+    fn outbox_reads(&self) -> Reads<'_, sqlx::Sqlite, i64, Option<String>> {
+        Reads::new(&self.reader, map_err)
+    }
+}
+
 #[async_trait]
 impl Outbox for SqliteStore {
     async fn events(&self, program_id: &str, filter: &EventFilter, page: &Page) -> StoreResult<Vec<Event>> {
@@ -209,18 +216,17 @@ impl Outbox for SqliteStore {
                AND (?2 IS NULL OR type = ?2) AND (?3 IS NULL OR customer_id = ?3) \
                AND (?4 IS NULL OR id < ?4) ORDER BY id DESC LIMIT ?5"
         );
-        let filters = [filter.event_type.as_deref(), filter.customer_id.as_deref()];
-        fetch::paged::<_, EventRow, _>(&self.reader, &sql, program_id, &filters, page, map_err).await
+        self.outbox_reads().events(&sql, program_id, filter, page).await
     }
 
     async fn event(&self, program_id: &str, id: &str) -> StoreResult<Option<Event>> {
         let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE program_id = ?1 AND id = ?2");
-        fetch::found::<_, EventRow, _>(&self.reader, &sql, program_id, id, map_err).await
+        self.outbox_reads().event(&sql, program_id, id).await
     }
 
     async fn webhook_endpoint(&self, program_id: &str, id: &str) -> StoreResult<Option<WebhookEndpoint>> {
         let sql = format!("SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE program_id = ?1 AND id = ?2");
-        fetch::found::<_, EndpointRow, _>(&self.reader, &sql, program_id, id, map_err).await
+        self.outbox_reads().endpoint(&sql, program_id, id).await
     }
 
     async fn webhook_endpoints(&self, program_id: &str, page: &Page) -> StoreResult<Vec<WebhookEndpoint>> {
@@ -228,7 +234,7 @@ impl Outbox for SqliteStore {
             "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE program_id = ?1 \
              AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3"
         );
-        fetch::paged::<_, EndpointRow, _>(&self.reader, &sql, program_id, &[], page, map_err).await
+        self.outbox_reads().endpoints(&sql, program_id, page).await
     }
 
     async fn delivery_attempts(
@@ -242,7 +248,7 @@ impl Outbox for SqliteStore {
              WHERE v.program_id = ?1 AND a.endpoint_id = ?2 AND (?3 IS NULL OR a.id < CAST(?3 AS INTEGER)) \
              ORDER BY a.id DESC LIMIT ?4"
         );
-        fetch::paged::<_, AttemptRow, _>(&self.reader, &sql, program_id, &[Some(endpoint_id)], page, map_err).await
+        self.outbox_reads().attempts(&sql, program_id, endpoint_id, page).await
     }
 
     async fn lease_deliveries(&self, limit: u32, lease: Duration) -> StoreResult<Vec<LeasedDelivery>> {

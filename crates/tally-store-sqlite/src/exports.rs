@@ -17,8 +17,6 @@ use tally_store::exports::{EXPORTED_CUSTOMER_COLUMNS, ExportRange, ExportedCusto
 use crate::rows::{LEDGER_COLUMNS, LedgerRow};
 use crate::{SqliteStore, map_err};
 
-type ExportedCustomerRow = tally_store::exports::ExportedCustomerRow<i64>;
-
 /// `+program_id` keeps SQLite's planner off the indexes that start with the
 /// program (by customer, by key): with one of them it would sort the
 /// program's whole ledger for every page. The walk follows the primary key
@@ -69,7 +67,7 @@ impl Exports for SqliteStore {
 
     async fn export_customers(&self, program_id: &str, range: ExportRange) -> StoreResult<Pages<ExportedCustomer>> {
         let sql = format!("SELECT {EXPORTED_CUSTOMER_COLUMNS} FROM customers {CUSTOMER_PAGE}");
-        Ok(sql_pages::<_, _, ExportedCustomerRow, _>(
+        Ok(sql_pages::<_, _, ExportedCustomer<i64>, _>(
             self.snapshot().await?,
             sql,
             program_id,

@@ -57,8 +57,8 @@ use sqlx::ConnectOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use tally_core::ids::IdKind;
 use tally_core::model::{
-    Balance, Coupon, Customer, IdempotencyRecord, LedgerEntry, PointLot, Program, ProgramSettings, Redemption, Reward,
-    Transaction,
+    Balance, Coupon, Customer, IdempotencyRecord, LedgerEntry, PendingLot, PointLot, Program, ProgramSettings,
+    Redemption, Reward, TierChange, Transaction,
 };
 use tally_store::{
     Claim, CustomerFilter, KeyLock, Page, PoolStats, Store, StoreError, StoreResult, StoreTx, Violation,
@@ -191,11 +191,13 @@ impl Store for SqliteStore {
     async fn create_program(&self, name: &str, settings: &ProgramSettings) -> StoreResult<Program> {
         let sql = format!(
             "INSERT INTO programs (id, name, points_per_currency_unit, void_policy, points_expire_after_days, \
-             idempotency_retention_hours, require_idempotency_key, rate_limit_per_minute, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, {}) RETURNING {PROGRAM_COLUMNS}",
+             idempotency_retention_hours, require_idempotency_key, rate_limit_per_minute, points_pending_days, \
+             tiers, tier_period, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, {}) RETURNING {PROGRAM_COLUMNS}",
             now_ms!()
         );
         let id = IdKind::Program.generate();
+        let tiers = tally_store::rows::tiers_json(&settings.tiers)?;
         let row = self
             .write(|conn| {
                 conn.prepare_cached(&sql)?.query_row(
@@ -208,6 +210,9 @@ impl Store for SqliteStore {
                         settings.idempotency_retention_hours,
                         settings.require_idempotency_key,
                         settings.rate_limit_per_minute,
+                        settings.points_pending_days,
+                        tiers,
+                        settings.tier_period.as_str(),
                     ],
                     ProgramRow::from_rusqlite,
                 )
@@ -276,11 +281,16 @@ impl Store for SqliteStore {
                  WHERE r.program_id = c.program_id AND r.customer_id = c.id AND r.status = 'pending'), \
                (SELECT COALESCE(SUM(l.remaining), 0) FROM point_lots l \
                  WHERE l.program_id = c.program_id AND l.customer_id = c.id AND l.remaining > 0 \
-                   AND l.expires_at IS NOT NULL AND l.expires_at <= {} + 30 * 86400000) \
+                   AND l.expires_at IS NOT NULL AND l.expires_at <= {} + 30 * 86400000), \
+               c.pending_earned, \
+               (SELECT SUM(h.remaining) FROM pending_lots h \
+                 WHERE h.program_id = c.program_id AND h.customer_id = c.id AND h.released_at IS NULL \
+                   AND h.remaining > 0 AND h.releases_at = ({NEXT_RELEASE})), \
+               ({NEXT_RELEASE}), c.tier, c.tier_since, c.qualifying_points \
              FROM customers c WHERE c.program_id = ?1 AND c.id = ?2",
             now_ms!()
         );
-        fetch::balance(&self.reader, &sql, program_id, customer_id, map_err).await
+        fetch::balance::<_, Stamp>(&self.reader, &sql, program_id, customer_id, map_err).await
     }
 
     async fn ledger(&self, program_id: &str, customer_id: &str, page: &Page) -> StoreResult<Vec<LedgerEntry>> {
@@ -344,6 +354,31 @@ impl Store for SqliteStore {
         fetch::due_lots::<_, Stamp>(&self.reader, &sql, limit, map_err).await
     }
 
+    async fn due_tier_reviews(&self, limit: u32) -> StoreResult<Vec<(String, String)>> {
+        let sql = format!(
+            "SELECT program_id, id FROM customers \
+             WHERE (tier IS NOT NULL OR qualifying_points > 0) \
+               AND (tier_evaluated_at IS NULL OR tier_evaluated_at <= {} - 86400000) \
+             ORDER BY tier_evaluated_at NULLS FIRST, id LIMIT ?1",
+            now_ms!()
+        );
+        sqlx::query_as(&sql).bind(i64::from(limit)).fetch_all(&self.reader).await.map_err(map_err)
+    }
+
+    async fn tier_history(&self, program_id: &str, customer_id: &str, page: &Page) -> StoreResult<Vec<TierChange>> {
+        let sql = of_customer(TIER_CHANGE_COLUMNS, "tier_changes");
+        fetch::paged::<_, TierChangeRow, _>(&self.reader, &sql, program_id, &[Some(customer_id)], page, map_err).await
+    }
+
+    async fn due_releases(&self, limit: u32) -> StoreResult<Vec<(String, PendingLot)>> {
+        let sql = format!(
+            "SELECT program_id, id, customer_id, transaction_id, remaining, releases_at FROM pending_lots \
+             WHERE released_at IS NULL AND remaining > 0 AND releases_at <= {} ORDER BY releases_at, id LIMIT ?1",
+            now_ms!()
+        );
+        fetch::due_releases::<_, Stamp>(&self.reader, &sql, limit, map_err).await
+    }
+
     async fn idempotency_record(&self, program_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>> {
         // A key still in flight may have committed its record without that
         // commit being on disk yet (see `durability`): not a response to show
@@ -384,7 +419,7 @@ impl Store for SqliteStore {
     }
 
     async fn verify(&self, program_id: Option<&str>) -> StoreResult<Vec<Violation>> {
-        let checks: [(&str, &str); 7] = [
+        let checks: [(&str, &str); 12] = [
             (
                 "balance differs from the sum of its ledger",
                 "SELECT c.program_id, c.id, 'balance ' || c.balance || ' but ledger sums to ' || \
@@ -416,6 +451,51 @@ impl Store for SqliteStore {
                 "negative stock",
                 "SELECT program_id, id, 'stock ' || stock FROM rewards \
                  WHERE (?1 IS NULL OR program_id = ?1) AND stock < 0",
+            ),
+            (
+                "pending points differ from the sum of their ledger",
+                "SELECT c.program_id, c.id, 'pending ' || c.pending_earned || ' but ledger sums to ' || \
+                   COALESCE(l.pending, 0) \
+                 FROM customers c LEFT JOIN (SELECT customer_id, SUM(pending_points) AS pending FROM ledger_entries \
+                   WHERE pending_points <> 0 GROUP BY customer_id) l ON l.customer_id = c.id \
+                 WHERE (?1 IS NULL OR c.program_id = ?1) AND c.pending_earned <> COALESCE(l.pending, 0)",
+            ),
+            (
+                "pending lots differ from the pending points",
+                "SELECT c.program_id, c.id, 'pending ' || c.pending_earned || ' but pending lots hold ' || \
+                   COALESCE(h.held, 0) \
+                 FROM customers c LEFT JOIN (SELECT customer_id, SUM(remaining) AS held FROM pending_lots \
+                   WHERE released_at IS NULL GROUP BY customer_id) h ON h.customer_id = c.id \
+                 WHERE (?1 IS NULL OR c.program_id = ?1) AND c.pending_earned <> COALESCE(h.held, 0)",
+            ),
+            (
+                // Earned, then held, released or voided: a purchase's entries
+                // (available and pending together) add up to what it still earns.
+                "purchase points differ from its ledger entries",
+                "SELECT t.program_id, t.id, 'earns ' || (t.points - t.voided_points) || ' but ledger holds ' || \
+                   COALESCE(l.total, 0) \
+                 FROM transactions t LEFT JOIN (SELECT transaction_id, SUM(points + pending_points) AS total \
+                   FROM ledger_entries WHERE transaction_id IS NOT NULL GROUP BY transaction_id) l \
+                   ON l.transaction_id = t.id \
+                 WHERE (?1 IS NULL OR t.program_id = ?1) AND t.points - t.voided_points <> COALESCE(l.total, 0)",
+            ),
+            (
+                "purchase qualifying points differ from what it earns",
+                "SELECT t.program_id, t.id, 'earns ' || (t.points - t.voided_points) || ' but qualifies ' || \
+                   COALESCE(l.total, 0) \
+                 FROM transactions t LEFT JOIN (SELECT transaction_id, SUM(qualifying_points) AS total \
+                   FROM ledger_entries WHERE transaction_id IS NOT NULL GROUP BY transaction_id) l \
+                   ON l.transaction_id = t.id \
+                 WHERE (?1 IS NULL OR t.program_id = ?1) AND t.points - t.voided_points <> COALESCE(l.total, 0)",
+            ),
+            (
+                "tier differs from the customer's last tier change",
+                "SELECT c.program_id, c.id, 'tier ' || COALESCE(c.tier, 'none') || ' but last changed to ' || \
+                   COALESCE((SELECT h.to_tier FROM tier_changes h WHERE h.program_id = c.program_id \
+                     AND h.customer_id = c.id ORDER BY h.id DESC LIMIT 1), 'none') \
+                 FROM customers c WHERE (?1 IS NULL OR c.program_id = ?1) AND c.tier IS NOT \
+                   (SELECT h.to_tier FROM tier_changes h WHERE h.program_id = c.program_id \
+                     AND h.customer_id = c.id ORDER BY h.id DESC LIMIT 1)",
             ),
             (
                 "idempotency key produced two redemptions",
@@ -461,7 +541,40 @@ impl tally_store::conformance::Harness for SqliteStore {
         let sql = format!("UPDATE point_lots SET expires_at = {} - 1000 WHERE expires_at IS NOT NULL", now_ms!());
         self.execute_raw(&sql).await.expect("make lots due");
     }
+
+    async fn make_tier_reviews_due(&self) {
+        let sql = format!(
+            "UPDATE customers SET tier_evaluated_at = {} - 2 * 86400000 WHERE tier_evaluated_at IS NOT NULL",
+            now_ms!()
+        );
+        self.execute_raw(&sql).await.expect("make tier reviews due");
+    }
+
+    async fn age_ledger(&self, days: i32) {
+        // The ledger is append-only by trigger; a test that moves time takes
+        // the update trigger away for the one statement (SQLite cannot turn a
+        // trigger off), then puts it back as the migration made it.
+        self.execute_raw("DROP TRIGGER ledger_is_append_only_update").await.expect("drop the trigger");
+        let sql = format!("UPDATE ledger_entries SET created_at = created_at - {days} * 86400000");
+        self.execute_raw(&sql).await.expect("age the ledger");
+        self.execute_raw(
+            "CREATE TRIGGER ledger_is_append_only_update BEFORE UPDATE ON ledger_entries \
+             BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END",
+        )
+        .await
+        .expect("restore the trigger");
+    }
+
+    async fn make_holds_due(&self) {
+        // Same clock as `due_releases` and `release_lot`.
+        let sql = format!("UPDATE pending_lots SET releases_at = {} - 1000 WHERE released_at IS NULL", now_ms!());
+        self.execute_raw(&sql).await.expect("make holds due");
+    }
 }
+
+/// When the customer's earliest pending points are released (`balance`).
+const NEXT_RELEASE: &str = "SELECT MIN(n.releases_at) FROM pending_lots n \
+     WHERE n.program_id = c.program_id AND n.customer_id = c.id AND n.released_at IS NULL AND n.remaining > 0";
 
 #[cfg(test)]
 mod cancellation {

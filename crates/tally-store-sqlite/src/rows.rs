@@ -4,7 +4,7 @@
 
 pub(crate) use tally_store::rows::{
     COUPON_COLUMNS, CUSTOMER_COLUMNS, LEDGER_COLUMNS, PROGRAM_COLUMNS, REDEMPTION_COLUMNS, REWARD_COLUMNS,
-    TRANSACTION_COLUMNS, convert_all,
+    TIER_CHANGE_COLUMNS, TRANSACTION_COLUMNS, convert_all,
 };
 
 /// How this backend's rows hold a timestamp: milliseconds since the epoch.
@@ -18,6 +18,7 @@ pub(crate) type RedemptionRow = tally_store::rows::RedemptionRow<i64>;
 pub(crate) type LedgerRow = tally_store::rows::LedgerRow<i64>;
 pub(crate) type CouponRow = tally_store::rows::CouponRow<i64>;
 pub(crate) type RecordRow = tally_store::rows::RecordRow<i64>;
+pub(crate) type TierChangeRow = tally_store::rows::TierChangeRow<i64>;
 
 pub(crate) const RECORD_COLUMNS: &str =
     "key, method, path, fingerprint, status, headers, body, resource_id, created_at, expires_at";
@@ -35,6 +36,9 @@ impl FromRusqlite for ProgramRow {
             points_per_currency_unit: row.get("points_per_currency_unit")?,
             void_policy: row.get("void_policy")?,
             points_expire_after_days: row.get("points_expire_after_days")?,
+            points_pending_days: row.get("points_pending_days")?,
+            tiers: row.get("tiers")?,
+            tier_period: row.get("tier_period")?,
             idempotency_retention_hours: row.get("idempotency_retention_hours")?,
             require_idempotency_key: row.get("require_idempotency_key")?,
             rate_limit_per_minute: row.get("rate_limit_per_minute")?,
@@ -51,6 +55,9 @@ impl FromRusqlite for CustomerRow {
             phone: row.get("phone")?,
             name: row.get("name")?,
             created_at: row.get("created_at")?,
+            tier: row.get("tier")?,
+            tier_since: row.get("tier_since")?,
+            qualifying_points: row.get("qualifying_points")?,
         })
     }
 }
@@ -67,6 +74,8 @@ impl FromRusqlite for TransactionRow {
             status: row.get("status")?,
             voided_amount_cents: row.get("voided_amount_cents")?,
             voided_points: row.get("voided_points")?,
+            tier: row.get("tier")?,
+            earn_multiplier_percent: row.get("earn_multiplier_percent")?,
             idempotency_fingerprint: row.get("idempotency_fingerprint")?,
             created_at: row.get("created_at")?,
         })
@@ -110,6 +119,8 @@ impl FromRusqlite for LedgerRow {
             id: row.get("id")?,
             customer_id: row.get("customer_id")?,
             points: row.get("points")?,
+            pending_points: row.get("pending_points")?,
+            qualifying_points: row.get("qualifying_points")?,
             balance_after: row.get("balance_after")?,
             operation: row.get("operation")?,
             transaction_id: row.get("transaction_id")?,
@@ -117,6 +128,21 @@ impl FromRusqlite for LedgerRow {
             reason: row.get("reason")?,
             token_id: row.get("token_id")?,
             idempotency_fingerprint: row.get("idempotency_fingerprint")?,
+            created_at: row.get("created_at")?,
+        })
+    }
+}
+
+impl FromRusqlite for TierChangeRow {
+    fn from_rusqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(TierChangeRow {
+            id: row.get("id")?,
+            customer_id: row.get("customer_id")?,
+            from_tier: row.get("from_tier")?,
+            to_tier: row.get("to_tier")?,
+            reason: row.get("reason")?,
+            qualifying_points: row.get("qualifying_points")?,
+            transaction_id: row.get("transaction_id")?,
             created_at: row.get("created_at")?,
         })
     }

@@ -41,26 +41,13 @@ pub struct ExportRange {
     pub to: Option<DateTime<Utc>>,
 }
 
-/// A customer as the export has it: the profile and the points totals.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExportedCustomer {
-    pub id: String,
-    pub created_at: DateTime<Utc>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub name: Option<String>,
-    pub balance: i64,
-    pub lifetime_earned: i64,
-    pub lifetime_spent: i64,
-}
-
-pub const EXPORTED_CUSTOMER_COLUMNS: &str =
-    "id, created_at, email, phone, name, balance, lifetime_earned, lifetime_spent";
-
-/// [`ExportedCustomer`] as a backend stores it (see `rows` for the timestamp parameter).
+/// A customer as the export has it: the profile and the points totals. `T`
+/// is the timestamp: UTC as the export hands it out, or as a backend stores
+/// it while it reads the row (see `rows`; PostgreSQL reads `DateTime<Utc>`
+/// itself, so its rows need no conversion).
 #[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
-#[derive(Debug, Clone)]
-pub struct ExportedCustomerRow<T> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportedCustomer<T = DateTime<Utc>> {
     pub id: String,
     pub created_at: T,
     pub email: Option<String>,
@@ -69,20 +56,42 @@ pub struct ExportedCustomerRow<T> {
     pub balance: i64,
     pub lifetime_earned: i64,
     pub lifetime_spent: i64,
+    /// Points in a holding period, not part of `balance`.
+    pub pending_earned: i64,
 }
 
-impl<T: crate::rows::Stamp> TryFrom<ExportedCustomerRow<T>> for ExportedCustomer {
+pub const EXPORTED_CUSTOMER_COLUMNS: &str =
+    "id, created_at, email, phone, name, balance, lifetime_earned, lifetime_spent, pending_earned";
+
+/// SQLite's row (milliseconds) as the export hands it out. Only this one: a
+/// generic impl over every [`Stamp`](crate::rows::Stamp) would overlap the
+/// identity conversion PostgreSQL's rows use.
+impl TryFrom<ExportedCustomer<i64>> for ExportedCustomer {
     type Error = crate::StoreError;
-    fn try_from(r: ExportedCustomerRow<T>) -> Result<Self, crate::StoreError> {
+    fn try_from(r: ExportedCustomer<i64>) -> Result<Self, crate::StoreError> {
+        use crate::rows::Stamp;
+        let ExportedCustomer {
+            id,
+            created_at,
+            email,
+            phone,
+            name,
+            balance,
+            lifetime_earned,
+            lifetime_spent,
+            pending_earned,
+        } = r;
+        let created_at = created_at.utc();
         Ok(ExportedCustomer {
-            id: r.id,
-            created_at: r.created_at.utc(),
-            email: r.email,
-            phone: r.phone,
-            name: r.name,
-            balance: r.balance,
-            lifetime_earned: r.lifetime_earned,
-            lifetime_spent: r.lifetime_spent,
+            id,
+            created_at,
+            email,
+            phone,
+            name,
+            balance,
+            lifetime_earned,
+            lifetime_spent,
+            pending_earned,
         })
     }
 }
@@ -155,7 +164,8 @@ where
     S: Copy + Send + Sync + 'static,
     i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     R: for<'r> sqlx::FromRow<'r, DB::Row> + Send + Unpin + 'static,
-    T: TryFrom<R, Error = crate::StoreError> + Send + 'static,
+    T: TryFrom<R> + Send + 'static,
+    crate::StoreError: From<T::Error>,
 {
     let program = program_id.to_owned();
     let fetch = move |mut tx: sqlx::Transaction<'static, DB>, cursor: String| {
@@ -169,7 +179,10 @@ where
                 .bind(i64::from(EXPORT_PAGE))
                 .fetch_all(&mut *tx)
                 .await;
-            (tx, rows.map_err(map_err).and_then(crate::rows::convert_all))
+            let page = rows
+                .map_err(map_err)
+                .and_then(|rows| rows.into_iter().map(|r| T::try_from(r).map_err(crate::StoreError::from)).collect());
+            (tx, page)
         }
     };
     keyset(tx, fetch, id)

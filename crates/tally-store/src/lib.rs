@@ -19,8 +19,8 @@ pub mod writes;
 
 use async_trait::async_trait;
 use tally_core::model::{
-    Balance, Coupon, CouponStatus, Customer, IdempotencyRecord, LedgerEntry, PointLot, Program, ProgramSettings,
-    Redemption, RedemptionStatus, Reward, Transaction,
+    Balance, Coupon, CouponStatus, Customer, IdempotencyRecord, LedgerEntry, PendingLot, PointLot, Program,
+    ProgramSettings, Redemption, RedemptionStatus, Reward, TierChange, TierPeriod, Transaction,
 };
 
 pub use error::{StoreError, StoreResult};
@@ -30,7 +30,7 @@ pub use stats::{COUNT_LIMIT, ProgramStats};
 pub use types::*;
 pub use writes::{
     Adjust, AdjustRefusal, Adjusted, Purchase, PurchaseRefusal, Purchased, Redeem, RedeemRefusal, Redeemed, Settle,
-    SettleRefusal, Settled, UseCoupon, Void, VoidRefusal, Voided,
+    SettleRefusal, Settled, TierReview, UseCoupon, Void, VoidRefusal, Voided,
 };
 
 /// A storage backend. Reads outside a transaction go straight to the store;
@@ -100,6 +100,15 @@ pub trait Store: Outbox + Exports + Send + Sync + 'static {
     ) -> StoreResult<Vec<Redemption>>;
     /// Unexpired lots whose date has passed, oldest first, across all programs.
     async fn due_lots(&self, limit: u32) -> StoreResult<Vec<(String, PointLot)>>;
+    /// Pending lots whose holding period has ended and that still hold points,
+    /// oldest release first, across all programs.
+    async fn due_releases(&self, limit: u32) -> StoreResult<Vec<(String, PendingLot)>>;
+    /// Customers whose tier is due for its review (holding a tier, or with
+    /// qualifying points, and not evaluated for a day), as (program,
+    /// customer), longest unreviewed first, across all programs.
+    async fn due_tier_reviews(&self, limit: u32) -> StoreResult<Vec<(String, String)>>;
+    /// A customer's tier changes, newest first.
+    async fn tier_history(&self, program_id: &str, customer_id: &str, page: &Page) -> StoreResult<Vec<TierChange>>;
 
     // --- idempotency ---
     /// The unexpired record of a key (expiry judged by the database clock).
@@ -193,6 +202,17 @@ pub trait StoreTx: OutboxTx + Send {
     async fn expire(&mut self, program_id: &str, customer_id: &str, lot_id: &str) -> StoreResult<Option<LedgerEntry>> {
         writes::expire(self, program_id, customer_id, lot_id).await
     }
+    async fn release(&mut self, program_id: &str, customer_id: &str, lot_id: &str) -> StoreResult<Option<LedgerEntry>> {
+        writes::release(self, program_id, customer_id, lot_id).await
+    }
+    async fn review_tier(
+        &mut self,
+        program_id: &str,
+        customer_id: &str,
+        review: &TierReview,
+    ) -> StoreResult<Option<TierChange>> {
+        writes::review_tier(self, program_id, customer_id, review).await
+    }
 
     // --- idempotency ---
     async fn idempotency_record(&mut self, program_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>>;
@@ -265,6 +285,37 @@ pub trait StoreTx: OutboxTx + Send {
     /// (by another node) or is not due. Lock the customer first.
     async fn expire_lot(&mut self, program_id: &str, lot_id: &str) -> StoreResult<Option<(i64, i64)>>;
     async fn insert_ledger_entry(&mut self, program_id: &str, entry: &NewLedgerEntry) -> StoreResult<LedgerEntry>;
+
+    // --- pending points (a holding period) ---
+    /// Adds `points` to the customer's pending points, held for the purchase
+    /// until the program's `points_pending_days` have passed (a pending lot);
+    /// returns the available balance (unchanged), or `None` when the pending
+    /// total would overflow.
+    async fn hold(
+        &mut self,
+        program_id: &str,
+        customer_id: &str,
+        transaction_id: &str,
+        points: i64,
+    ) -> StoreResult<Option<i64>>;
+    /// Takes up to `points` back from the purchase's pending lot (a void in
+    /// the holding period); returns how many it took (0 once released). Lock
+    /// the customer first.
+    async fn take_held(&mut self, program_id: &str, transaction_id: &str, points: i64) -> StoreResult<i64>;
+    /// Ends a due pending lot: its remaining points leave the pending total.
+    /// Returns its purchase and those points for the caller to credit, or
+    /// `None` if it was released already, is not due or holds nothing. Lock
+    /// the customer first.
+    async fn release_lot(&mut self, program_id: &str, lot_id: &str) -> StoreResult<Option<(String, i64)>>;
+
+    // --- tiers ---
+    /// The customer's tier as kept; `None`: no such customer.
+    async fn tier_state(&mut self, program_id: &str, customer_id: &str) -> StoreResult<Option<TierState>>;
+    /// The customer's qualifying points in `period`, by the database clock.
+    async fn qualifying_points(&mut self, program_id: &str, customer_id: &str, period: TierPeriod) -> StoreResult<i64>;
+    /// Keeps the tier and the count just evaluated.
+    async fn set_tier(&mut self, program_id: &str, customer_id: &str, update: &TierUpdate<'_>) -> StoreResult<()>;
+    async fn insert_tier_change(&mut self, program_id: &str, change: &NewTierChange) -> StoreResult<TierChange>;
 
     // --- purchases ---
     /// Inserts unless the program already has a purchase with this `external_id`

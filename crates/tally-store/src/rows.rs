@@ -7,8 +7,9 @@
 
 use chrono::{DateTime, Utc};
 use tally_core::model::{
-    Coupon, CouponStatus, Customer, IdempotencyRecord, LedgerEntry, LedgerOperation, PointLot, Program,
-    ProgramSettings, Redemption, RedemptionStatus, Reward, RewardKind, Transaction, TransactionStatus, VoidPolicy,
+    Coupon, CouponStatus, Customer, CustomerTier, IdempotencyRecord, LedgerEntry, LedgerOperation, PendingLot,
+    PointLot, Program, ProgramSettings, Redemption, RedemptionStatus, Reward, RewardKind, TierChange, TierChangeReason,
+    TierPeriod, Transaction, TransactionStatus, VoidPolicy,
 };
 
 use crate::{KeyedResource, StoreError};
@@ -36,7 +37,7 @@ fn corrupt(what: &str, value: &str) -> StoreError {
 }
 
 pub const PROGRAM_COLUMNS: &str = "id, name, points_per_currency_unit, void_policy, points_expire_after_days, \
-     idempotency_retention_hours, require_idempotency_key, rate_limit_per_minute, created_at";
+     points_pending_days, tiers, tier_period, idempotency_retention_hours, require_idempotency_key, rate_limit_per_minute, created_at";
 
 #[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 #[derive(Debug, Clone)]
@@ -46,6 +47,10 @@ pub struct ProgramRow<T> {
     pub points_per_currency_unit: i64,
     pub void_policy: String,
     pub points_expire_after_days: Option<i32>,
+    pub points_pending_days: i32,
+    /// The tiers as a JSON array (written by the API, which checked them).
+    pub tiers: String,
+    pub tier_period: String,
     pub idempotency_retention_hours: i32,
     pub require_idempotency_key: bool,
     pub rate_limit_per_minute: i32,
@@ -62,6 +67,9 @@ impl<T: Stamp> TryFrom<ProgramRow<T>> for Program {
                 points_per_currency_unit: r.points_per_currency_unit,
                 void_policy: VoidPolicy::parse(&r.void_policy).ok_or_else(|| corrupt("void policy", &r.void_policy))?,
                 points_expire_after_days: r.points_expire_after_days,
+                points_pending_days: r.points_pending_days,
+                tiers: serde_json::from_str(&r.tiers).map_err(|_| corrupt("tiers", &r.tiers))?,
+                tier_period: TierPeriod::parse(&r.tier_period).ok_or_else(|| corrupt("tier period", &r.tier_period))?,
                 idempotency_retention_hours: r.idempotency_retention_hours,
                 require_idempotency_key: r.require_idempotency_key,
                 rate_limit_per_minute: r.rate_limit_per_minute,
@@ -71,7 +79,12 @@ impl<T: Stamp> TryFrom<ProgramRow<T>> for Program {
     }
 }
 
-pub const CUSTOMER_COLUMNS: &str = "id, email, phone, name, created_at";
+/// The tiers as the `tiers` column keeps them (see [`ProgramRow`]).
+pub fn tiers_json(tiers: &[tally_core::model::Tier]) -> Result<String, StoreError> {
+    serde_json::to_string(tiers).map_err(|e| StoreError::Other(e.to_string()))
+}
+
+pub const CUSTOMER_COLUMNS: &str = "id, email, phone, name, created_at, tier, tier_since, qualifying_points";
 
 #[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 #[derive(Debug, Clone)]
@@ -81,16 +94,32 @@ pub struct CustomerRow<T> {
     pub phone: Option<String>,
     pub name: Option<String>,
     pub created_at: T,
+    pub tier: Option<String>,
+    pub tier_since: Option<T>,
+    pub qualifying_points: i64,
+}
+
+/// The tier as the store keeps it; the API shows it against the program's
+/// tiers (`ProgramSettings::tier_status`), which the row does not know.
+pub fn tier_held<T: Stamp>(tier: Option<String>, since: Option<T>, qualifying_points: i64) -> CustomerTier {
+    CustomerTier { name: tier, since: since.map(Stamp::utc), qualifying_points, next: None }
 }
 
 impl<T: Stamp> From<CustomerRow<T>> for Customer {
     fn from(r: CustomerRow<T>) -> Self {
-        Customer { id: r.id, email: r.email, phone: r.phone, name: r.name, created_at: r.created_at.utc() }
+        Customer {
+            id: r.id,
+            email: r.email,
+            phone: r.phone,
+            name: r.name,
+            created_at: r.created_at.utc(),
+            tier: Some(tier_held(r.tier, r.tier_since, r.qualifying_points)),
+        }
     }
 }
 
 pub const TRANSACTION_COLUMNS: &str = "id, customer_id, spend_amount_cents, currency, points, external_id, \
-     status, voided_amount_cents, voided_points, idempotency_fingerprint, created_at";
+     status, voided_amount_cents, voided_points, tier, earn_multiplier_percent, idempotency_fingerprint, created_at";
 
 #[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 #[derive(Debug, Clone)]
@@ -104,6 +133,8 @@ pub struct TransactionRow<T> {
     pub status: String,
     pub voided_amount_cents: i64,
     pub voided_points: i64,
+    pub tier: Option<String>,
+    pub earn_multiplier_percent: i32,
     pub idempotency_fingerprint: Option<String>,
     pub created_at: T,
 }
@@ -115,6 +146,8 @@ impl<T: Stamp> TryFrom<TransactionRow<T>> for Transaction {
             status: TransactionStatus::parse(&r.status).ok_or_else(|| corrupt("transaction status", &r.status))?,
             voided_amount_cents: r.voided_amount_cents,
             voided_points: r.voided_points,
+            tier: r.tier,
+            earn_multiplier_percent: r.earn_multiplier_percent,
             id: r.id,
             customer_id: r.customer_id,
             spend_amount_cents: r.spend_amount_cents,
@@ -190,8 +223,8 @@ impl<T: Stamp> TryFrom<RedemptionRow<T>> for Redemption {
     }
 }
 
-pub const LEDGER_COLUMNS: &str = "id, customer_id, points, balance_after, operation, transaction_id, \
-     redemption_id, reason, token_id, idempotency_fingerprint, created_at";
+pub const LEDGER_COLUMNS: &str = "id, customer_id, points, pending_points, qualifying_points, balance_after, \
+     operation, transaction_id, redemption_id, reason, token_id, idempotency_fingerprint, created_at";
 
 #[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 #[derive(Debug, Clone)]
@@ -199,6 +232,8 @@ pub struct LedgerRow<T> {
     pub id: String,
     pub customer_id: String,
     pub points: i64,
+    pub pending_points: i64,
+    pub qualifying_points: i64,
     pub balance_after: i64,
     pub operation: String,
     pub transaction_id: Option<String>,
@@ -217,6 +252,8 @@ impl<T: Stamp> TryFrom<LedgerRow<T>> for LedgerEntry {
             id: r.id,
             customer_id: r.customer_id,
             points: r.points,
+            pending_points: r.pending_points,
+            qualifying_points: r.qualifying_points,
             balance_after: r.balance_after,
             transaction_id: r.transaction_id,
             redemption_id: r.redemption_id,
@@ -303,6 +340,61 @@ impl<T: Stamp> From<LotRow<T>> for PointLot {
 
 #[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 #[derive(Debug, Clone)]
+pub struct PendingLotRow<T> {
+    pub program_id: String,
+    pub id: String,
+    pub customer_id: String,
+    pub transaction_id: String,
+    pub remaining: i64,
+    pub releases_at: T,
+}
+
+impl<T: Stamp> From<PendingLotRow<T>> for PendingLot {
+    fn from(r: PendingLotRow<T>) -> Self {
+        PendingLot {
+            id: r.id,
+            customer_id: r.customer_id,
+            transaction_id: r.transaction_id,
+            remaining: r.remaining,
+            releases_at: r.releases_at.utc(),
+        }
+    }
+}
+
+pub const TIER_CHANGE_COLUMNS: &str =
+    "id, customer_id, from_tier, to_tier, reason, qualifying_points, transaction_id, created_at";
+
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+#[derive(Debug, Clone)]
+pub struct TierChangeRow<T> {
+    pub id: String,
+    pub customer_id: String,
+    pub from_tier: Option<String>,
+    pub to_tier: Option<String>,
+    pub reason: String,
+    pub qualifying_points: i64,
+    pub transaction_id: Option<String>,
+    pub created_at: T,
+}
+
+impl<T: Stamp> TryFrom<TierChangeRow<T>> for TierChange {
+    type Error = StoreError;
+    fn try_from(r: TierChangeRow<T>) -> Result<Self, StoreError> {
+        Ok(TierChange {
+            reason: TierChangeReason::parse(&r.reason).ok_or_else(|| corrupt("tier change reason", &r.reason))?,
+            id: r.id,
+            customer_id: r.customer_id,
+            from_tier: r.from_tier,
+            to_tier: r.to_tier,
+            qualifying_points: r.qualifying_points,
+            transaction_id: r.transaction_id,
+            created_at: r.created_at.utc(),
+        })
+    }
+}
+
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+#[derive(Debug, Clone)]
 pub struct TokenProgramRow<T> {
     #[cfg_attr(feature = "sqlx", sqlx(flatten))]
     pub program: ProgramRow<T>,
@@ -358,9 +450,9 @@ where
 #[cfg(feature = "sqlx")]
 pub mod fetch {
     use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
-    use tally_core::model::{Balance, PointLot};
+    use tally_core::model::{Balance, PendingLot, PointLot, Release};
 
-    use super::{LotRow, Stamp};
+    use super::{LotRow, PendingLotRow, Stamp};
     use crate::{COUNT_LIMIT, Page, ProgramStats, StoreError, StoreResult, Violation};
 
     /// The one row `sql` finds by its two text parameters (the program, and an
@@ -422,9 +514,12 @@ pub mod fetch {
     }
 
     /// A customer's balance: `sql` takes the program and the customer, and
-    /// answers the available, lifetime earned, lifetime spent, pending and
-    /// expiring-soon points, in that order (no row: no such customer).
-    pub async fn balance<'c, DB>(
+    /// answers the available, lifetime earned, lifetime spent, pending,
+    /// expiring-soon and pending-earned points, then the next release's
+    /// points and time (NULL when nothing is pending), then the tier held,
+    /// since when and the qualifying points, in that order (no row: no such
+    /// customer).
+    pub async fn balance<'c, DB, S>(
         exec: impl Executor<'c, Database = DB>,
         sql: &str,
         program_id: &str,
@@ -435,19 +530,32 @@ pub mod fetch {
         DB: Database,
         for<'q> <DB as Database>::Arguments<'q>: IntoArguments<'q, DB>,
         for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-        (i64, i64, i64, i64, i64): for<'r> FromRow<'r, DB::Row>,
+        S: Stamp + Send + Unpin,
+        BalanceRow<S>: for<'r> FromRow<'r, DB::Row>,
     {
-        let row: Option<(i64, i64, i64, i64, i64)> =
+        let row: Option<BalanceRow<S>> =
             sqlx::query_as(sql).bind(program_id).bind(customer_id).fetch_optional(exec).await.map_err(map_err)?;
-        Ok(row.map(|(available, lifetime_earned, lifetime_spent, pending, expiring_soon)| Balance {
-            customer_id: customer_id.to_owned(),
-            available,
-            pending,
-            lifetime_earned,
-            lifetime_spent,
-            expiring_soon,
+        Ok(row.map(|r| {
+            let (available, lifetime_earned, lifetime_spent, pending, expiring_soon, pending_earned, release, at) =
+                (r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7);
+            let next_release = release.zip(at).map(|(points, at)| Release { points, at: at.utc() });
+            let tier = Some(super::tier_held(r.8, r.9, r.10));
+            Balance {
+                customer_id: customer_id.to_owned(),
+                available,
+                pending,
+                pending_earned,
+                next_release,
+                lifetime_earned,
+                lifetime_spent,
+                expiring_soon,
+                tier,
+            }
         }))
     }
+
+    /// The columns of [`balance`]'s query.
+    type BalanceRow<S> = (i64, i64, i64, i64, i64, i64, Option<i64>, Option<S>, Option<String>, Option<S>, i64);
 
     /// Lots due to expire, each with its program: `sql` takes the limit.
     pub async fn due_lots<'c, DB, S>(
@@ -465,6 +573,25 @@ pub mod fetch {
     {
         let rows: Vec<LotRow<S>> = sqlx::query_as(sql).bind(i64::from(limit)).fetch_all(exec).await.map_err(map_err)?;
         Ok(rows.into_iter().map(|r| (r.program_id.clone(), PointLot::from(r))).collect())
+    }
+
+    /// Pending lots due for release, each with its program: `sql` takes the limit.
+    pub async fn due_releases<'c, DB, S>(
+        exec: impl Executor<'c, Database = DB>,
+        sql: &str,
+        limit: u32,
+        map_err: fn(sqlx::Error) -> StoreError,
+    ) -> StoreResult<Vec<(String, PendingLot)>>
+    where
+        DB: Database,
+        for<'q> <DB as Database>::Arguments<'q>: IntoArguments<'q, DB>,
+        i64: for<'q> Encode<'q, DB> + Type<DB>,
+        PendingLotRow<S>: for<'r> FromRow<'r, DB::Row> + Send + Unpin,
+        S: Stamp,
+    {
+        let rows: Vec<PendingLotRow<S>> =
+            sqlx::query_as(sql).bind(i64::from(limit)).fetch_all(exec).await.map_err(map_err)?;
+        Ok(rows.into_iter().map(|r| (r.program_id.clone(), PendingLot::from(r))).collect())
     }
 
     /// The program's overview: `sql` takes the program and [`COUNT_LIMIT`],

@@ -1,6 +1,6 @@
 //! Inputs to the store, already validated by the domain layer.
 
-use tally_core::model::{LedgerOperation, ProgramSettings, RewardKind, VoidPolicy};
+use tally_core::model::{LedgerOperation, ProgramSettings, RewardKind, Tier, TierChangeReason, TierPeriod, VoidPolicy};
 
 /// The lock of one idempotency key within one program.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -56,6 +56,9 @@ pub struct NewTransaction {
     pub points: i64,
     pub external_id: Option<String>,
     pub idempotency: Option<ResourceKey>,
+    /// The tier the customer held, and the multiplier it applied.
+    pub tier: Option<String>,
+    pub earn_multiplier_percent: i32,
 }
 
 /// The key and fingerprint kept on a points-moving resource, so a retry that
@@ -100,6 +103,9 @@ pub struct ProgramPatch {
     pub points_per_currency_unit: Option<i64>,
     pub void_policy: Option<VoidPolicy>,
     pub points_expire_after_days: Option<Option<i32>>,
+    pub points_pending_days: Option<i32>,
+    pub tiers: Option<Vec<Tier>>,
+    pub tier_period: Option<TierPeriod>,
     pub idempotency_retention_hours: Option<i32>,
     pub require_idempotency_key: Option<bool>,
     pub rate_limit_per_minute: Option<i32>,
@@ -112,6 +118,9 @@ impl From<&ProgramSettings> for ProgramPatch {
             points_per_currency_unit: Some(s.points_per_currency_unit),
             void_policy: Some(s.void_policy),
             points_expire_after_days: Some(s.points_expire_after_days),
+            points_pending_days: Some(s.points_pending_days),
+            tiers: Some(s.tiers.clone()),
+            tier_period: Some(s.tier_period),
             idempotency_retention_hours: Some(s.idempotency_retention_hours),
             require_idempotency_key: Some(s.require_idempotency_key),
             rate_limit_per_minute: Some(s.rate_limit_per_minute),
@@ -141,6 +150,10 @@ pub struct NewCoupon {
 pub struct NewLedgerEntry {
     pub customer_id: String,
     pub points: i64,
+    /// The change of the customer's pending points (see `LedgerEntry::pending_points`).
+    pub pending_points: i64,
+    /// What the entry counts towards the customer's tier (see `LedgerEntry::qualifying_points`).
+    pub qualifying_points: i64,
     pub balance_after: i64,
     pub operation: LedgerOperation,
     pub transaction_id: Option<String>,
@@ -157,6 +170,8 @@ impl NewLedgerEntry {
         Self {
             customer_id: customer_id.to_owned(),
             points,
+            pending_points: 0,
+            qualifying_points: 0,
             balance_after,
             operation,
             transaction_id: None,
@@ -195,6 +210,37 @@ impl NewIdempotencyRecord {
         }
         Ok(())
     }
+}
+
+/// A change of a customer's tier, to record.
+#[derive(Debug, Clone)]
+pub struct NewTierChange {
+    pub customer_id: String,
+    pub from_tier: Option<String>,
+    pub to_tier: Option<String>,
+    pub reason: TierChangeReason,
+    pub qualifying_points: i64,
+    pub transaction_id: Option<String>,
+}
+
+/// What an evaluation keeps of a customer's tier.
+#[derive(Debug, Clone, Copy)]
+pub struct TierUpdate<'a> {
+    pub tier: Option<&'a str>,
+    pub qualifying_points: i64,
+    /// The tier is new: its `since` is now.
+    pub changed: bool,
+    /// The periodic review made it: the customer is not due again for a day.
+    pub reviewed: bool,
+}
+
+/// A customer's tier as kept, read under the customer's lock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TierState {
+    pub tier: Option<String>,
+    pub qualifying_points: i64,
+    /// Reviewed within the last day (by the database clock).
+    pub reviewed_recently: bool,
 }
 
 /// One broken invariant, as `tally verify` reports it.

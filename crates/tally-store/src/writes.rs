@@ -18,12 +18,15 @@
 //! tells the client why.
 
 use tally_core::model::{
-    Coupon, CouponStatus, LedgerEntry, LedgerOperation, Redemption, RedemptionStatus, RewardKind, Transaction,
-    TransactionStatus, VoidPolicy,
+    Coupon, CouponStatus, LedgerEntry, LedgerOperation, Redemption, RedemptionStatus, RewardKind, TierChange,
+    TierChangeReason, Transaction, TransactionStatus, VoidPolicy,
 };
 use tally_core::points::{earned_for_spend, total_cost, void_points};
 
-use crate::{KeyedResource, NewCoupon, NewLedgerEntry, NewRedemption, NewTransaction, ResourceKey, StoreTx};
+use crate::{
+    KeyedResource, NewCoupon, NewLedgerEntry, NewRedemption, NewTierChange, NewTransaction, ResourceKey, StoreTx,
+    TierUpdate,
+};
 use crate::{StoreError, StoreResult};
 
 /// A redemption to make: `quantity` units of a reward for a customer.
@@ -195,16 +198,22 @@ pub async fn record_purchase<T: StoreTx + ?Sized>(
     {
         return Ok(Purchased::Replayed(found));
     }
-    if tx.customer(program_id, &p.customer_id).await?.is_none() {
+    let Some(customer) = tx.customer(program_id, &p.customer_id).await? else {
         return Ok(Purchased::Refused(PurchaseRefusal::CustomerNotFound));
-    }
-    let points = match p.points {
-        Some(points) => points,
+    };
+    let program = tx.program(program_id).await?.ok_or_else(|| StoreError::Other(format!("no program {program_id}")))?;
+    // The tier the customer holds now decides the multiplier, kept on the
+    // purchase: a replay or a later tier change never changes what it earned.
+    let tier = customer.tier.and_then(|t| t.name);
+    let (points, multiplier) = match p.points {
+        // Points given by the client are taken as they are.
+        Some(points) => (points, 100),
         None => {
-            let program =
-                tx.program(program_id).await?.ok_or_else(|| StoreError::Other(format!("no program {program_id}")))?;
-            match earned_for_spend(p.spend_amount_cents, program.settings.points_per_currency_unit) {
-                Ok(points) => points,
+            let multiplier = program.settings.earn_multiplier_percent(tier.as_deref());
+            let earned = earned_for_spend(p.spend_amount_cents, program.settings.points_per_currency_unit)
+                .and_then(|base| multiplied(base, multiplier));
+            match earned {
+                Ok(points) => (points, multiplier),
                 Err(_) => return Ok(Purchased::Refused(PurchaseRefusal::EarningOverflow)),
             }
         }
@@ -216,6 +225,8 @@ pub async fn record_purchase<T: StoreTx + ?Sized>(
         points,
         external_id: p.external_id.clone(),
         idempotency: p.idempotency.clone(),
+        tier,
+        earn_multiplier_percent: multiplier,
     };
     let Some(txn) = tx.insert_transaction(program_id, &new).await? else {
         // The receipt was recorded before: answer with the first purchase.
@@ -226,15 +237,31 @@ pub async fn record_purchase<T: StoreTx + ?Sized>(
             .ok_or_else(|| StoreError::Other(format!("purchase {external_id} clashed but cannot be read")))?;
         return Ok(Purchased::Existing(first));
     };
-    let Some(balance_after) = tx.credit(program_id, &txn.customer_id, points).await? else {
+    // In a holding period the points wait beside the balance (the release
+    // job credits them when it ends); the entry records them as pending.
+    let held = program.settings.points_pending_days > 0 && points > 0;
+    let credited = match held {
+        true => tx.hold(program_id, &txn.customer_id, &txn.id, points).await?,
+        false => tx.credit(program_id, &txn.customer_id, points).await?,
+    };
+    let Some(balance_after) = credited else {
         return Ok(Purchased::Refused(PurchaseRefusal::BalanceOverflow));
     };
+    let (available, pending) = if held { (0, points) } else { (points, 0) };
     let entry = NewLedgerEntry {
         transaction_id: Some(txn.id.clone()),
-        ..NewLedgerEntry::new(&txn.customer_id, points, balance_after, LedgerOperation::Earn)
+        pending_points: pending,
+        qualifying_points: points,
+        ..NewLedgerEntry::new(&txn.customer_id, available, balance_after, LedgerOperation::Earn)
     };
     tx.insert_ledger_entry(program_id, &entry).await?;
     Ok(Purchased::Created(txn))
+}
+
+/// `floor(base × multiplier_percent / 100)`, or an overflow.
+fn multiplied(base: i64, multiplier_percent: i32) -> Result<i64, tally_core::points::PointsError> {
+    i64::try_from(i128::from(base) * i128::from(multiplier_percent) / 100)
+        .map_err(|_| tally_core::points::PointsError::Overflow)
 }
 
 /// A manual adjustment of a customer's points by a person (a token).
@@ -245,6 +272,8 @@ pub struct Adjust {
     pub points: i64,
     pub reason: String,
     pub token_id: String,
+    /// Counts towards the customer's tier, like a purchase's points.
+    pub qualifying: bool,
     pub idempotency: Option<ResourceKey>,
 }
 
@@ -288,6 +317,7 @@ pub async fn adjust<T: StoreTx + ?Sized>(tx: &mut T, program_id: &str, a: &Adjus
         Err(refusal) => return Ok(Adjusted::Refused(refusal)),
     };
     let entry = NewLedgerEntry {
+        qualifying_points: if a.qualifying { a.points } else { 0 },
         reason: Some(a.reason.clone()),
         token_id: Some(a.token_id.clone()),
         idempotency: a.idempotency.clone(),
@@ -370,13 +400,23 @@ pub async fn void<T: StoreTx + ?Sized>(tx: &mut T, program_id: &str, v: &Void) -
     if take > 0 || v.idempotency.is_some() {
         let program =
             tx.program(program_id).await?.ok_or_else(|| StoreError::Other(format!("no program {program_id}")))?;
+        // Points still in their holding period go back first: they were never
+        // spendable, so taking them cannot take the balance below zero. Only
+        // the rest is a debit, under the void policy as without a holding
+        // period. The customer's row is locked before the pending lot's, the
+        // order the release takes them in.
+        let held = match take > 0 && tx.lock_customer(program_id, &after.customer_id).await? {
+            true => tx.take_held(program_id, &after.id, take).await?,
+            false => 0,
+        };
+        let debt = take - held;
         let balance_after = match program.settings.void_policy {
             VoidPolicy::Reject => tx
-                .debit(program_id, &after.customer_id, take)
+                .debit(program_id, &after.customer_id, debt)
                 .await?
-                .ok_or(VoidRefusal::InsufficientPoints { points: take }),
+                .ok_or(VoidRefusal::InsufficientPoints { points: debt }),
             VoidPolicy::AllowNegative => tx
-                .debit_allowing_negative(program_id, &after.customer_id, take)
+                .debit_allowing_negative(program_id, &after.customer_id, debt)
                 .await?
                 .ok_or(VoidRefusal::BalanceOverflow),
         };
@@ -386,8 +426,10 @@ pub async fn void<T: StoreTx + ?Sized>(tx: &mut T, program_id: &str, v: &Void) -
         };
         let entry = NewLedgerEntry {
             transaction_id: Some(after.id.clone()),
+            pending_points: -held,
+            qualifying_points: -take,
             idempotency: v.idempotency.clone(),
-            ..NewLedgerEntry::new(&after.customer_id, -take, balance_after, LedgerOperation::Void)
+            ..NewLedgerEntry::new(&after.customer_id, -debt, balance_after, LedgerOperation::Void)
         };
         tx.insert_ledger_entry(program_id, &entry).await?;
     }
@@ -561,4 +603,108 @@ pub async fn expire<T: StoreTx + ?Sized>(
     };
     let entry = NewLedgerEntry::new(customer_id, -points, balance_after, LedgerOperation::Expire);
     Ok(Some(tx.insert_ledger_entry(program_id, &entry).await?))
+}
+
+/// Ends a due lot's holding period: its pending points become available with
+/// a `release` ledger entry, starting a lot of their own (so their expiry
+/// counts from now). The customer's row is locked first, the order every
+/// points change uses; the pending lot's conditional update lets exactly one
+/// node take it, and the ledger's unique release per purchase backs that up.
+/// `None`: no such customer, or the lot was released already, is not due, or
+/// was voided whole.
+pub async fn release<T: StoreTx + ?Sized>(
+    tx: &mut T,
+    program_id: &str,
+    customer_id: &str,
+    lot_id: &str,
+) -> StoreResult<Option<LedgerEntry>> {
+    if !tx.lock_customer(program_id, customer_id).await? {
+        return Ok(None);
+    }
+    let Some((transaction_id, points)) = tx.release_lot(program_id, lot_id).await? else {
+        return Ok(None);
+    };
+    // Pending points never exceed what the balance could take when they were
+    // earned, but the balance may have grown since: then the lot stays
+    // pending (this transaction rolls back) and the error is logged each run.
+    let balance_after = tx
+        .credit(program_id, customer_id, points)
+        .await?
+        .ok_or_else(|| StoreError::Other(format!("releasing lot {lot_id} would overflow the balance")))?;
+    let entry = NewLedgerEntry {
+        transaction_id: Some(transaction_id),
+        pending_points: -points,
+        ..NewLedgerEntry::new(customer_id, points, balance_after, LedgerOperation::Release)
+    };
+    Ok(Some(tx.insert_ledger_entry(program_id, &entry).await?))
+}
+
+/// Why a customer's tier is evaluated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TierReview {
+    /// After a purchase (or a qualifying adjustment) in its transaction: the
+    /// tier may only go up.
+    Upgrade { transaction_id: Option<String> },
+    /// The periodic review: the tier may only go down, once per review
+    /// interval (a customer another node reviewed a moment ago is skipped).
+    Downgrade,
+}
+
+/// Evaluates a customer's tier: counts the qualifying points in the
+/// program's period (by the database clock), moves the tier if `review`
+/// allows that direction, and keeps the count. The customer's row is locked
+/// first, so two evaluations of one customer run one after the other and
+/// the second sees what the first did. Returns the change, if one was made.
+pub async fn review_tier<T: StoreTx + ?Sized>(
+    tx: &mut T,
+    program_id: &str,
+    customer_id: &str,
+    review: &TierReview,
+) -> StoreResult<Option<TierChange>> {
+    if !tx.lock_customer(program_id, customer_id).await? {
+        return Ok(None);
+    }
+    let Some(state) = tx.tier_state(program_id, customer_id).await? else {
+        return Ok(None);
+    };
+    if *review == TierReview::Downgrade && state.reviewed_recently {
+        return Ok(None);
+    }
+    let program = tx.program(program_id).await?.ok_or_else(|| StoreError::Other(format!("no program {program_id}")))?;
+    let settings = &program.settings;
+    let qualifying = tx.qualifying_points(program_id, customer_id, settings.tier_period).await?;
+    // A tier the program no longer has ranks below every tier it has.
+    let rank = |name: Option<&str>| name.and_then(|n| settings.tier_named(n)).map(|(rank, _)| rank);
+    let held = rank(state.tier.as_deref());
+    let reached = settings.tier_reached(qualifying);
+    let deserved = reached.map(|(rank, _)| rank);
+    let vanished = state.tier.is_some() && held.is_none();
+    let change = match review {
+        TierReview::Upgrade { transaction_id } if deserved > held => {
+            Some((TierChangeReason::Upgrade, transaction_id.clone()))
+        }
+        // A tier the program no longer has is replaced by the one deserved.
+        TierReview::Downgrade if deserved < held || vanished => Some((TierChangeReason::Downgrade, None)),
+        _ => None,
+    };
+    // Only the review marks the customer reviewed: purchases must not
+    // postpone the review of a customer who buys every day.
+    let reviewed = *review == TierReview::Downgrade;
+    let Some((reason, transaction_id)) = change else {
+        let kept = TierUpdate { tier: state.tier.as_deref(), qualifying_points: qualifying, changed: false, reviewed };
+        tx.set_tier(program_id, customer_id, &kept).await?;
+        return Ok(None);
+    };
+    let to_tier = reached.map(|(_, tier)| tier.name.clone());
+    let moved = TierUpdate { tier: to_tier.as_deref(), qualifying_points: qualifying, changed: true, reviewed };
+    tx.set_tier(program_id, customer_id, &moved).await?;
+    let change = NewTierChange {
+        customer_id: customer_id.to_owned(),
+        from_tier: state.tier,
+        to_tier,
+        reason,
+        qualifying_points: qualifying,
+        transaction_id,
+    };
+    Ok(Some(tx.insert_tier_change(program_id, &change).await?))
 }

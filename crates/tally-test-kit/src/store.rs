@@ -79,6 +79,30 @@ impl TestStore {
         }
     }
 
+    /// Ends every holding period not yet released, by the database's clock.
+    pub async fn make_holds_due(&self) {
+        match self {
+            TestStore::Sqlite(s) => s.make_holds_due().await,
+            TestStore::Postgres(s) => s.make_holds_due().await,
+        }
+    }
+
+    /// Makes every customer reviewed once due for the tier review again.
+    pub async fn make_tier_reviews_due(&self) {
+        match self {
+            TestStore::Sqlite(s) => s.make_tier_reviews_due().await,
+            TestStore::Postgres(s) => s.make_tier_reviews_due().await,
+        }
+    }
+
+    /// Moves every ledger entry `days` into the past.
+    pub async fn age_ledger(&self, days: i32) {
+        match self {
+            TestStore::Sqlite(s) => s.age_ledger(days).await,
+            TestStore::Postgres(s) => s.age_ledger(days).await,
+        }
+    }
+
     /// Runs one statement, written for each backend's dialect; the rows it changed.
     pub async fn execute_on_backend(&self, sqlite: &str, postgres: &str) -> u64 {
         match self {

@@ -289,6 +289,39 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customers/{id}/tier-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a customer's tier changes
+         * @description Every change of the customer's tier, newest first: upgrades made by a
+         *     purchase (naming it) or a qualifying adjustment, downgrades made by the
+         *     daily tier review.
+         *
+         *     A read: it changes nothing and takes no key.
+         *
+         *     **Errors** (`application/problem+json`, by status and `code`):
+         *
+         *     * 400: `invalid_query`, `invalid_path`
+         *     * 401: `unauthorized`
+         *     * 404: `customer_not_found`
+         *     * 429: `rate_limited`
+         *     * 500: `internal`
+         *     * 503: `storage_unavailable`
+         */
+        get: operations["customers_tier_history_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -402,7 +435,7 @@ export interface paths {
          *     totals, as CSV (RFC 4180, as the ledger export), oldest first (by `id`).
          *     The first line names the columns, always in this order:
          *
-         *     `id, created_at, email, phone, name, balance, lifetime_earned, lifetime_spent`
+         *     `id, created_at, email, phone, name, balance, lifetime_earned, lifetime_spent, pending_earned`
          *
          *     One consistent snapshot, streamed, and cut off unfinished on a server
          *     failure, as the ledger export.
@@ -441,7 +474,7 @@ export interface paths {
          *     time-ordered). The first line names the columns, always in this order:
          *
          *     `id, created_at, customer_id, operation, points, balance_after,
-         *     transaction_id, redemption_id, reason, token_id`
+         *     transaction_id, redemption_id, reason, token_id, pending_points`
          *
          *     `created_at` is UTC RFC 3339 with microseconds; `points` is signed
          *     (negative for redemptions, voids and expiries); an empty field is none.
@@ -1235,6 +1268,11 @@ export interface components {
              */
             points: number;
             /**
+             * @description Counts towards the customer's tier like a purchase's points (a
+             *     goodwill credit for a purchase made elsewhere, say); `false` by default.
+             */
+            qualifying?: boolean;
+            /**
              * @description Why: kept on the ledger entry with the token that made it. At most 500
              *     characters, not blank, no control characters (surrounding whitespace is dropped).
              */
@@ -1268,11 +1306,21 @@ export interface components {
              *     `lifetime_earned - lifetime_spent` is the balance.
              */
             lifetime_spent: number;
+            next_release?: null | components["schemas"]["Release"];
             /**
              * Format: int64
-             * @description Points held by redemptions that are still pending (a cancel would return them).
+             * @description Points held by redemptions that are still pending (a cancel would
+             *     return them). Not part of `available`; not the same as `pending_earned`.
              */
             pending: number;
+            /**
+             * Format: int64
+             * @description Points earned by purchases that are still in the program's holding
+             *     period (`points_pending_days`): not yet part of `available`, not
+             *     spendable, and taken back first by a void of their purchase.
+             */
+            pending_earned: number;
+            tier?: null | components["schemas"]["CustomerTier"];
         };
         Coupon: {
             code: string;
@@ -1295,6 +1343,7 @@ export interface components {
             id: string;
             name?: string | null;
             phone?: string | null;
+            tier?: null | components["schemas"]["CustomerTier"];
         };
         /**
          * @description A customer's contact details. At least one of `email` and `phone` is
@@ -1323,6 +1372,25 @@ export interface components {
              * @example +4915112345678
              */
             phone?: string | null;
+        };
+        /** @description A customer's tier, on the customer and the balance. */
+        CustomerTier: {
+            /** @description The tier held; `null` below the first tier. */
+            name?: string | null;
+            next?: null | components["schemas"]["NextTier"];
+            /**
+             * Format: int64
+             * @description Points earned by purchases (less their voids, plus adjustments marked
+             *     `qualifying`) in the program's `tier_period`, as counted at the
+             *     customer's last evaluation: each purchase, void and qualifying
+             *     adjustment, and the daily tier review.
+             */
+            qualifying_points: number;
+            /**
+             * Format: date-time
+             * @description When it was reached.
+             */
+            since?: string | null;
         };
         /** @description One attempt to deliver an event to an endpoint. */
         DeliveryAttempt: {
@@ -1370,7 +1438,7 @@ export interface components {
             id: string;
             /**
              * @description The key of the request that made the effect; `null` for a job's effect
-             *     (expiry) or an unkeyed request.
+             *     (expiry, release) or an unkeyed request.
              */
             idempotency_key?: string | null;
             program_id: string;
@@ -1405,7 +1473,10 @@ export interface components {
         /** @enum {string} */
         KeyState: "in_flight" | "completed";
         LedgerEntry: {
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The available balance after this entry.
+             */
             balance_after: number;
             /** Format: date-time */
             created_at: string;
@@ -1414,9 +1485,23 @@ export interface components {
             operation: components["schemas"]["LedgerOperation"];
             /**
              * Format: int64
-             * @description Signed: positive credits, negative debits.
+             * @description Signed change of the pending points (`Balance::pending_earned`): a
+             *     purchase in a holding period adds here instead of to `points`; its
+             *     release and a void during the period take from here. 0 otherwise.
+             */
+            pending_points: number;
+            /**
+             * Format: int64
+             * @description Signed change of the available balance: positive credits, negative debits.
              */
             points: number;
+            /**
+             * Format: int64
+             * @description What the entry counts towards the customer's tier: a purchase's
+             *     points (held or not), less its voids; an adjustment's points if it was
+             *     marked `qualifying`; 0 for everything else.
+             */
+            qualifying_points: number;
             /** @description Why a manual adjustment was made. */
             reason?: string | null;
             redemption_id?: string | null;
@@ -1428,7 +1513,12 @@ export interface components {
          * @description What made a ledger entry.
          * @enum {string}
          */
-        LedgerOperation: "earn" | "redeem" | "void" | "adjustment" | "refund" | "expire";
+        LedgerOperation: "earn" | "redeem" | "void" | "adjustment" | "refund" | "expire" | "release";
+        NextTier: {
+            name: string;
+            /** Format: int64 */
+            points_needed: number;
+        };
         /** @description A page of a list, newest first. */
         Paginated_Customer: {
             data: {
@@ -1438,6 +1528,7 @@ export interface components {
                 id: string;
                 name?: string | null;
                 phone?: string | null;
+                tier?: null | components["schemas"]["CustomerTier"];
             }[];
             /** @description Whether older items follow; fetch them with `starting_after` = the last id. */
             has_more: boolean;
@@ -1488,7 +1579,7 @@ export interface components {
                 id: string;
                 /**
                  * @description The key of the request that made the effect; `null` for a job's effect
-                 *     (expiry) or an unkeyed request.
+                 *     (expiry, release) or an unkeyed request.
                  */
                 idempotency_key?: string | null;
                 program_id: string;
@@ -1512,7 +1603,10 @@ export interface components {
         /** @description A page of a list, newest first. */
         Paginated_LedgerEntry: {
             data: {
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description The available balance after this entry.
+                 */
                 balance_after: number;
                 /** Format: date-time */
                 created_at: string;
@@ -1521,9 +1615,23 @@ export interface components {
                 operation: components["schemas"]["LedgerOperation"];
                 /**
                  * Format: int64
-                 * @description Signed: positive credits, negative debits.
+                 * @description Signed change of the pending points (`Balance::pending_earned`): a
+                 *     purchase in a holding period adds here instead of to `points`; its
+                 *     release and a void during the period take from here. 0 otherwise.
+                 */
+                pending_points: number;
+                /**
+                 * Format: int64
+                 * @description Signed change of the available balance: positive credits, negative debits.
                  */
                 points: number;
+                /**
+                 * Format: int64
+                 * @description What the entry counts towards the customer's tier: a purchase's
+                 *     points (held or not), less its voids; an adjustment's points if it was
+                 *     marked `qualifying`; 0 for everything else.
+                 */
+                qualifying_points: number;
                 /** @description Why a manual adjustment was made. */
                 reason?: string | null;
                 redemption_id?: string | null;
@@ -1571,6 +1679,28 @@ export interface components {
                 stock?: number | null;
                 /** Format: date-time */
                 updated_at: string;
+            }[];
+            /** @description Whether older items follow; fetch them with `starting_after` = the last id. */
+            has_more: boolean;
+        };
+        /** @description A page of a list, newest first. */
+        Paginated_TierChange: {
+            data: {
+                /** Format: date-time */
+                created_at: string;
+                customer_id: string;
+                /** @description `null`: below the first tier. */
+                from_tier?: string | null;
+                id: string;
+                /**
+                 * Format: int64
+                 * @description The qualifying points that decided it.
+                 */
+                qualifying_points: number;
+                reason: components["schemas"]["TierChangeReason"];
+                to_tier?: string | null;
+                /** @description The purchase that made an upgrade, if one did. */
+                transaction_id?: string | null;
             }[];
             /** @description Whether older items follow; fetch them with `starting_after` = the last id. */
             has_more: boolean;
@@ -1638,6 +1768,13 @@ export interface components {
              */
             points_expire_after_days?: number | null;
             /**
+             * Format: int32
+             * @description Days a purchase's points stay pending before they can be spent, 0 to
+             *     365 (0: at once). Applies to purchases recorded from now on; points
+             *     already pending keep the release date they were given.
+             */
+            points_pending_days?: number | null;
+            /**
              * Format: int64
              * @description Earning rule: points per whole currency unit spent, 0 to 1,000,000.
              */
@@ -1649,6 +1786,15 @@ export interface components {
             rate_limit_per_minute?: number | null;
             /** @description `false` lets points-moving routes run without an `Idempotency-Key` (natural keys still dedupe). */
             require_idempotency_key?: boolean | null;
+            tier_period?: null | components["schemas"]["TierPeriod"];
+            /**
+             * @description The program's tiers, replacing the ones it had: at most 10, by
+             *     strictly ascending `threshold_points`, names unique; `[]` removes them.
+             *     A change applies from each customer's next evaluation (their next
+             *     purchase, or the daily review): tiers held stay held until then, and
+             *     past purchases keep the multiplier they earned at.
+             */
+            tiers?: components["schemas"]["Tier"][] | null;
             void_policy?: null | components["schemas"]["VoidPolicy"];
         };
         /** @description A program's rules. Every field has a default, so a new program works at once. */
@@ -1661,6 +1807,13 @@ export interface components {
             /** Format: int32 */
             points_expire_after_days?: number | null;
             /**
+             * Format: int32
+             * @description Days a purchase's points stay pending before they can be spent (0 to
+             *     365; 0, the default: available at once). A void within the period takes
+             *     the pending points back before they could be spent.
+             */
+            points_pending_days?: number;
+            /**
              * Format: int64
              * @description Earning rule: points per whole currency unit spent (rounded down per purchase).
              */
@@ -1669,6 +1822,14 @@ export interface components {
             rate_limit_per_minute: number;
             /** @description When false, points-moving routes accept requests without a key (natural keys still dedupe). */
             require_idempotency_key: boolean;
+            /** @description The window qualifying points are counted in. */
+            tier_period?: components["schemas"]["TierPeriod"];
+            /**
+             * @description The program's tiers, by ascending `threshold_points`; none by default.
+             *     A customer holds the highest tier whose threshold their qualifying
+             *     points reach; a change applies from the customer's next evaluation.
+             */
+            tiers?: components["schemas"]["Tier"][];
             void_policy: components["schemas"]["VoidPolicy"];
         };
         /** @description What a redelivery scheduled. */
@@ -1720,6 +1881,13 @@ export interface components {
         };
         /** @enum {string} */
         RedemptionStatus: "pending" | "fulfilled" | "cancelled";
+        /** @description Pending points that become available together. */
+        Release: {
+            /** Format: date-time */
+            at: string;
+            /** Format: int64 */
+            points: number;
+        };
         Reward: {
             active: boolean;
             /** Format: int64 */
@@ -1835,11 +2003,67 @@ export interface components {
              */
             redemptions_today: number;
         };
+        /**
+         * @description A level a customer reaches by qualifying points, and what it earns.
+         * @example {
+         *       "earn_multiplier_percent": 125,
+         *       "name": "Silver",
+         *       "threshold_points": 1000
+         *     }
+         */
+        Tier: {
+            /**
+             * Format: int32
+             * @description Purchases earn `floor(base × multiplier / 100)`: 100 (no bonus) to 1000.
+             */
+            earn_multiplier_percent: number;
+            /** @description 1 to 50 characters (surrounding whitespace is dropped), unique within the program. */
+            name: string;
+            /**
+             * Format: int64
+             * @description Qualifying points needed, at least 1; ascending from one tier to the next.
+             */
+            threshold_points: number;
+        };
+        /** @description One change of a customer's tier (`GET /customers/{id}/tier-history`, `tier.changed`). */
+        TierChange: {
+            /** Format: date-time */
+            created_at: string;
+            customer_id: string;
+            /** @description `null`: below the first tier. */
+            from_tier?: string | null;
+            id: string;
+            /**
+             * Format: int64
+             * @description The qualifying points that decided it.
+             */
+            qualifying_points: number;
+            reason: components["schemas"]["TierChangeReason"];
+            to_tier?: string | null;
+            /** @description The purchase that made an upgrade, if one did. */
+            transaction_id?: string | null;
+        };
+        /**
+         * @description Why a customer's tier changed.
+         * @enum {string}
+         */
+        TierChangeReason: "upgrade" | "downgrade";
+        /**
+         * @description The window a customer's qualifying points are counted in.
+         * @enum {string}
+         */
+        TierPeriod: "rolling_365_days" | "calendar_year";
         Transaction: {
             /** Format: date-time */
             created_at: string;
             currency: string;
             customer_id: string;
+            /**
+             * Format: int32
+             * @description What that tier multiplied the earning rule by (100: no bonus). A
+             *     replay, or a later change of tier or program, never changes it.
+             */
+            earn_multiplier_percent: number;
             external_id?: string | null;
             id: string;
             /** Format: int64 */
@@ -1847,6 +2071,8 @@ export interface components {
             /** Format: int64 */
             spend_amount_cents: number;
             status: components["schemas"]["TransactionStatus"];
+            /** @description The tier the customer held when the purchase was recorded, if any. */
+            tier?: string | null;
             /**
              * Format: int64
              * @description How much of the spend has been voided so far.
@@ -3160,7 +3386,12 @@ export interface operations {
                      *       "expiring_soon": 0,
                      *       "lifetime_earned": 500,
                      *       "lifetime_spent": 100,
-                     *       "pending": 100
+                     *       "next_release": {
+                     *         "at": "2026-12-15T10:00:00Z",
+                     *         "points": 25
+                     *       },
+                     *       "pending": 100,
+                     *       "pending_earned": 25
                      *     }
                      */
                     "application/json": components["schemas"]["Balance"];
@@ -3420,6 +3651,134 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Paginated_Redemption"];
+                };
+            };
+            /** @description Bad request: the body, the query or a header cannot be read. `code`: `invalid_query`, `invalid_path` */
+            400: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_query",
+                     *       "detail": "Bad request: the body, the query or a header cannot be read",
+                     *       "status": 400,
+                     *       "title": "Bad Request",
+                     *       "type": "/problems/invalid_query"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_query" | "invalid_path";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not found in the caller's program. `code`: `customer_not_found` */
+            404: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "customer_not_found",
+                     *       "detail": "Not found in the caller's program",
+                     *       "status": 404,
+                     *       "title": "Not Found",
+                     *       "type": "/problems/customer_not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "customer_not_found";
+                    };
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /** @description Storage is unreachable or a commit's outcome is unknown; retry with the same key. `code`: `storage_unavailable` */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying, with the same `Idempotency-Key`. */
+                    "Retry-After": number;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "storage_unavailable",
+                     *       "detail": "Storage is unreachable or a commit's outcome is unknown; retry with the same key",
+                     *       "status": 503,
+                     *       "title": "Service Unavailable",
+                     *       "type": "/problems/storage_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    customers_tier_history_list: {
+        parameters: {
+            query?: {
+                /**
+                 * @description How many items to return, newest first (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description A cursor: the id of the last item of the previous page. */
+                starting_after?: string;
+            };
+            header?: {
+                /** @description The request's id, echoed in the response and carried by its log line; a new UUID when absent. */
+                "X-Request-Id"?: string;
+            };
+            path: {
+                /**
+                 * @description The customer's id (`cus_…`)
+                 * @example cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of tier changes */
+            200: {
+                headers: {
+                    /** @description Where the token stands, e.g. `"token";r=599;t=1`: 599 requests left now, full again in 1 s. */
+                    RateLimit: string;
+                    /** @description The token's rate-limit policy (IETF RateLimit draft), e.g. `"token";q=600;w=60`: 600 requests per 60 s. */
+                    "RateLimit-Policy": string;
+                    /** @description The request's id: the client's `X-Request-Id` when it sent one, otherwise a new UUID. Quote it when reporting a problem; every log line of the request carries it. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Paginated_TierChange"];
                 };
             };
             /** @description Bad request: the body, the query or a header cannot be read. `code`: `invalid_query`, `invalid_path` */

@@ -1,6 +1,8 @@
 //! Every route that exists on this server, through the typed SDK.
 
-use tally_client::model::{CouponStatus, LedgerOperation, RedemptionStatus, RewardKind, TransactionStatus};
+use tally_client::model::{
+    CouponStatus, LedgerOperation, RedemptionStatus, RewardKind, Tier, TierChangeReason, TierPeriod, TransactionStatus,
+};
 use tally_client::{
     CustomerFilter, IntentState, NewAdjustment, NewCustomer, NewRedemption, NewReward, NewTransaction, PageParams,
     ProgramPatch, RewardPatch, V2Redeem, VoidTransaction,
@@ -225,4 +227,36 @@ backend_tests!(
     typed_calls_cover_customers_transactions_rewards_redemptions_program_and_keys,
     refusals_carry_status_code_and_detail_and_are_final,
     voids_adjustments_fulfil_cancel_coupons_and_v2_answer_in_their_types,
+    tiers_and_holding_periods_through_the_sdk,
 );
+
+async fn tiers_and_holding_periods_through_the_sdk(backend: Backend) {
+    let server = spawn_server(backend).await;
+    let client = server.client().await;
+    let silver = Tier { name: "Silver".into(), threshold_points: 100, earn_multiplier_percent: 150 };
+    let patch = ProgramPatch {
+        tiers: Some(vec![silver.clone()]),
+        tier_period: Some(TierPeriod::CalendarYear),
+        points_pending_days: Some(7),
+        ..Default::default()
+    };
+    let program = client.update_program(&patch).await.unwrap().value;
+    assert_eq!((program.settings.tiers, program.settings.tier_period), (vec![silver], TierPeriod::CalendarYear));
+    assert_eq!(program.settings.points_pending_days, 7);
+
+    let ada = client.upsert_customer(&NewCustomer::email("tiered@example.com")).await.unwrap().value;
+    assert_eq!(ada.tier.as_ref().and_then(|t| t.next.as_ref()).map(|n| n.points_needed), Some(100));
+    let first = client.record_purchase(&NewTransaction::new(&ada.id, 12_000, "EUR")).await.unwrap().value;
+    assert_eq!((first.points, first.tier), (120, None));
+    let second = client.record_purchase(&NewTransaction::new(&ada.id, 1000, "EUR")).await.unwrap().value;
+    assert_eq!((second.points, second.tier.as_deref(), second.earn_multiplier_percent), (15, Some("Silver"), 150));
+
+    let balance = client.balance(&ada.id).await.unwrap();
+    assert_eq!((balance.available, balance.pending_earned), (0, 135), "held for the holding period");
+    assert_eq!(balance.next_release.map(|r| r.points), Some(120), "the first purchase is released first");
+    assert_eq!(balance.tier.and_then(|t| t.name).as_deref(), Some("Silver"));
+    let history = client.tier_history(&ada.id, &PageParams::default()).await.unwrap().data;
+    assert_eq!(history.len(), 1);
+    assert_eq!((history[0].to_tier.as_deref(), history[0].reason), (Some("Silver"), TierChangeReason::Upgrade));
+    assert_eq!(history[0].transaction_id.as_deref(), Some(first.id.as_str()));
+}

@@ -46,7 +46,7 @@ This reference is also rendered at [/docs/api](/docs/api)."
     ),
     paths(
         routes::customers::upsert, routes::customers::get, routes::customers::list, routes::customers::balance,
-        routes::customers::ledger, routes::customers::adjust,
+        routes::customers::ledger, routes::customers::tier_history, routes::customers::adjust,
         routes::transactions::create, routes::transactions::get, routes::transactions::void,
         routes::rewards::create, routes::rewards::list, routes::rewards::get, routes::rewards::patch,
         routes::redemptions::create, routes::redemptions::get, routes::redemptions::list, routes::redemptions::list_for_customer,

@@ -50,6 +50,7 @@ pub const OPERATIONS: &[Operation] = &[
     read("customers_list", &[(422, &["invalid_field"])]),
     read("customers_balance_get", &[(404, &["customer_not_found"])]),
     read("customers_ledger_list", &[(404, &["customer_not_found"])]),
+    read("customers_tier_history_list", &[(404, &["customer_not_found"])]),
     write(
         "customers_adjustments_create",
         Key::Required,

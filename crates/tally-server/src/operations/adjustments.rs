@@ -1,4 +1,4 @@
-use tally_core::model::LedgerEntry;
+use tally_core::model::{LedgerEntry, Program};
 use tally_store::{Adjust, AdjustRefusal, Adjusted, ResourceKey, StoreTx};
 
 use super::Outcome;
@@ -10,10 +10,12 @@ pub const MAX_REASON_LEN: usize = 500;
 pub struct Adjustment {
     pub points: i64,
     pub reason: String,
+    /// Counts towards the customer's tier, like a purchase's points.
+    pub qualifying: bool,
 }
 
 impl Adjustment {
-    pub fn validate(points: i64, reason: &str) -> ApiResult<Self> {
+    pub fn validate(points: i64, reason: &str, qualifying: bool) -> ApiResult<Self> {
         if points == 0 {
             return Err(ApiError::invalid_field("points", "must not be zero: positive credits, negative debits"));
         }
@@ -26,15 +28,16 @@ impl Adjustment {
         if reason.is_empty() || too_long || reason.chars().any(char::is_control) {
             return Err(ApiError::invalid_field("reason", format!("1 to {MAX_REASON_LEN} printable characters")));
         }
-        Ok(Self { points, reason: reason.to_owned() })
+        Ok(Self { points, reason: reason.to_owned(), qualifying })
     }
 }
 
 /// Credits or debits a customer by hand, in one call on the store
-/// (`tally_store::writes::adjust`).
+/// (`tally_store::writes::adjust`); a qualifying credit may then lift the
+/// customer's tier, in the same transaction.
 pub async fn adjust(
     tx: &mut dyn StoreTx,
-    program_id: &str,
+    program: &Program,
     customer_id: &str,
     adjustment: Adjustment,
     token_id: &str,
@@ -45,10 +48,17 @@ pub async fn adjust(
         points: adjustment.points,
         reason: adjustment.reason,
         token_id: token_id.to_owned(),
+        qualifying: adjustment.qualifying,
         idempotency: key,
     };
-    match tx.adjust(program_id, &adjust).await? {
-        Adjusted::Created(entry) => Ok(Outcome::Created(entry)),
+    match tx.adjust(&program.id, &adjust).await? {
+        Adjusted::Created(entry) => {
+            if adjust.qualifying && adjust.points > 0 {
+                let key = adjust.idempotency.as_ref().map(|k| k.key.as_str());
+                super::tiers::after_earning(tx, program, customer_id, None, key).await?;
+            }
+            Ok(Outcome::Created(entry))
+        }
         Adjusted::Replayed(found) => Ok(Outcome::Replayed(found)),
         Adjusted::Refused(AdjustRefusal::CustomerNotFound) => {
             Err(ApiError::not_found("customer_not_found", "customer"))

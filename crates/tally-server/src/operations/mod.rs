@@ -6,9 +6,12 @@
 pub mod adjustments;
 pub mod coupons;
 pub mod customers;
-pub mod expiry;
+pub mod jobs;
 pub mod purchases;
 pub mod redemptions;
+pub mod tiers;
+
+pub use jobs::{expiry, release, tier_review};
 
 use tally_store::{KeyedResource, StoreResult};
 

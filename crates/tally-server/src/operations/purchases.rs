@@ -1,5 +1,5 @@
 use tally_core::ids::IdKind;
-use tally_core::model::Transaction;
+use tally_core::model::{Program, Transaction};
 use tally_core::points::PointsError;
 use tally_store::{PurchaseRefusal, Purchased, ResourceKey, StoreTx, Void, VoidRefusal, Voided};
 
@@ -32,13 +32,15 @@ pub fn validate(purchase: Purchase) -> ApiResult<Purchase> {
 
 /// Records a purchase and credits its points, once per `external_id` and once
 /// per idempotency key, in one call on the store
-/// (`tally_store::writes::record_purchase`).
+/// (`tally_store::writes::record_purchase`); a new purchase may then lift
+/// the customer's tier, in the same transaction.
 pub async fn record(
     tx: &mut dyn StoreTx,
-    program_id: &str,
+    program: &Program,
     purchase: Purchase,
     key: Option<ResourceKey>,
 ) -> ApiResult<Outcome<Transaction>> {
+    let program_id = program.id.as_str();
     // A malformed id is as unknown as a missing one, and never reaches a
     // query (PostgreSQL refuses a NUL in text outright). A replay's body had
     // a well-formed id the first time, so checking first changes no replay.
@@ -47,7 +49,11 @@ pub async fn record(
     }
     let purchase = Purchase { idempotency: key, ..purchase };
     match tx.record_purchase(program_id, &purchase).await? {
-        Purchased::Created(txn) => Ok(Outcome::Created(txn)),
+        Purchased::Created(txn) => {
+            let key = purchase.idempotency.as_ref().map(|k| k.key.as_str());
+            super::tiers::after_earning(tx, program, &txn.customer_id, Some(&txn.id), key).await?;
+            Ok(Outcome::Created(txn))
+        }
         Purchased::Existing(first) => Ok(Outcome::Existing(first)),
         Purchased::Replayed(found) => Ok(Outcome::Replayed(found)),
         Purchased::Refused(PurchaseRefusal::CustomerNotFound) => {

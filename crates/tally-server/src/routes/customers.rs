@@ -4,7 +4,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use tally_core::contact::{normalize_email, normalize_phone};
 use tally_core::ids::IdKind;
-use tally_core::model::{Balance, Customer, LedgerEntry};
+use tally_core::model::{Balance, Customer, LedgerEntry, TierChange};
 use tally_store::CustomerFilter;
 use utoipa::ToSchema;
 
@@ -15,7 +15,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{ContactQuery, Pagination, Path, Write};
 use crate::idempotency::{Begun, KeyPolicy, begin};
 use crate::operations::adjustments::{self, Adjustment};
-use crate::operations::customers;
+use crate::operations::{customers, tiers};
 
 /// A customer's contact details. At least one of `email` and `phone` is
 /// needed (422 `contact_required` otherwise): the customer is found again by them.
@@ -67,6 +67,7 @@ pub async fn upsert(
         Begun::Replay(response) => Ok(response),
         Begun::Fresh(mut exec) => {
             let outcome = customers::upsert(exec.tx(), &program.id, &new).await;
+            let outcome = outcome.map(|found| found.map(|c| tiers::customer(&program.settings, c)));
             exec.conclude(outcome).await
         }
     }
@@ -86,6 +87,7 @@ pub async fn get(
 ) -> ApiResult<Json<Customer>> {
     check_id(IdKind::Customer, &id, "customer_not_found", "customer")?;
     let customer = state.store.customer(&program.id, &id).await?;
+    let customer = customer.map(|c| tiers::customer(&program.settings, c));
     customer.map(Json).ok_or_else(|| ApiError::not_found("customer_not_found", "customer"))
 }
 
@@ -120,6 +122,7 @@ pub async fn list(
             .map_err(|e| ApiError::invalid_field("phone", e))?,
     };
     let rows = state.store.customers(&program.id, &filter, &page).await?;
+    let rows = rows.into_iter().map(|c| tiers::customer(&program.settings, c)).collect();
     Ok(Json(Paginated::from_rows(rows, page.limit)))
 }
 
@@ -129,7 +132,7 @@ pub async fn list(
 /// the customer's life, and expiring within 30 days.
 #[utoipa::path(get, path = "/api/v1/customers/{id}/balance", tag = "customers", operation_id = "customers_balance_get",
     params(("id" = String, Path, description = "The customer's id (`cus_…`)", example = "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8")),
-    responses((status = 200, description = "The balance", body = Balance, example = json!({"customer_id": "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8", "available": 400, "pending": 100, "lifetime_earned": 500, "lifetime_spent": 100, "expiring_soon": 0}))), security(("bearer" = [])))]
+    responses((status = 200, description = "The balance", body = Balance, example = json!({"customer_id": "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8", "available": 400, "pending": 100, "pending_earned": 25, "next_release": {"points": 25, "at": "2026-12-15T10:00:00Z"}, "lifetime_earned": 500, "lifetime_spent": 100, "expiring_soon": 0}))), security(("bearer" = [])))]
 pub async fn balance(
     State(state): State<AppState>,
     Authenticated { program, .. }: Authenticated,
@@ -137,7 +140,32 @@ pub async fn balance(
 ) -> ApiResult<Json<Balance>> {
     check_id(IdKind::Customer, &id, "customer_not_found", "customer")?;
     let balance = state.store.balance(&program.id, &id).await?;
+    let balance = balance.map(|b| tiers::balance(&program.settings, b));
     balance.map(Json).ok_or_else(|| ApiError::not_found("customer_not_found", "customer"))
+}
+
+/// List a customer's tier changes
+///
+/// Every change of the customer's tier, newest first: upgrades made by a
+/// purchase (naming it) or a qualifying adjustment, downgrades made by the
+/// daily tier review.
+#[utoipa::path(get, path = "/api/v1/customers/{id}/tier-history", tag = "customers", operation_id = "customers_tier_history_list",
+    params(("id" = String, Path, description = "The customer's id (`cus_…`)", example = "cus_01JDQ5Z8K6V4N2WQ7X9YB3C5D8"),
+           ListParams),
+    responses((status = 200, description = "A page of tier changes", body = Paginated<TierChange>)),
+    security(("bearer" = [])))]
+pub async fn tier_history(
+    State(state): State<AppState>,
+    Authenticated { program, .. }: Authenticated,
+    Path(id): Path<String>,
+    Pagination(page): Pagination,
+) -> ApiResult<Json<Paginated<TierChange>>> {
+    check_id(IdKind::Customer, &id, "customer_not_found", "customer")?;
+    if state.store.customer(&program.id, &id).await?.is_none() {
+        return Err(ApiError::not_found("customer_not_found", "customer"));
+    }
+    let rows = state.store.tier_history(&program.id, &id, &page).await?;
+    Ok(Json(Paginated::from_rows(rows, page.limit)))
 }
 
 /// List a customer's ledger
@@ -177,6 +205,10 @@ pub struct AdjustmentIn {
         pattern = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
     )]
     pub reason: String,
+    /// Counts towards the customer's tier like a purchase's points (a
+    /// goodwill credit for a purchase made elsewhere, say); `false` by default.
+    #[serde(default)]
+    pub qualifying: bool,
 }
 
 /// Adjust a customer's points by hand
@@ -196,12 +228,12 @@ pub async fn adjust(
     Write { body, meta }: Write<AdjustmentIn>,
 ) -> ApiResult<Response> {
     check_id(IdKind::Customer, &id, "customer_not_found", "customer")?;
-    let adjustment = Adjustment::validate(body.points, &body.reason)?;
+    let adjustment = Adjustment::validate(body.points, &body.reason, body.qualifying)?;
     match begin(&state, &program, meta, KeyPolicy::Required).await? {
         Begun::Replay(response) => Ok(response),
         Begun::Fresh(mut exec) => {
             let key = exec.resource_key();
-            let outcome = adjustments::adjust(exec.tx(), &program.id, &id, adjustment, &token_id, key).await;
+            let outcome = adjustments::adjust(exec.tx(), &program, &id, adjustment, &token_id, key).await;
             exec.conclude(outcome).await
         }
     }

@@ -31,7 +31,7 @@ use crate::auth::Authenticated;
 use crate::error::{ApiError, ApiResult};
 
 /// The ledger's columns, in their fixed order.
-pub const LEDGER_HEADER: [&str; 10] = [
+pub const LEDGER_HEADER: [&str; 11] = [
     "id",
     "created_at",
     "customer_id",
@@ -42,11 +42,12 @@ pub const LEDGER_HEADER: [&str; 10] = [
     "redemption_id",
     "reason",
     "token_id",
+    "pending_points",
 ];
 
 /// The customers' columns, in their fixed order.
-pub const CUSTOMER_HEADER: [&str; 8] =
-    ["id", "created_at", "email", "phone", "name", "balance", "lifetime_earned", "lifetime_spent"];
+pub const CUSTOMER_HEADER: [&str; 9] =
+    ["id", "created_at", "email", "phone", "name", "balance", "lifetime_earned", "lifetime_spent", "pending_earned"];
 
 /// `?from=&to=` of both exports.
 #[derive(Deserialize, IntoParams)]
@@ -100,7 +101,7 @@ fn stamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-fn ledger_record(e: &LedgerEntry) -> [String; 10] {
+fn ledger_record(e: &LedgerEntry) -> [String; 11] {
     let optional = |v: &Option<String>| v.clone().unwrap_or_default();
     [
         e.id.clone(),
@@ -113,10 +114,11 @@ fn ledger_record(e: &LedgerEntry) -> [String; 10] {
         optional(&e.redemption_id),
         optional(&e.reason),
         optional(&e.token_id),
+        e.pending_points.to_string(),
     ]
 }
 
-fn customer_record(c: &ExportedCustomer) -> [String; 8] {
+fn customer_record(c: &ExportedCustomer) -> [String; 9] {
     let optional = |v: &Option<String>| v.clone().unwrap_or_default();
     [
         c.id.clone(),
@@ -127,6 +129,7 @@ fn customer_record(c: &ExportedCustomer) -> [String; 8] {
         c.balance.to_string(),
         c.lifetime_earned.to_string(),
         c.lifetime_spent.to_string(),
+        c.pending_earned.to_string(),
     ]
 }
 
@@ -171,7 +174,7 @@ fn csv_response<const N: usize, T: Send + 'static>(
 /// time-ordered). The first line names the columns, always in this order:
 ///
 /// `id, created_at, customer_id, operation, points, balance_after,
-/// transaction_id, redemption_id, reason, token_id`
+/// transaction_id, redemption_id, reason, token_id, pending_points`
 ///
 /// `created_at` is UTC RFC 3339 with microseconds; `points` is signed
 /// (negative for redemptions, voids and expiries); an empty field is none.
@@ -200,7 +203,7 @@ pub async fn ledger(
 /// totals, as CSV (RFC 4180, as the ledger export), oldest first (by `id`).
 /// The first line names the columns, always in this order:
 ///
-/// `id, created_at, email, phone, name, balance, lifetime_earned, lifetime_spent`
+/// `id, created_at, email, phone, name, balance, lifetime_earned, lifetime_spent, pending_earned`
 ///
 /// One consistent snapshot, streamed, and cut off unfinished on a server
 /// failure, as the ledger export.

@@ -66,7 +66,7 @@ pub async fn create(
         Begun::Replay(response) => Ok(response),
         Begun::Fresh(mut exec) => {
             let key = exec.resource_key();
-            let outcome = purchases::record(exec.tx(), &program.id, purchase, key).await;
+            let outcome = purchases::record(exec.tx(), &program, purchase, key).await;
             exec.conclude(outcome).await
         }
     }

@@ -8,10 +8,13 @@ use std::collections::BTreeSet;
 use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
+use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use tally_core::events::{DeliveryAttempt, EventType, WebhookEndpoint};
 use tally_core::ids::IdKind;
+use tally_core::model::Program;
 use tally_store::events::{NewWebhookEndpoint, WebhookEndpointPatch};
+use tally_store::{StoreResult, StoreTx};
 use utoipa::ToSchema;
 
 use super::redemptions::EmptyIn;
@@ -19,7 +22,7 @@ use super::{ListParams, Paginated, check_id};
 use crate::app::AppState;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Pagination, Path, Write, present};
+use crate::extract::{Pagination, Path, Write, WriteMeta, present};
 use crate::idempotency::{Begun, Change, KeyPolicy, Resource, begin};
 use crate::operations::Outcome;
 use crate::webhooks::{ROTATION_OVERLAP, secrets, urls};
@@ -93,6 +96,33 @@ impl Resource for WebhookEndpointWithSecret {
 
 fn not_found() -> ApiError {
     ApiError::not_found("webhook_endpoint_not_found", "webhook endpoint")
+}
+
+/// An id that is not an endpoint's is no endpoint: 404 before any read.
+fn check_endpoint_id(id: &str) -> ApiResult<()> {
+    check_id(IdKind::WebhookEndpoint, id, "webhook_endpoint_not_found", "webhook endpoint")
+}
+
+/// A write that changes one endpoint (update, delete, rotate): the id is
+/// checked, the request's key claimed (a replay answers as it did and runs
+/// nothing), `change` runs on the write's transaction with the program's and
+/// the endpoint's ids, and its answer concludes the write; `None` (no such
+/// endpoint) is a 404.
+async fn change_endpoint<T: Resource>(
+    state: &AppState,
+    program: &Program,
+    id: &str,
+    meta: WriteMeta,
+    change: impl for<'t> FnOnce(&'t mut dyn StoreTx, &'t str, &'t str) -> BoxFuture<'t, StoreResult<Option<T>>>,
+) -> ApiResult<Response> {
+    check_endpoint_id(id)?;
+    match begin(state, program, meta, KeyPolicy::Optional).await? {
+        Begun::Replay(response) => Ok(response),
+        Begun::Fresh(mut exec) => {
+            let outcome = Outcome::changed_or(change(exec.tx(), &program.id, id).await, not_found);
+            exec.conclude(outcome).await
+        }
+    }
 }
 
 /// Known types only, each once, in a stable order; an empty list is refused
@@ -187,7 +217,7 @@ pub async fn get(
     Authenticated { program, .. }: Authenticated,
     Path(id): Path<String>,
 ) -> ApiResult<Json<WebhookEndpoint>> {
-    check_id(IdKind::WebhookEndpoint, &id, "webhook_endpoint_not_found", "webhook endpoint")?;
+    check_endpoint_id(&id)?;
     state.store.webhook_endpoint(&program.id, &id).await?.map(Json).ok_or_else(not_found)
 }
 
@@ -206,7 +236,9 @@ pub async fn patch(
     Path(id): Path<String>,
     Write { body, meta }: Write<WebhookEndpointPatchIn>,
 ) -> ApiResult<Response> {
-    check_id(IdKind::WebhookEndpoint, &id, "webhook_endpoint_not_found", "webhook endpoint")?;
+    // Before the URL's check (`change_endpoint` checks it again), so a bad
+    // id answers 404 whatever the body holds.
+    check_endpoint_id(&id)?;
     let url = match body.url {
         Some(url) => Some(urls::check(&url, state.webhooks.allow_private_networks).await?),
         None => None,
@@ -217,14 +249,10 @@ pub async fn patch(
         description: body.description.map(check_description).transpose()?,
         enabled: body.enabled,
     };
-    match begin(&state, &program, meta, KeyPolicy::Optional).await? {
-        Begun::Replay(response) => Ok(response),
-        Begun::Fresh(mut exec) => {
-            let outcome =
-                Outcome::changed_or(exec.tx().patch_webhook_endpoint(&program.id, &id, &patch).await, not_found);
-            exec.conclude(outcome).await
-        }
-    }
+    change_endpoint(&state, &program, &id, meta, move |tx, program_id, id| {
+        Box::pin(async move { tx.patch_webhook_endpoint(program_id, id, &patch).await })
+    })
+    .await
 }
 
 /// Delete a webhook endpoint
@@ -241,14 +269,7 @@ pub async fn delete(
     Path(id): Path<String>,
     Write { body: EmptyIn {}, meta }: Write<EmptyIn>,
 ) -> ApiResult<Response> {
-    check_id(IdKind::WebhookEndpoint, &id, "webhook_endpoint_not_found", "webhook endpoint")?;
-    match begin(&state, &program, meta, KeyPolicy::Optional).await? {
-        Begun::Replay(response) => Ok(response),
-        Begun::Fresh(mut exec) => {
-            let outcome = Outcome::changed_or(exec.tx().delete_webhook_endpoint(&program.id, &id).await, not_found);
-            exec.conclude(outcome).await
-        }
-    }
+    change_endpoint(&state, &program, &id, meta, |tx, program_id, id| tx.delete_webhook_endpoint(program_id, id)).await
 }
 
 /// Rotate a webhook endpoint's secret
@@ -267,19 +288,18 @@ pub async fn rotate_secret(
     Path(id): Path<String>,
     Write { body: EmptyIn {}, meta }: Write<EmptyIn>,
 ) -> ApiResult<Response> {
-    check_id(IdKind::WebhookEndpoint, &id, "webhook_endpoint_not_found", "webhook endpoint")?;
-    match begin(&state, &program, meta, KeyPolicy::Optional).await? {
-        Begun::Replay(response) => Ok(response),
-        Begun::Fresh(mut exec) => {
+    // The settings go into the change (which owns what it uses); the secret
+    // is made only there, for a fresh request: a replay answers with the one it stored.
+    let webhooks = state.webhooks.clone();
+    change_endpoint(&state, &program, &id, meta, move |tx, program_id, id| {
+        Box::pin(async move {
             let secret = secrets::generate();
-            let sealed = secrets::seal(&secret, state.webhooks.secret_key.as_ref());
-            let rotated = exec.tx().rotate_webhook_secret(&program.id, &id, &sealed, ROTATION_OVERLAP).await;
-            let with_secret =
-                rotated.map(|r| r.map(|endpoint| WebhookEndpointWithSecret { endpoint, secret: secret.to_string() }));
-            let outcome = Outcome::changed_or(with_secret, not_found);
-            exec.conclude(outcome).await
-        }
-    }
+            let sealed = secrets::seal(&secret, webhooks.secret_key.as_ref());
+            let rotated = tx.rotate_webhook_secret(program_id, id, &sealed, ROTATION_OVERLAP).await?;
+            Ok(rotated.map(|endpoint| WebhookEndpointWithSecret { endpoint, secret: secret.to_string() }))
+        })
+    })
+    .await
 }
 
 /// List an endpoint's delivery attempts
@@ -297,7 +317,7 @@ pub async fn deliveries(
     Path(id): Path<String>,
     Pagination(page): Pagination,
 ) -> ApiResult<Json<Paginated<DeliveryAttempt>>> {
-    check_id(IdKind::WebhookEndpoint, &id, "webhook_endpoint_not_found", "webhook endpoint")?;
+    check_endpoint_id(&id)?;
     // Attempts are numbered; any other cursor is no attempt's.
     if page.starting_after.as_deref().is_some_and(|c| c.parse::<i64>().is_err()) {
         return Err(ApiError::new(

@@ -8,10 +8,11 @@ use futures::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tally_server::operations::expiry::run_once;
+use tally_server::operations::jobs::Job;
 use tally_store::Store;
 
 use crate::backend_tests;
-use crate::helpers::{Backend, TestApp, assert_problem, spawn_app};
+use crate::helpers::{Backend, TestApp, assert_problem, simultaneous_runs, spawn_app};
 
 async fn expire(store: &dyn Store) -> u64 {
     run_once(store).await.expect("the expiry run succeeds")
@@ -192,12 +193,8 @@ async fn simultaneous_expiry_runs_expire_each_lot_once(backend: Backend) {
     let app = spawn_app(backend).await;
     let (customers, lots) = customers_with_due_lots(&app, 15).await;
 
-    let runs = (0..4).map(|_| {
-        let store = app.store.clone();
-        tokio::spawn(async move { run_once(store.as_ref()).await.unwrap() })
-    });
-    let expired: u64 = join_all(runs).await.into_iter().map(Result::unwrap).sum();
-    assert_eq!(expired, lots);
+    let store = app.store.clone();
+    assert_eq!(simultaneous_runs(&[store.clone(), store], 1, Job::Expiry).await, lots);
     assert_eq!(expire(app.store.as_ref()).await, 0);
     assert_each_lot_expired_once(&app, &customers).await;
 }
@@ -248,14 +245,7 @@ async fn postgres_two_nodes_expire_each_lot_once() {
     let second: Arc<dyn Store> = Arc::new(tally_store_postgres::PgStore::connect(&url, 8).await.unwrap());
     let (customers, lots) = customers_with_due_lots(&app, 40).await;
 
-    let mut expired = 0;
-    for _ in 0..3 {
-        let runs = (0..4).map(|i| {
-            let store = if i % 2 == 0 { app.store.clone() } else { second.clone() };
-            tokio::spawn(async move { run_once(store.as_ref()).await.unwrap() })
-        });
-        expired += join_all(runs).await.into_iter().map(Result::unwrap).sum::<u64>();
-    }
+    let expired = simultaneous_runs(&[app.store.clone(), second], 3, Job::Expiry).await;
     assert_eq!(expired, lots, "each lot taken by exactly one run");
     assert_each_lot_expired_once(&app, &customers).await;
 }

@@ -1,6 +1,7 @@
 //! CSV exports of the ledger and the customers: the header row and RFC 4180
-//! quoting, the `from`/`to` bounds, program scoping, bad queries, and a
-//! download cut off halfway leaving no connection or transaction behind.
+//! quoting, the `from`/`to` bounds, program scoping, bad queries, a download
+//! cut off halfway leaving no connection or transaction behind, and a store
+//! failure mid-stream ending the download with an error.
 
 use std::time::{Duration, Instant};
 
@@ -11,7 +12,7 @@ use tally_test_kit::seed;
 use crate::backend_tests;
 use crate::helpers::{Backend, TestApp, assert_problem, header, spawn_app};
 
-const LEDGER_HEADER: [&str; 10] = [
+const LEDGER_HEADER: [&str; 11] = [
     "id",
     "created_at",
     "customer_id",
@@ -22,9 +23,10 @@ const LEDGER_HEADER: [&str; 10] = [
     "redemption_id",
     "reason",
     "token_id",
+    "pending_points",
 ];
-const CUSTOMER_HEADER: [&str; 8] =
-    ["id", "created_at", "email", "phone", "name", "balance", "lifetime_earned", "lifetime_spent"];
+const CUSTOMER_HEADER: [&str; 9] =
+    ["id", "created_at", "email", "phone", "name", "balance", "lifetime_earned", "lifetime_spent", "pending_earned"];
 
 /// The export at `path` (with its query), parsed: the header row, then the records.
 async fn export(app: &TestApp, path: &str) -> (Vec<String>, Vec<csv::StringRecord>) {
@@ -220,6 +222,47 @@ async fn an_aborted_download_leaves_no_connection_behind(backend: Backend) {
     app.earn(&customer, 7).await;
     let (_, rows) = export(&app, "/api/v1/exports/ledger.csv").await;
     assert_eq!(rows.len() as u64, ROWS + 1);
+    app.assert_verified().await;
+}
+
+/// The export's own session dies mid-stream (PostgreSQL restarted, a
+/// connection killed): the download ends with an error, never with a clean
+/// end that would pass a truncated file off as whole, and the node goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_a_session_lost_mid_stream_cuts_the_download_off() {
+    let app = spawn_app(Backend::Postgres).await;
+    let customer = app.create_customer("cut@example.com").await;
+    const ROWS: u64 = 100_000;
+    let rows = seed::ledger_entries_sql(Backend::Postgres, &app.program_id, &customer, ROWS);
+    assert_eq!(app.execute_on_backend("SELECT 1", &rows).await, ROWS);
+
+    let mut response = app.get("/api/v1/exports/ledger.csv").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut received = 0;
+    while received < 1_000_000 {
+        received += response.chunk().await.unwrap().expect("more than a megabyte").len();
+    }
+    // The export's snapshot waits between pages inside its transaction.
+    let kill = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'";
+    // It may be fetching a page at the first look (the socket had room).
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while app.execute_on_backend("SELECT 1", kill).await != 1 {
+        assert!(Instant::now() < deadline, "the export's session is found waiting");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let cut = loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => received += chunk.len(),
+            Ok(None) => break false,
+            Err(_) => break true,
+        }
+    };
+    assert!(cut, "the body ends with an error, not a clean end, after {received} bytes");
+
+    app.earn(&customer, 7).await;
+    let (_, rows) = export(&app, "/api/v1/exports/ledger.csv").await;
+    assert_eq!(rows.len() as u64, ROWS + 1, "the next export is whole");
     app.assert_verified().await;
 }
 

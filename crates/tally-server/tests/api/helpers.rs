@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use tally_core::model::ProgramSettings;
 use tally_server::app::Caches;
 use tally_server::auth::issue_token;
+use tally_server::operations::jobs::Job;
 use tally_server::{Application, NodeSettings};
 use tally_store::Store;
 use tally_test_kit::{TestDatabase, TestStore};
@@ -267,6 +268,24 @@ impl TestApp {
         self.execute_on_backend(dated, dated).await
     }
 
+    /// Makes every customer reviewed once due for the tier review again.
+    pub async fn make_tier_reviews_due(&self) {
+        self.raw.make_tier_reviews_due().await;
+    }
+
+    /// Moves every ledger entry `days` into the past (qualifying points leave the period).
+    pub async fn age_ledger(&self, days: i32) {
+        self.raw.age_ledger(days).await;
+    }
+
+    /// Ends every holding period not yet released, by the database clock;
+    /// returns how many pending lots that is.
+    pub async fn make_holds_due(&self) -> u64 {
+        self.raw.make_holds_due().await;
+        let held = "UPDATE pending_lots SET releases_at = releases_at WHERE released_at IS NULL";
+        self.execute_on_backend(held, held).await
+    }
+
     /// Moves only the customer's oldest point lot (smallest id: ids sort by
     /// creation) past its expiry date.
     pub async fn make_oldest_lot_due(&self, customer_id: &str) -> u64 {
@@ -428,4 +447,30 @@ pub async fn walk_pages(app: &TestApp, path: &str, limit: usize) -> (Vec<String>
         assert!(pages < 10, "pagination does not terminate");
     }
     (walked, pages)
+}
+
+/// Runs `job` on every store of `nodes` at once, `rounds` times over, two
+/// runs per store and round; how many items all the runs changed together.
+pub async fn simultaneous_runs(nodes: &[Arc<dyn Store>], rounds: usize, job: Job) -> u64 {
+    let mut changed = 0;
+    for _ in 0..rounds {
+        let runs = nodes.iter().chain(nodes).map(|store| {
+            let store = store.clone();
+            tokio::spawn(async move { job.run_once(store.as_ref()).await.unwrap() })
+        });
+        changed += futures::future::join_all(runs).await.into_iter().map(Result::unwrap).sum::<u64>();
+    }
+    changed
+}
+
+/// Starts `job` three times and drops each run 1, 3 and 5 ms in (a node
+/// stopping mid-run), leaving whatever those runs did not finish.
+pub async fn cancelled_runs(store: &Arc<dyn Store>, job: Job) {
+    for delay in [1, 3, 5] {
+        let store = store.clone();
+        let run = tokio::spawn(async move { job.run_once(store.as_ref()).await.unwrap() });
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+        run.abort();
+        let _ = run.await;
+    }
 }

@@ -24,5 +24,7 @@ mod console;
 mod coupons;
 mod expiry;
 mod lifecycle;
+mod pending;
+mod tiers;
 mod voids;
 mod webhooks;

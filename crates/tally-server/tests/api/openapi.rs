@@ -25,6 +25,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/customers/{id}", &["get"]),
     ("/api/v1/customers/{id}/balance", &["get"]),
     ("/api/v1/customers/{id}/ledger", &["get"]),
+    ("/api/v1/customers/{id}/tier-history", &["get"]),
     ("/api/v1/customers/{id}/redemptions", &["get"]),
     ("/api/v1/customers/{id}/adjustments", &["post"]),
     ("/api/v1/transactions", &["post"]),

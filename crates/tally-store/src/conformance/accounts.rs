@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use tally_core::model::{LedgerOperation, ProgramSettings, RewardKind, VoidPolicy};
+use tally_core::model::{LedgerOperation, ProgramSettings, RewardKind, Tier, TierPeriod, VoidPolicy};
 
 use super::Harness;
 use super::support::*;
@@ -38,6 +38,9 @@ pub async fn programs_and_tokens<S: Harness>(store: Arc<S>) {
         points_per_currency_unit: 3,
         void_policy: VoidPolicy::AllowNegative,
         points_expire_after_days: Some(90),
+        points_pending_days: 14,
+        tiers: vec![Tier { name: "Silver".into(), threshold_points: 500, earn_multiplier_percent: 125 }],
+        tier_period: TierPeriod::CalendarYear,
         idempotency_retention_hours: 48,
         require_idempotency_key: false,
         rate_limit_per_minute: 60,

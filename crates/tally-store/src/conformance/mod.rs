@@ -32,6 +32,8 @@ mod accounts;
 #[cfg(feature = "conformance")]
 mod idempotency;
 #[cfg(feature = "conformance")]
+mod pending;
+#[cfg(feature = "conformance")]
 mod points;
 #[cfg(feature = "conformance")]
 mod redemptions;
@@ -46,6 +48,8 @@ mod writes;
 pub use accounts::{credit_and_debit, customers, pool_stats, programs_and_tokens, stock};
 #[cfg(feature = "conformance")]
 pub use idempotency::{exactly_once_race, idempotency_records, key_lock};
+#[cfg(feature = "conformance")]
+pub use pending::{pending_points, release_race};
 #[cfg(feature = "conformance")]
 pub use points::{expiry_race, keyed_adjustments, negative_balances, point_lots};
 #[cfg(feature = "conformance")]
@@ -69,6 +73,14 @@ pub trait Harness: Store {
     /// Makes every lot that has an expiry date due, as if that date had passed
     /// (by the database clock). Lots without a date stay as they are.
     async fn make_lots_due(&self);
+    /// Ends every holding period that has not been released, as if its days
+    /// had passed (by the database clock).
+    async fn make_holds_due(&self);
+    /// Makes every customer reviewed once due for the tier review again.
+    async fn make_tier_reviews_due(&self);
+    /// Moves every ledger entry `days` into the past, as if the time had
+    /// passed (qualifying points leave the tier period).
+    async fn age_ledger(&self, days: i32);
 }
 
 /// Generates one test per case for the store made by `$make` (an `async fn`
@@ -106,6 +118,8 @@ macro_rules! conformance_suite {
             whole_adjustments,
             whole_voids,
             whole_settles,
+            pending_points,
+            release_race,
         );
     };
 }

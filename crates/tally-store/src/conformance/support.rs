@@ -42,6 +42,8 @@ pub(super) fn purchase_with(
         points: spend_amount_cents / 100,
         external_id: external_id.map(str::to_owned),
         idempotency,
+        tier: None,
+        earn_multiplier_percent: 100,
     }
 }
 

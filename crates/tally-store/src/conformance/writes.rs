@@ -281,6 +281,7 @@ pub async fn whole_adjustments<S: Harness>(store: Arc<S>) {
         points,
         reason: "goodwill".into(),
         token_id: token.clone(),
+        qualifying: false,
         idempotency: key,
     };
 
@@ -365,6 +366,7 @@ pub async fn whole_voids<S: Harness>(store: Arc<S>) {
         points: 1,
         reason: "r".into(),
         token_id: token,
+        qualifying: false,
         idempotency: Some(adjusted.clone()),
     };
     assert!(matches!(run_adjust(&*store, p, &credit).await, Adjusted::Created(_)));

@@ -14,6 +14,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tally_core::events::{AttemptOutcome, DeliveryAttempt, Event, WebhookEndpoint};
 
+#[cfg(feature = "sqlx")]
+pub mod reads;
 pub mod rows;
 
 use crate::{Page, StoreResult};

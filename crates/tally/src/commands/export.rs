@@ -25,10 +25,11 @@ use super::arguments::ClientArgs;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ExportKind {
     /// Every ledger entry: id, created_at, customer_id, operation, points,
-    /// balance_after, transaction_id, redemption_id, reason, token_id.
+    /// balance_after, transaction_id, redemption_id, reason, token_id,
+    /// pending_points.
     Ledger,
     /// Every customer: id, created_at, email, phone, name, balance,
-    /// lifetime_earned, lifetime_spent.
+    /// lifetime_earned, lifetime_spent, pending_earned.
     Customers,
 }
 

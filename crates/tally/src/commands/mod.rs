@@ -115,10 +115,27 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<ExitCode> {
                 Ok(b) if args.json => print_json(&b),
                 Ok(b) => {
                     println!("{}: {} points available", b.customer_id, b.available);
-                    println!("  pending          {}", b.pending);
+                    println!("  in redemptions   {}", b.pending);
+                    match &b.next_release {
+                        Some(next) => println!(
+                            "  pending earned   {} (next: {} on {})",
+                            b.pending_earned,
+                            next.points,
+                            next.at.format("%Y-%m-%d %H:%M UTC")
+                        ),
+                        None => println!("  pending earned   {}", b.pending_earned),
+                    }
                     println!("  lifetime earned  {}", b.lifetime_earned);
                     println!("  lifetime spent   {}", b.lifetime_spent);
                     println!("  expiring soon    {}", b.expiring_soon);
+                    if let Some(tier) = &b.tier {
+                        let name = tier.name.as_deref().unwrap_or("none");
+                        let next = match &tier.next {
+                            Some(next) => format!(", {} more to {}", next.points_needed, next.name),
+                            None => String::new(),
+                        };
+                        println!("  tier             {name} ({} qualifying points{next})", tier.qualifying_points);
+                    }
                     ExitCode::SUCCESS
                 }
                 Err(e) => failure(&args, &e),
