@@ -1,13 +1,16 @@
 // Generates src/generated/openapi.ts from the repository's openapi.json with
-// openapi-typescript. `--check` regenerates in memory and fails when the
-// committed file differs (drift), like the server's test for openapi.json.
+// openapi-typescript, before every build (`prebuild`). The output is not
+// committed: openapi.json is the one committed contract (the server's tests
+// fail when it drifts from the code), and the types are built from it, so
+// they cannot drift from it either.
 //
 // openapi.json may name two operations alike (`get`, `list`, ...), which
 // would make two members of `operations` with one name, so an operationId
 // used more than once is left out here and openapi-typescript inlines those
 // operations into `paths`. Unique ids are kept as they are.
 
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import openapiTS, { astToString } from "openapi-typescript";
 
@@ -29,22 +32,13 @@ export async function generate() {
   const ast = await openapiTS(document, { defaultNonNullable: false });
   return (
     "// Generated from openapi.json by `npm run generate` (scripts/generate.mjs, openapi-typescript).\n" +
-    "// Do not edit: change the API, regenerate, commit. `npm run check:generated` fails on drift.\n\n" +
+    "// Do not edit, and do not commit: it is made again from openapi.json by every build.\n\n" +
     astToString(ast)
   );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const text = await generate();
-  if (process.argv.includes("--check")) {
-    const committed = await readFile(outputPath, "utf8").catch(() => "");
-    if (committed !== text) {
-      console.error("src/generated/openapi.ts is out of date with openapi.json: run `npm run generate` and commit it");
-      process.exit(1);
-    }
-    console.log("src/generated/openapi.ts matches openapi.json");
-  } else {
-    await writeFile(outputPath, text);
-    console.log("wrote src/generated/openapi.ts");
-  }
+  await mkdir(dirname(outputPath), { recursive: true });
+  await writeFile(outputPath, await generate());
+  console.log("wrote src/generated/openapi.ts");
 }
