@@ -452,87 +452,7 @@ impl Store for PgStore {
     }
 
     async fn verify(&self, program_id: Option<&str>) -> StoreResult<Vec<Violation>> {
-        let checks: [(&str, &str); 12] = [
-            (
-                "balance differs from the sum of its ledger",
-                "SELECT c.program_id, c.id, 'balance ' || c.balance || ' but ledger sums to ' || \
-                   COALESCE((SELECT SUM(l.points) FROM ledger_entries l WHERE l.customer_id = c.id), 0) \
-                 FROM customers c WHERE ($1::text IS NULL OR c.program_id = $1) AND c.balance <> \
-                   COALESCE((SELECT SUM(l.points) FROM ledger_entries l WHERE l.customer_id = c.id), 0)",
-            ),
-            (
-                "negative balance in a program that does not allow it",
-                "SELECT c.program_id, c.id, 'balance ' || c.balance FROM customers c \
-                 JOIN programs p ON p.id = c.program_id \
-                 WHERE ($1::text IS NULL OR c.program_id = $1) AND c.balance < 0 AND p.void_policy <> 'allow_negative'",
-            ),
-            (
-                "unspent lots differ from the balance",
-                "SELECT c.program_id, c.id, 'balance ' || c.balance || ' but unspent lots hold ' || \
-                   COALESCE((SELECT SUM(l.remaining) FROM point_lots l WHERE l.customer_id = c.id), 0) \
-                 FROM customers c WHERE ($1::text IS NULL OR c.program_id = $1) AND GREATEST(c.balance, 0) <> \
-                   COALESCE((SELECT SUM(l.remaining) FROM point_lots l WHERE l.customer_id = c.id), 0)",
-            ),
-            (
-                "redemption points differ from its ledger entries",
-                "SELECT r.program_id, r.id, 'spent ' || r.points_spent || ' status ' || r.status FROM redemptions r \
-                 WHERE ($1::text IS NULL OR r.program_id = $1) AND \
-                   COALESCE((SELECT SUM(l.points) FROM ledger_entries l WHERE l.redemption_id = r.id), 0) <> \
-                   CASE WHEN r.status = 'cancelled' THEN 0 ELSE -r.points_spent END",
-            ),
-            (
-                "negative stock",
-                "SELECT program_id, id, 'stock ' || stock FROM rewards \
-                 WHERE ($1::text IS NULL OR program_id = $1) AND stock < 0",
-            ),
-            (
-                "pending points differ from the sum of their ledger",
-                "SELECT c.program_id, c.id, 'pending ' || c.pending_earned || ' but ledger sums to ' || \
-                   COALESCE(l.pending, 0) \
-                 FROM customers c LEFT JOIN (SELECT customer_id, SUM(pending_points) AS pending FROM ledger_entries \
-                   WHERE pending_points <> 0 GROUP BY customer_id) l ON l.customer_id = c.id \
-                 WHERE ($1::text IS NULL OR c.program_id = $1) AND c.pending_earned <> COALESCE(l.pending, 0)",
-            ),
-            (
-                "pending lots differ from the pending points",
-                "SELECT c.program_id, c.id, 'pending ' || c.pending_earned || ' but pending lots hold ' || \
-                   COALESCE(h.held, 0) \
-                 FROM customers c LEFT JOIN (SELECT customer_id, SUM(remaining) AS held FROM pending_lots \
-                   WHERE released_at IS NULL GROUP BY customer_id) h ON h.customer_id = c.id \
-                 WHERE ($1::text IS NULL OR c.program_id = $1) AND c.pending_earned <> COALESCE(h.held, 0)",
-            ),
-            (
-                // Earned, then held, released or voided: a purchase's entries
-                // (available and pending together) add up to what it still earns.
-                "purchase points differ from its ledger entries",
-                "SELECT t.program_id, t.id, 'earns ' || (t.points - t.voided_points) || ' but ledger holds ' || \
-                   COALESCE(l.total, 0) \
-                 FROM transactions t LEFT JOIN (SELECT transaction_id, SUM(points + pending_points) AS total \
-                   FROM ledger_entries WHERE transaction_id IS NOT NULL GROUP BY transaction_id) l \
-                   ON l.transaction_id = t.id \
-                 WHERE ($1::text IS NULL OR t.program_id = $1) AND t.points - t.voided_points <> COALESCE(l.total, 0)",
-            ),
-            (
-                "purchase qualifying points differ from what it earns",
-                "SELECT t.program_id, t.id, 'earns ' || (t.points - t.voided_points) || ' but qualifies ' || \
-                   COALESCE(l.total, 0) \
-                 FROM transactions t LEFT JOIN (SELECT transaction_id, SUM(qualifying_points) AS total \
-                   FROM ledger_entries WHERE transaction_id IS NOT NULL GROUP BY transaction_id) l \
-                   ON l.transaction_id = t.id \
-                 WHERE ($1::text IS NULL OR t.program_id = $1) AND t.points - t.voided_points <> COALESCE(l.total, 0)",
-            ),
-            (
-                "tier differs from the customer's last tier change",
-                "SELECT c.program_id, c.id, 'tier ' || COALESCE(c.tier, 'none') || ' but last changed to ' || \
-                   COALESCE(last.to_tier, 'none') \
-                 FROM customers c LEFT JOIN LATERAL (SELECT h.to_tier FROM tier_changes h \
-                   WHERE h.program_id = c.program_id AND h.customer_id = c.id ORDER BY h.id DESC LIMIT 1) last ON true \
-                 WHERE ($1::text IS NULL OR c.program_id = $1) AND c.tier IS DISTINCT FROM last.to_tier",
-            ),
-            ("idempotency key produced two redemptions", &made_by_key("redemptions", "rdm")),
-            ("idempotency key produced two purchases", &made_by_key("transactions", "txn")),
-        ];
-        let mut violations = tally_store::rows::fetch::violations(&self.pool, &checks, program_id, map_err).await?;
+        let mut violations = tally_store::verify::violations(&self.pool, program_id, map_err).await?;
         violations.extend(self.verify_counters(program_id).await?);
         Ok(violations)
     }
@@ -544,16 +464,6 @@ fn of_customer(columns: &str, table: &str) -> String {
     format!(
         "SELECT {columns} FROM {table} WHERE program_id = $1 AND customer_id = $2 \
          AND ($3::text IS NULL OR id < $3) ORDER BY id DESC LIMIT $4"
-    )
-}
-
-/// For `tally verify`: the keys whose record names another resource (of
-/// `table`, ids starting `prefix_`) than the one the key made.
-fn made_by_key(table: &str, prefix: &str) -> String {
-    format!(
-        "SELECT k.program_id, k.key, 'record names ' || k.resource_id || ' but the key made ' || r.id \
-         FROM idempotency_records k JOIN {table} r ON r.program_id = k.program_id AND r.idempotency_key = k.key \
-         WHERE ($1::text IS NULL OR k.program_id = $1) AND k.resource_id LIKE '{prefix}\\_%' AND k.resource_id <> r.id"
     )
 }
 
@@ -590,6 +500,10 @@ impl tally_store::conformance::Harness for PgStore {
              UPDATE ledger_entries SET created_at = created_at - interval '{days} days'; COMMIT;"
         );
         sqlx::raw_sql(&sql).execute(&self.pool).await.expect("age the ledger");
+    }
+
+    async fn tamper(&self, sql: &str) {
+        self.execute_raw(sql).await.expect("tamper");
     }
 
     async fn make_holds_due(&self) {

@@ -419,100 +419,7 @@ impl Store for SqliteStore {
     }
 
     async fn verify(&self, program_id: Option<&str>) -> StoreResult<Vec<Violation>> {
-        let checks: [(&str, &str); 12] = [
-            (
-                "balance differs from the sum of its ledger",
-                "SELECT c.program_id, c.id, 'balance ' || c.balance || ' but ledger sums to ' || \
-                   COALESCE((SELECT SUM(l.points) FROM ledger_entries l WHERE l.customer_id = c.id), 0) \
-                 FROM customers c WHERE (?1 IS NULL OR c.program_id = ?1) AND c.balance <> \
-                   COALESCE((SELECT SUM(l.points) FROM ledger_entries l WHERE l.customer_id = c.id), 0)",
-            ),
-            (
-                "negative balance in a program that does not allow it",
-                "SELECT c.program_id, c.id, 'balance ' || c.balance FROM customers c \
-                 JOIN programs p ON p.id = c.program_id \
-                 WHERE (?1 IS NULL OR c.program_id = ?1) AND c.balance < 0 AND p.void_policy <> 'allow_negative'",
-            ),
-            (
-                "unspent lots differ from the balance",
-                "SELECT c.program_id, c.id, 'balance ' || c.balance || ' but unspent lots hold ' || \
-                   COALESCE((SELECT SUM(l.remaining) FROM point_lots l WHERE l.customer_id = c.id), 0) \
-                 FROM customers c WHERE (?1 IS NULL OR c.program_id = ?1) AND MAX(c.balance, 0) <> \
-                   COALESCE((SELECT SUM(l.remaining) FROM point_lots l WHERE l.customer_id = c.id), 0)",
-            ),
-            (
-                "redemption points differ from its ledger entries",
-                "SELECT r.program_id, r.id, 'spent ' || r.points_spent || ' status ' || r.status FROM redemptions r \
-                 WHERE (?1 IS NULL OR r.program_id = ?1) AND \
-                   COALESCE((SELECT SUM(l.points) FROM ledger_entries l WHERE l.redemption_id = r.id), 0) <> \
-                   CASE WHEN r.status = 'cancelled' THEN 0 ELSE -r.points_spent END",
-            ),
-            (
-                "negative stock",
-                "SELECT program_id, id, 'stock ' || stock FROM rewards \
-                 WHERE (?1 IS NULL OR program_id = ?1) AND stock < 0",
-            ),
-            (
-                "pending points differ from the sum of their ledger",
-                "SELECT c.program_id, c.id, 'pending ' || c.pending_earned || ' but ledger sums to ' || \
-                   COALESCE(l.pending, 0) \
-                 FROM customers c LEFT JOIN (SELECT customer_id, SUM(pending_points) AS pending FROM ledger_entries \
-                   WHERE pending_points <> 0 GROUP BY customer_id) l ON l.customer_id = c.id \
-                 WHERE (?1 IS NULL OR c.program_id = ?1) AND c.pending_earned <> COALESCE(l.pending, 0)",
-            ),
-            (
-                "pending lots differ from the pending points",
-                "SELECT c.program_id, c.id, 'pending ' || c.pending_earned || ' but pending lots hold ' || \
-                   COALESCE(h.held, 0) \
-                 FROM customers c LEFT JOIN (SELECT customer_id, SUM(remaining) AS held FROM pending_lots \
-                   WHERE released_at IS NULL GROUP BY customer_id) h ON h.customer_id = c.id \
-                 WHERE (?1 IS NULL OR c.program_id = ?1) AND c.pending_earned <> COALESCE(h.held, 0)",
-            ),
-            (
-                // Earned, then held, released or voided: a purchase's entries
-                // (available and pending together) add up to what it still earns.
-                "purchase points differ from its ledger entries",
-                "SELECT t.program_id, t.id, 'earns ' || (t.points - t.voided_points) || ' but ledger holds ' || \
-                   COALESCE(l.total, 0) \
-                 FROM transactions t LEFT JOIN (SELECT transaction_id, SUM(points + pending_points) AS total \
-                   FROM ledger_entries WHERE transaction_id IS NOT NULL GROUP BY transaction_id) l \
-                   ON l.transaction_id = t.id \
-                 WHERE (?1 IS NULL OR t.program_id = ?1) AND t.points - t.voided_points <> COALESCE(l.total, 0)",
-            ),
-            (
-                "purchase qualifying points differ from what it earns",
-                "SELECT t.program_id, t.id, 'earns ' || (t.points - t.voided_points) || ' but qualifies ' || \
-                   COALESCE(l.total, 0) \
-                 FROM transactions t LEFT JOIN (SELECT transaction_id, SUM(qualifying_points) AS total \
-                   FROM ledger_entries WHERE transaction_id IS NOT NULL GROUP BY transaction_id) l \
-                   ON l.transaction_id = t.id \
-                 WHERE (?1 IS NULL OR t.program_id = ?1) AND t.points - t.voided_points <> COALESCE(l.total, 0)",
-            ),
-            (
-                "tier differs from the customer's last tier change",
-                "SELECT c.program_id, c.id, 'tier ' || COALESCE(c.tier, 'none') || ' but last changed to ' || \
-                   COALESCE((SELECT h.to_tier FROM tier_changes h WHERE h.program_id = c.program_id \
-                     AND h.customer_id = c.id ORDER BY h.id DESC LIMIT 1), 'none') \
-                 FROM customers c WHERE (?1 IS NULL OR c.program_id = ?1) AND c.tier IS NOT \
-                   (SELECT h.to_tier FROM tier_changes h WHERE h.program_id = c.program_id \
-                     AND h.customer_id = c.id ORDER BY h.id DESC LIMIT 1)",
-            ),
-            (
-                "idempotency key produced two redemptions",
-                "SELECT k.program_id, k.key, 'record names ' || k.resource_id || ' but the key made ' || r.id \
-                 FROM idempotency_records k JOIN redemptions r \
-                   ON r.program_id = k.program_id AND r.idempotency_key = k.key \
-                 WHERE (?1 IS NULL OR k.program_id = ?1) AND substr(k.resource_id, 1, 4) = 'rdm_' AND k.resource_id <> r.id",
-            ),
-            (
-                "idempotency key produced two purchases",
-                "SELECT k.program_id, k.key, 'record names ' || k.resource_id || ' but the key made ' || t.id \
-                 FROM idempotency_records k JOIN transactions t \
-                   ON t.program_id = k.program_id AND t.idempotency_key = k.key \
-                 WHERE (?1 IS NULL OR k.program_id = ?1) AND substr(k.resource_id, 1, 4) = 'txn_' AND k.resource_id <> t.id",
-            ),
-        ];
-        let mut violations = tally_store::rows::fetch::violations(&self.reader, &checks, program_id, map_err).await?;
+        let mut violations = tally_store::verify::violations(&self.reader, program_id, map_err).await?;
         violations.extend(self.verify_counters(program_id).await?);
         Ok(violations)
     }
@@ -563,6 +470,10 @@ impl tally_store::conformance::Harness for SqliteStore {
         )
         .await
         .expect("restore the trigger");
+    }
+
+    async fn tamper(&self, sql: &str) {
+        self.execute_raw(sql).await.expect("tamper");
     }
 
     async fn make_holds_due(&self) {

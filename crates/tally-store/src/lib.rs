@@ -15,6 +15,7 @@ pub mod exports;
 pub mod rows;
 mod stats;
 mod types;
+pub mod verify;
 pub mod writes;
 
 use async_trait::async_trait;

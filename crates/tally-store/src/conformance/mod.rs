@@ -30,6 +30,8 @@
 #[cfg(feature = "conformance")]
 mod accounts;
 #[cfg(feature = "conformance")]
+mod broken;
+#[cfg(feature = "conformance")]
 mod idempotency;
 #[cfg(feature = "conformance")]
 mod pending;
@@ -46,6 +48,8 @@ mod writes;
 
 #[cfg(feature = "conformance")]
 pub use accounts::{credit_and_debit, customers, pool_stats, programs_and_tokens, stock};
+#[cfg(feature = "conformance")]
+pub use broken::broken_invariants;
 #[cfg(feature = "conformance")]
 pub use idempotency::{exactly_once_race, idempotency_records, key_lock};
 #[cfg(feature = "conformance")]
@@ -81,6 +85,9 @@ pub trait Harness: Store {
     /// Moves every ledger entry `days` into the past, as if the time had
     /// passed (qualifying points leave the tier period).
     async fn age_ledger(&self, days: i32);
+    /// Runs one statement behind the domain's back, to break an invariant on
+    /// purpose (the test that every `tally verify` check finds its breakage).
+    async fn tamper(&self, sql: &str);
 }
 
 /// Generates one test per case for the store made by `$make` (an `async fn`
@@ -120,6 +127,7 @@ macro_rules! conformance_suite {
             whole_settles,
             pending_points,
             release_race,
+            broken_invariants,
         );
     };
 }

@@ -1,0 +1,168 @@
+//! `tally verify`'s ledger checks, written once for both backends.
+//!
+//! Each check is a problem and a query answering the rows that break it as
+//! (program, subject, detail), for every program or only the one given (the
+//! query's one parameter). The SQL keeps to what PostgreSQL and SQLite share,
+//! so both backends run the same text: `$1` (sqlx binds SQLite's `$N` by
+//! number too), `CAST($1 AS TEXT)` rather than `::text`, `CASE` rather than
+//! `GREATEST`/`MAX`, a correlated subquery rather than `LATERAL`, `substr`
+//! rather than a `LIKE` whose escape character differs. What one backend
+//! keeps of its own (the program counters) it checks itself.
+
+use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
+
+use crate::rows::fetch;
+use crate::{StoreError, StoreResult, Violation};
+
+/// Narrows a check to the program named by the parameter, or none.
+macro_rules! in_program {
+    ($alias:literal) => {
+        concat!("(CAST($1 AS TEXT) IS NULL OR ", $alias, ".program_id = $1)")
+    };
+}
+
+/// The keys whose record names another resource (of `$table`, ids starting
+/// `$prefix`) than the one the key made: a key that produced two.
+macro_rules! made_by_key {
+    ($table:literal, $prefix:literal) => {
+        concat!(
+            "SELECT k.program_id, k.key, 'record names ' || k.resource_id || ' but the key made ' || r.id \
+             FROM idempotency_records k JOIN ",
+            $table,
+            " r ON r.program_id = k.program_id AND r.idempotency_key = k.key WHERE ",
+            in_program!("k"),
+            " AND substr(k.resource_id, 1, 4) = '",
+            $prefix,
+            "' AND k.resource_id <> r.id"
+        )
+    };
+}
+
+/// The checks, in the order `tally verify` reports them.
+pub const CHECKS: [(&str, &str); 12] = [
+    (
+        "balance differs from the sum of its ledger",
+        concat!(
+            "SELECT c.program_id, c.id, 'balance ' || c.balance || ' but ledger sums to ' || \
+               COALESCE((SELECT SUM(l.points) FROM ledger_entries l WHERE l.customer_id = c.id), 0) \
+             FROM customers c WHERE ",
+            in_program!("c"),
+            " AND c.balance <> COALESCE((SELECT SUM(l.points) FROM ledger_entries l WHERE l.customer_id = c.id), 0)"
+        ),
+    ),
+    (
+        "negative balance in a program that does not allow it",
+        concat!(
+            "SELECT c.program_id, c.id, 'balance ' || c.balance FROM customers c \
+             JOIN programs p ON p.id = c.program_id WHERE ",
+            in_program!("c"),
+            " AND c.balance < 0 AND p.void_policy <> 'allow_negative'"
+        ),
+    ),
+    (
+        // A negative balance (allowed by `allow_negative`) has no lots.
+        "unspent lots differ from the balance",
+        concat!(
+            "SELECT c.program_id, c.id, 'balance ' || c.balance || ' but unspent lots hold ' || \
+               COALESCE((SELECT SUM(l.remaining) FROM point_lots l WHERE l.customer_id = c.id), 0) \
+             FROM customers c WHERE ",
+            in_program!("c"),
+            " AND CASE WHEN c.balance > 0 THEN c.balance ELSE 0 END <> \
+               COALESCE((SELECT SUM(l.remaining) FROM point_lots l WHERE l.customer_id = c.id), 0)"
+        ),
+    ),
+    (
+        "redemption points differ from its ledger entries",
+        concat!(
+            "SELECT r.program_id, r.id, 'spent ' || r.points_spent || ' status ' || r.status FROM redemptions r WHERE ",
+            in_program!("r"),
+            " AND COALESCE((SELECT SUM(l.points) FROM ledger_entries l WHERE l.redemption_id = r.id), 0) <> \
+               CASE WHEN r.status = 'cancelled' THEN 0 ELSE -r.points_spent END"
+        ),
+    ),
+    (
+        "negative stock",
+        concat!(
+            "SELECT w.program_id, w.id, 'stock ' || w.stock FROM rewards w WHERE ",
+            in_program!("w"),
+            " AND w.stock < 0"
+        ),
+    ),
+    (
+        "pending points differ from the sum of their ledger",
+        concat!(
+            "SELECT c.program_id, c.id, 'pending ' || c.pending_earned || ' but ledger sums to ' || \
+               COALESCE(l.pending, 0) \
+             FROM customers c LEFT JOIN (SELECT customer_id, SUM(pending_points) AS pending FROM ledger_entries \
+               WHERE pending_points <> 0 GROUP BY customer_id) l ON l.customer_id = c.id WHERE ",
+            in_program!("c"),
+            " AND c.pending_earned <> COALESCE(l.pending, 0)"
+        ),
+    ),
+    (
+        "pending lots differ from the pending points",
+        concat!(
+            "SELECT c.program_id, c.id, 'pending ' || c.pending_earned || ' but pending lots hold ' || \
+               COALESCE(h.held, 0) \
+             FROM customers c LEFT JOIN (SELECT customer_id, SUM(remaining) AS held FROM pending_lots \
+               WHERE released_at IS NULL GROUP BY customer_id) h ON h.customer_id = c.id WHERE ",
+            in_program!("c"),
+            " AND c.pending_earned <> COALESCE(h.held, 0)"
+        ),
+    ),
+    (
+        // Earned, then held, released or voided: a purchase's entries
+        // (available and pending together) add up to what it still earns.
+        "purchase points differ from its ledger entries",
+        concat!(
+            "SELECT t.program_id, t.id, 'earns ' || (t.points - t.voided_points) || ' but ledger holds ' || \
+               COALESCE(l.total, 0) \
+             FROM transactions t LEFT JOIN (SELECT transaction_id, SUM(points + pending_points) AS total \
+               FROM ledger_entries WHERE transaction_id IS NOT NULL GROUP BY transaction_id) l \
+               ON l.transaction_id = t.id WHERE ",
+            in_program!("t"),
+            " AND t.points - t.voided_points <> COALESCE(l.total, 0)"
+        ),
+    ),
+    (
+        "purchase qualifying points differ from what it earns",
+        concat!(
+            "SELECT t.program_id, t.id, 'earns ' || (t.points - t.voided_points) || ' but qualifies ' || \
+               COALESCE(l.total, 0) \
+             FROM transactions t LEFT JOIN (SELECT transaction_id, SUM(qualifying_points) AS total \
+               FROM ledger_entries WHERE transaction_id IS NOT NULL GROUP BY transaction_id) l \
+               ON l.transaction_id = t.id WHERE ",
+            in_program!("t"),
+            " AND t.points - t.voided_points <> COALESCE(l.total, 0)"
+        ),
+    ),
+    (
+        "tier differs from the customer's last tier change",
+        concat!(
+            "SELECT c.program_id, c.id, 'tier ' || COALESCE(c.tier, 'none') || ' but last changed to ' || \
+               COALESCE(last.to_tier, 'none') \
+             FROM customers c LEFT JOIN tier_changes last ON last.id = (SELECT h.id FROM tier_changes h \
+               WHERE h.program_id = c.program_id AND h.customer_id = c.id ORDER BY h.id DESC LIMIT 1) WHERE ",
+            in_program!("c"),
+            " AND c.tier IS DISTINCT FROM last.to_tier"
+        ),
+    ),
+    ("idempotency key produced two redemptions", made_by_key!("redemptions", "rdm_")),
+    ("idempotency key produced two purchases", made_by_key!("transactions", "txn_")),
+];
+
+/// Runs every check of [`CHECKS`] on `exec` (the backend's pool; on SQLite its readers).
+pub async fn violations<'c, DB, E>(
+    exec: E,
+    program_id: Option<&str>,
+    map_err: fn(sqlx::Error) -> StoreError,
+) -> StoreResult<Vec<Violation>>
+where
+    DB: Database,
+    E: Executor<'c, Database = DB> + Copy,
+    for<'q> <DB as Database>::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    (String, String, String): for<'r> FromRow<'r, DB::Row>,
+{
+    fetch::violations(exec, &CHECKS, program_id, map_err).await
+}
