@@ -452,7 +452,8 @@ impl Store for PgStore {
     }
 
     async fn verify(&self, program_id: Option<&str>) -> StoreResult<Vec<Violation>> {
-        let mut violations = tally_store::verify::violations(&self.pool, program_id, map_err).await?;
+        let mut violations =
+            tally_store::verify::run(&self.pool, &tally_store::verify::CHECKS, program_id, map_err).await?;
         violations.extend(self.verify_counters(program_id).await?);
         Ok(violations)
     }

@@ -79,6 +79,6 @@ impl PgStore {
                    AND (COALESCE(k.pu, 0) <> a.pu OR COALESCE(k.r, 0) <> a.r)",
             ),
         ];
-        tally_store::rows::fetch::violations(&self.pool, &checks, program_id, map_err).await
+        tally_store::verify::run(&self.pool, &checks, program_id, map_err).await
     }
 }

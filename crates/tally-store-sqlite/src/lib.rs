@@ -419,7 +419,8 @@ impl Store for SqliteStore {
     }
 
     async fn verify(&self, program_id: Option<&str>) -> StoreResult<Vec<Violation>> {
-        let mut violations = tally_store::verify::violations(&self.reader, program_id, map_err).await?;
+        let mut violations =
+            tally_store::verify::run(&self.reader, &tally_store::verify::CHECKS, program_id, map_err).await?;
         violations.extend(self.verify_counters(program_id).await?);
         Ok(violations)
     }

@@ -65,6 +65,6 @@ impl SqliteStore {
                    AND (COALESCE(d.purchases, 0) <> a.pu OR COALESCE(d.redemptions, 0) <> a.r)",
             ),
         ];
-        tally_store::rows::fetch::violations(&self.reader, &checks, program_id, map_err).await
+        tally_store::verify::run(&self.reader, &checks, program_id, map_err).await
     }
 }

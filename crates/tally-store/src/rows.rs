@@ -453,7 +453,7 @@ pub mod fetch {
     use tally_core::model::{Balance, PendingLot, PointLot, Release};
 
     use super::{LotRow, PendingLotRow, Stamp};
-    use crate::{COUNT_LIMIT, Page, ProgramStats, StoreError, StoreResult, Violation};
+    use crate::{COUNT_LIMIT, Page, ProgramStats, StoreError, StoreResult};
 
     /// The one row `sql` finds by its two text parameters (the program, and an
     /// id, a code or a key), converted to its domain type.
@@ -627,34 +627,5 @@ pub mod fetch {
             purchases_today,
             day_started_at: day_start.utc(),
         })
-    }
-
-    /// `tally verify`'s checks: each a problem and a query that answers the
-    /// rows breaking it as (program, subject, detail), for every program or
-    /// only `program_id` (the query's one parameter).
-    pub async fn violations<'c, DB, E>(
-        exec: E,
-        checks: &[(&str, &str)],
-        program_id: Option<&str>,
-        map_err: fn(sqlx::Error) -> StoreError,
-    ) -> StoreResult<Vec<Violation>>
-    where
-        DB: Database,
-        E: Executor<'c, Database = DB> + Copy,
-        for<'q> <DB as Database>::Arguments<'q>: IntoArguments<'q, DB>,
-        for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
-        (String, String, String): for<'r> FromRow<'r, DB::Row>,
-    {
-        let mut violations = Vec::new();
-        for (problem, sql) in checks {
-            let rows: Vec<(String, String, String)> =
-                sqlx::query_as(sql).bind(program_id).fetch_all(exec).await.map_err(map_err)?;
-            violations.extend(rows.into_iter().map(|(program_id, subject, detail)| Violation {
-                program_id,
-                subject,
-                problem: format!("{problem}: {detail}"),
-            }));
-        }
-        Ok(violations)
     }
 }

@@ -11,7 +11,6 @@
 
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 
-use crate::rows::fetch;
 use crate::{StoreError, StoreResult, Violation};
 
 /// Narrows a check to the program named by the parameter, or none.
@@ -34,6 +33,22 @@ macro_rules! made_by_key {
             " AND substr(k.resource_id, 1, 4) = '",
             $prefix,
             "' AND k.resource_id <> r.id"
+        )
+    };
+}
+
+/// The purchases whose ledger entries' `$sum` is not what they still earn.
+macro_rules! purchase_entries {
+    ($sum:literal, $holds:literal) => {
+        concat!(
+            "SELECT t.program_id, t.id, 'earns ' || (t.points - t.voided_points) || ' but ",
+            $holds,
+            " ' || COALESCE(l.total, 0) FROM transactions t LEFT JOIN (SELECT transaction_id, ",
+            $sum,
+            " AS total FROM ledger_entries WHERE transaction_id IS NOT NULL GROUP BY transaction_id) l \
+             ON l.transaction_id = t.id WHERE ",
+            in_program!("t"),
+            " AND t.points - t.voided_points <> COALESCE(l.total, 0)"
         )
     };
 }
@@ -114,28 +129,9 @@ pub const CHECKS: [(&str, &str); 12] = [
         // Earned, then held, released or voided: a purchase's entries
         // (available and pending together) add up to what it still earns.
         "purchase points differ from its ledger entries",
-        concat!(
-            "SELECT t.program_id, t.id, 'earns ' || (t.points - t.voided_points) || ' but ledger holds ' || \
-               COALESCE(l.total, 0) \
-             FROM transactions t LEFT JOIN (SELECT transaction_id, SUM(points + pending_points) AS total \
-               FROM ledger_entries WHERE transaction_id IS NOT NULL GROUP BY transaction_id) l \
-               ON l.transaction_id = t.id WHERE ",
-            in_program!("t"),
-            " AND t.points - t.voided_points <> COALESCE(l.total, 0)"
-        ),
+        purchase_entries!("SUM(points + pending_points)", "ledger holds"),
     ),
-    (
-        "purchase qualifying points differ from what it earns",
-        concat!(
-            "SELECT t.program_id, t.id, 'earns ' || (t.points - t.voided_points) || ' but qualifies ' || \
-               COALESCE(l.total, 0) \
-             FROM transactions t LEFT JOIN (SELECT transaction_id, SUM(qualifying_points) AS total \
-               FROM ledger_entries WHERE transaction_id IS NOT NULL GROUP BY transaction_id) l \
-               ON l.transaction_id = t.id WHERE ",
-            in_program!("t"),
-            " AND t.points - t.voided_points <> COALESCE(l.total, 0)"
-        ),
-    ),
+    ("purchase qualifying points differ from what it earns", purchase_entries!("SUM(qualifying_points)", "qualifies")),
     (
         "tier differs from the customer's last tier change",
         concat!(
@@ -151,9 +147,11 @@ pub const CHECKS: [(&str, &str); 12] = [
     ("idempotency key produced two purchases", made_by_key!("transactions", "txn_")),
 ];
 
-/// Runs every check of [`CHECKS`] on `exec` (the backend's pool; on SQLite its readers).
-pub async fn violations<'c, DB, E>(
+/// Runs `checks` (each a problem and its query, as [`CHECKS`]) on `exec`:
+/// the rows that break them, for every program or only `program_id`.
+pub async fn run<'c, DB, E>(
     exec: E,
+    checks: &[(&str, &str)],
     program_id: Option<&str>,
     map_err: fn(sqlx::Error) -> StoreError,
 ) -> StoreResult<Vec<Violation>>
@@ -164,5 +162,15 @@ where
     for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
     (String, String, String): for<'r> FromRow<'r, DB::Row>,
 {
-    fetch::violations(exec, &CHECKS, program_id, map_err).await
+    let mut violations = Vec::new();
+    for (problem, sql) in checks {
+        let rows: Vec<(String, String, String)> =
+            sqlx::query_as(sql).bind(program_id).fetch_all(exec).await.map_err(map_err)?;
+        violations.extend(rows.into_iter().map(|(program_id, subject, detail)| Violation {
+            program_id,
+            subject,
+            problem: format!("{problem}: {detail}"),
+        }));
+    }
+    Ok(violations)
 }

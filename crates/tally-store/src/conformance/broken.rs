@@ -12,28 +12,7 @@ use tally_core::model::{ProgramSettings, VoidPolicy};
 
 use super::Harness;
 use super::support::*;
-use crate::{KeyLock, Purchase, Purchased, Store, Violation};
-
-/// A purchase of `cents` through the whole write, under `key` if given (its
-/// record saved with the commit, as the executor does); the purchase's id.
-async fn purchase<S: Store>(store: &S, program_id: &str, customer_id: &str, cents: i64, key: Option<&str>) -> String {
-    let lock = key.map(|key| KeyLock { program_id: program_id.to_owned(), key: key.to_owned() });
-    let mut tx = store.begin(lock.as_ref()).await.expect("begin");
-    let wanted = Purchase {
-        customer_id: customer_id.to_owned(),
-        spend_amount_cents: cents,
-        currency: "EUR".into(),
-        external_id: None,
-        points: None,
-        idempotency: key.map(|key| keyed(key, &format!("fp-{key}"))),
-    };
-    let Purchased::Created(txn) = tx.record_purchase(program_id, &wanted).await.expect("record_purchase") else {
-        panic!("a new purchase of a known customer is recorded");
-    };
-    let response = key.map(|key| record(key, 201, b"{}".to_vec(), Some(&txn.id)));
-    tx.commit_with_record(program_id, response.as_ref(), 24).await.expect("commit");
-    txn.id
-}
+use crate::{KeyLock, Violation};
 
 fn reported(found: &[Violation], problem: &str, subject: &str) -> bool {
     found.iter().any(|v| v.problem.starts_with(problem) && v.subject == subject)

@@ -11,29 +11,11 @@ use tokio::sync::Barrier;
 
 use super::Harness;
 use super::support::*;
-use crate::{Purchase, Purchased, Store, Void, VoidRefusal, Voided};
+use crate::{Store, Void, VoidRefusal, Voided};
 
 async fn holding_program<S: Store>(store: &S, days: i32, void_policy: VoidPolicy) -> Program {
     let settings = ProgramSettings { points_pending_days: days, void_policy, ..ProgramSettings::default() };
     store.create_program(&unique("pending"), &settings).await.expect("create_program")
-}
-
-/// A purchase of `cents` (earning a point a currency unit) through the whole write.
-async fn purchase<S: Store>(store: &S, program_id: &str, customer_id: &str, cents: i64) -> String {
-    let mut tx = store.begin(None).await.expect("begin");
-    let wanted = Purchase {
-        customer_id: customer_id.to_owned(),
-        spend_amount_cents: cents,
-        currency: "EUR".into(),
-        external_id: None,
-        points: None,
-        idempotency: None,
-    };
-    let Purchased::Created(txn) = tx.record_purchase(program_id, &wanted).await.expect("record_purchase") else {
-        panic!("a new purchase of a known customer is recorded");
-    };
-    tx.commit().await.expect("commit");
-    txn.id
 }
 
 /// A void through the whole write; `Err` is its refusal (nothing committed).
@@ -128,7 +110,7 @@ pub async fn pending_points<S: Harness>(store: Arc<S>) {
             match rng.below(10) {
                 0..=2 => {
                     let cents = 100 * (1 + rng.below(500) as i64) + rng.below(100) as i64;
-                    let id = purchase(&*store, p, c, cents).await;
+                    let id = purchase(&*store, p, c, cents, None).await;
                     let points = cents / 100;
                     purchases.push((id, Held { spend_cents: cents, points, pending: points, ..Held::default() }));
                 }
@@ -214,7 +196,7 @@ pub async fn release_race<S: Harness>(store: Arc<S>) {
     for n in 0..4 {
         let customer = new_customer(&*store, &p).await;
         for cents in [10_000 + 100 * n, 5_000] {
-            purchases.push((customer.id.clone(), purchase(&*store, &p, &customer.id, cents).await, cents / 100));
+            purchases.push((customer.id.clone(), purchase(&*store, &p, &customer.id, cents, None).await, cents / 100));
         }
     }
     assert!(releases_due(&*store, &p).await.is_empty(), "nothing is due within the holding period");
