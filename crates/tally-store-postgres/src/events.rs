@@ -5,15 +5,15 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use tally_core::events::{AttemptOutcome, DeliveryAttempt, Event, WebhookEndpoint};
-use tally_store::events::reads::Reads;
-use tally_store::events::rows::{ATTEMPT_COLUMNS, ENDPOINT_COLUMNS, EVENT_COLUMNS};
+use tally_core::events::{AttemptOutcome, WebhookEndpoint};
+use tally_store::StoreResult;
+use tally_store::events::reads::{OutboxSource, Reads};
+use tally_store::events::rows::ENDPOINT_COLUMNS;
 use tally_store::events::{
-    AttemptReport, EventFilter, LeasedDelivery, NewEvent, NewWebhookEndpoint, Outbox, OutboxTx, QueueStats,
-    WebhookEndpointPatch, millis,
+    AttemptReport, LeasedDelivery, NewEvent, NewWebhookEndpoint, Outbox, OutboxTx, QueueStats, WebhookEndpointPatch,
+    millis,
 };
 use tally_store::rows::convert_all;
-use tally_store::{Page, StoreResult};
 
 use crate::tx::PgTx;
 use crate::{PgStore, literal, map_err};
@@ -179,8 +179,10 @@ impl OutboxTx for PgTx {
     }
 }
 
-impl PgStore {
-    /// The outbox's reads on the pool, with this backend's rows (see `tally_store::events::reads`).
+impl OutboxSource for PgStore {
+    type Db = sqlx::Postgres;
+    type Stamp = Stamp;
+    type Types = Option<Vec<String>>;
     fn outbox_reads(&self) -> Reads<'_, sqlx::Postgres, Stamp, Option<Vec<String>>> {
         Reads::new(&self.pool, map_err)
     }
@@ -188,48 +190,6 @@ impl PgStore {
 
 #[async_trait]
 impl Outbox for PgStore {
-    async fn events(&self, program_id: &str, filter: &EventFilter, page: &Page) -> StoreResult<Vec<Event>> {
-        let sql = format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE program_id = $1 \
-               AND ($2::text IS NULL OR type = $2) AND ($3::text IS NULL OR customer_id = $3) \
-               AND ($4::text IS NULL OR id < $4) ORDER BY id DESC LIMIT $5"
-        );
-        self.outbox_reads().events(&sql, program_id, filter, page).await
-    }
-
-    async fn event(&self, program_id: &str, id: &str) -> StoreResult<Option<Event>> {
-        let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE program_id = $1 AND id = $2");
-        self.outbox_reads().event(&sql, program_id, id).await
-    }
-
-    async fn webhook_endpoint(&self, program_id: &str, id: &str) -> StoreResult<Option<WebhookEndpoint>> {
-        let sql = format!("SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE program_id = $1 AND id = $2");
-        self.outbox_reads().endpoint(&sql, program_id, id).await
-    }
-
-    async fn webhook_endpoints(&self, program_id: &str, page: &Page) -> StoreResult<Vec<WebhookEndpoint>> {
-        let sql = format!(
-            "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE program_id = $1 \
-             AND ($2::text IS NULL OR id < $2) ORDER BY id DESC LIMIT $3"
-        );
-        self.outbox_reads().endpoints(&sql, program_id, page).await
-    }
-
-    async fn delivery_attempts(
-        &self,
-        program_id: &str,
-        endpoint_id: &str,
-        page: &Page,
-    ) -> StoreResult<Vec<DeliveryAttempt>> {
-        // The cursor is an attempt's number as text (the route checked it is one).
-        let sql = format!(
-            "SELECT {ATTEMPT_COLUMNS} FROM webhook_attempts a JOIN events v ON v.id = a.event_id \
-             WHERE v.program_id = $1 AND a.endpoint_id = $2 AND ($3::text IS NULL OR a.id < $3::bigint) \
-             ORDER BY a.id DESC LIMIT $4"
-        );
-        self.outbox_reads().attempts(&sql, program_id, endpoint_id, page).await
-    }
-
     async fn lease_deliveries(&self, limit: u32, lease: Duration) -> StoreResult<Vec<LeasedDelivery>> {
         // SKIP LOCKED: nodes leasing at the same moment take disjoint rows and
         // never wait for each other. A lease is a time, not a held lock, so a

@@ -70,28 +70,16 @@ impl TryFrom<ExportedCustomer<i64>> for ExportedCustomer {
     type Error = crate::StoreError;
     fn try_from(r: ExportedCustomer<i64>) -> Result<Self, crate::StoreError> {
         use crate::rows::Stamp;
-        let ExportedCustomer {
-            id,
-            created_at,
-            email,
-            phone,
-            name,
-            balance,
-            lifetime_earned,
-            lifetime_spent,
-            pending_earned,
-        } = r;
-        let created_at = created_at.utc();
         Ok(ExportedCustomer {
-            id,
-            created_at,
-            email,
-            phone,
-            name,
-            balance,
-            lifetime_earned,
-            lifetime_spent,
-            pending_earned,
+            created_at: r.created_at.utc(),
+            id: r.id,
+            email: r.email,
+            phone: r.phone,
+            name: r.name,
+            balance: r.balance,
+            lifetime_earned: r.lifetime_earned,
+            lifetime_spent: r.lifetime_spent,
+            pending_earned: r.pending_earned,
         })
     }
 }

@@ -25,7 +25,7 @@ use tally_core::model::{
 };
 
 pub use error::{StoreError, StoreResult};
-pub use events::{Outbox, OutboxTx};
+pub use events::{Outbox, OutboxReads, OutboxTx};
 pub use exports::Exports;
 pub use stats::{COUNT_LIMIT, ProgramStats};
 pub use types::*;
@@ -37,7 +37,7 @@ pub use writes::{
 /// A storage backend. Reads outside a transaction go straight to the store;
 /// every write goes through [`Store::begin`].
 #[async_trait]
-pub trait Store: Outbox + Exports + Send + Sync + 'static {
+pub trait Store: Outbox + OutboxReads + Exports + Send + Sync + 'static {
     /// `"sqlite"` or `"postgres"`, for logs and `/readyz`.
     fn backend(&self) -> &'static str;
 

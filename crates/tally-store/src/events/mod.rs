@@ -118,9 +118,10 @@ pub struct QueueStats {
     pub oldest_age_seconds: f64,
 }
 
-/// The outbox's reads and the dispatcher's queue, outside write transactions.
+/// The outbox's reads, outside write transactions. Both backends get them
+/// from [`reads::Reads`] (one SQL text for both; see `reads::OutboxSource`).
 #[async_trait]
-pub trait Outbox: Send + Sync {
+pub trait OutboxReads: Send + Sync {
     /// The program's events, newest first.
     async fn events(&self, program_id: &str, filter: &EventFilter, page: &Page) -> StoreResult<Vec<Event>>;
     async fn event(&self, program_id: &str, id: &str) -> StoreResult<Option<Event>>;
@@ -132,9 +133,14 @@ pub trait Outbox: Send + Sync {
     async fn delivery_attempts(
         &self,
         program_id: &str,
-        endpoint_id: &str,
+        endpoint: &str,
         page: &Page,
     ) -> StoreResult<Vec<DeliveryAttempt>>;
+}
+
+/// The dispatcher's queue, outside write transactions.
+#[async_trait]
+pub trait Outbox: Send + Sync {
     /// Leases up to `limit` due deliveries to enabled endpoints, across all
     /// programs, oldest due first, for `lease`: no other node leases them
     /// until the lease ends or the attempt is reported.

@@ -1,18 +1,50 @@
-//! The outbox's reads (the lists and lookups of [`super::Outbox`]), written
-//! once for both backends as `exports::sql_pages` is: a backend hands each
-//! read its SQL (placeholders and casts differ), and names how its rows keep
-//! time (`S`, see [`Stamp`]) and an endpoint's event types (`L`, see
-//! [`TypeList`]); binding, fetching and converting are here.
+//! The outbox's reads ([`super::OutboxReads`]), written once for both
+//! backends, SQL included: the text keeps to what PostgreSQL and SQLite share
+//! (`$N`, which sqlx binds by number on SQLite too, and `CAST` rather than
+//! `::`). A backend names its pool and how its rows keep time (`S`, see
+//! [`Stamp`]) and an endpoint's event types (`L`, see [`TypeList`]) by
+//! implementing [`OutboxSource`]; the reads come with it.
 
 use std::marker::PhantomData;
+use std::sync::LazyLock;
+
+use async_trait::async_trait;
 
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Pool, Type};
 use tally_core::events::{DeliveryAttempt, Event, WebhookEndpoint};
 
-use super::EventFilter;
-use super::rows::{AttemptRow, EndpointRow, EventRow, TypeList};
+use super::rows::{ATTEMPT_COLUMNS, AttemptRow, ENDPOINT_COLUMNS, EVENT_COLUMNS, EndpointRow, EventRow, TypeList};
+use super::{EventFilter, OutboxReads};
 use crate::rows::{Stamp, fetch};
 use crate::{Page, StoreError, StoreResult};
+
+// Each takes the program first and, when it pages, the cursor and the limit
+// last (`fetch::paged`); NULL for a filter means any.
+static EVENTS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {EVENT_COLUMNS} FROM events WHERE program_id = $1 \
+           AND (CAST($2 AS TEXT) IS NULL OR type = $2) AND (CAST($3 AS TEXT) IS NULL OR customer_id = $3) \
+           AND (CAST($4 AS TEXT) IS NULL OR id < $4) ORDER BY id DESC LIMIT $5"
+    )
+});
+static EVENT: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {EVENT_COLUMNS} FROM events WHERE program_id = $1 AND id = $2"));
+static ENDPOINT: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE program_id = $1 AND id = $2"));
+static ENDPOINTS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE program_id = $1 \
+         AND (CAST($2 AS TEXT) IS NULL OR id < $2) ORDER BY id DESC LIMIT $3"
+    )
+});
+// The cursor is an attempt's number as text (the route checked it is one).
+static ATTEMPTS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {ATTEMPT_COLUMNS} FROM webhook_attempts a JOIN events v ON v.id = a.event_id \
+         WHERE v.program_id = $1 AND a.endpoint_id = $2 AND (CAST($3 AS TEXT) IS NULL OR a.id < CAST($3 AS BIGINT)) \
+         ORDER BY a.id DESC LIMIT $4"
+    )
+});
 
 /// The outbox's reads on one backend's pool (for SQLite, its readers).
 pub struct Reads<'p, DB: Database, S, L> {
@@ -39,47 +71,83 @@ where
         Reads { pool, map_err, rows: PhantomData }
     }
 
-    /// The program's events, newest first: `sql` takes the program, the
-    /// event type and the customer to filter by (NULL: any), the cursor and
-    /// the limit.
-    pub async fn events(
-        &self,
-        sql: &str,
-        program_id: &str,
-        filter: &EventFilter,
-        page: &Page,
-    ) -> StoreResult<Vec<Event>> {
+    /// The program's events, newest first, filtered by type and customer.
+    pub async fn events(&self, program_id: &str, filter: &EventFilter, page: &Page) -> StoreResult<Vec<Event>> {
         let filters = [filter.event_type.as_deref(), filter.customer_id.as_deref()];
-        fetch::paged::<_, EventRow<S>, _>(self.pool, sql, program_id, &filters, page, self.map_err).await
+        fetch::paged::<_, EventRow<S>, _>(self.pool, &EVENTS, program_id, &filters, page, self.map_err).await
     }
 
-    /// One event: `sql` takes the program and the event's id.
-    pub async fn event(&self, sql: &str, program_id: &str, id: &str) -> StoreResult<Option<Event>> {
-        fetch::found::<_, EventRow<S>, _>(self.pool, sql, program_id, id, self.map_err).await
+    pub async fn event(&self, program_id: &str, id: &str) -> StoreResult<Option<Event>> {
+        fetch::found::<_, EventRow<S>, _>(self.pool, &EVENT, program_id, id, self.map_err).await
     }
 
-    /// One endpoint: `sql` takes the program and the endpoint's id.
-    pub async fn endpoint(&self, sql: &str, program_id: &str, id: &str) -> StoreResult<Option<WebhookEndpoint>> {
-        fetch::found::<_, EndpointRow<S, L>, _>(self.pool, sql, program_id, id, self.map_err).await
+    pub async fn endpoint(&self, program_id: &str, id: &str) -> StoreResult<Option<WebhookEndpoint>> {
+        fetch::found::<_, EndpointRow<S, L>, _>(self.pool, &ENDPOINT, program_id, id, self.map_err).await
     }
 
-    /// The program's endpoints, newest first: `sql` takes the program, the
-    /// cursor and the limit.
-    pub async fn endpoints(&self, sql: &str, program_id: &str, page: &Page) -> StoreResult<Vec<WebhookEndpoint>> {
-        fetch::paged::<_, EndpointRow<S, L>, _>(self.pool, sql, program_id, &[], page, self.map_err).await
+    /// The program's endpoints, newest first.
+    pub async fn endpoints(&self, program_id: &str, page: &Page) -> StoreResult<Vec<WebhookEndpoint>> {
+        fetch::paged::<_, EndpointRow<S, L>, _>(self.pool, &ENDPOINTS, program_id, &[], page, self.map_err).await
     }
 
-    /// The attempts made to an endpoint, newest first: `sql` takes the
-    /// program, the endpoint, the cursor (an attempt's id as text, which the
-    /// SQL casts) and the limit.
+    /// The attempts made to an endpoint, newest first.
     pub async fn attempts(
         &self,
-        sql: &str,
         program_id: &str,
         endpoint_id: &str,
         page: &Page,
     ) -> StoreResult<Vec<DeliveryAttempt>> {
         let endpoint = [Some(endpoint_id)];
-        fetch::paged::<_, AttemptRow<S>, _>(self.pool, sql, program_id, &endpoint, page, self.map_err).await
+        fetch::paged::<_, AttemptRow<S>, _>(self.pool, &ATTEMPTS, program_id, &endpoint, page, self.map_err).await
+    }
+}
+
+/// A backend whose outbox reads are [`Reads`] on its pool, with its rows:
+/// implementing it gives the backend [`OutboxReads`].
+pub trait OutboxSource: Send + Sync {
+    type Db: Database;
+    /// How the backend's rows keep time.
+    type Stamp: Stamp;
+    /// How the backend keeps an endpoint's event types.
+    type Types: TypeList;
+    fn outbox_reads(&self) -> Reads<'_, Self::Db, Self::Stamp, Self::Types>;
+}
+
+#[async_trait]
+impl<T> OutboxReads for T
+where
+    T: OutboxSource,
+    for<'c> &'c mut <T::Db as Database>::Connection: Executor<'c, Database = T::Db>,
+    for<'q> <T::Db as Database>::Arguments<'q>: IntoArguments<'q, T::Db>,
+    for<'q> &'q str: Encode<'q, T::Db> + Type<T::Db>,
+    for<'q> Option<&'q str>: Encode<'q, T::Db> + Type<T::Db>,
+    i64: for<'q> Encode<'q, T::Db> + Type<T::Db>,
+    EventRow<T::Stamp>: for<'r> FromRow<'r, <T::Db as Database>::Row> + Send + Unpin,
+    EndpointRow<T::Stamp, T::Types>: for<'r> FromRow<'r, <T::Db as Database>::Row> + Send + Unpin,
+    AttemptRow<T::Stamp>: for<'r> FromRow<'r, <T::Db as Database>::Row> + Send + Unpin,
+{
+    async fn events(&self, program_id: &str, filter: &EventFilter, page: &Page) -> StoreResult<Vec<Event>> {
+        self.outbox_reads().events(program_id, filter, page).await
+    }
+
+    async fn event(&self, program_id: &str, id: &str) -> StoreResult<Option<Event>> {
+        self.outbox_reads().event(program_id, id).await
+    }
+
+    async fn webhook_endpoint(&self, program_id: &str, id: &str) -> StoreResult<Option<WebhookEndpoint>> {
+        self.outbox_reads().endpoint(program_id, id).await
+    }
+
+    async fn webhook_endpoints(&self, program_id: &str, page: &Page) -> StoreResult<Vec<WebhookEndpoint>> {
+        self.outbox_reads().endpoints(program_id, page).await
+    }
+
+    async fn delivery_attempts(
+        &self,
+        program_id: &str,
+        endpoint: &str,
+        page: &Page,
+    ) -> StoreResult<Vec<DeliveryAttempt>> {
+        self.outbox_reads().attempts(program_id, endpoint, page).await
     }
 }
