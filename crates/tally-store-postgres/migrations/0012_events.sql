@@ -1,10 +1,10 @@
 -- Events (the outbox) and webhook delivery.
 --
 -- An event and its deliveries are inserted by the transaction of the effect
--- (`tally_emit_event`, sent with the COMMIT), so an event exists if and only if
--- its effect committed. The dispatcher leases due deliveries with FOR UPDATE
--- SKIP LOCKED, outside any write transaction, and reports each attempt under
--- its lease.
+-- (`tally_emit_event` in functions/events.sql, sent with the COMMIT), so an
+-- event exists if and only if its effect committed. The dispatcher leases due
+-- deliveries with FOR UPDATE SKIP LOCKED, outside any write transaction, and
+-- reports each attempt under its lease.
 
 -- The number of the customer's last event: `tally_emit_event` takes the next
 -- one under the customer's row lock, which every write to the customer's
@@ -73,26 +73,3 @@ CREATE TABLE webhook_attempts (
     outcome TEXT NOT NULL
 );
 CREATE INDEX webhook_attempts_by_endpoint ON webhook_attempts (endpoint_id, id);
-
--- Writes an event and its deliveries; called in the effect's transaction.
-CREATE FUNCTION tally_emit_event(
-    for_program TEXT, event_id TEXT, event_type TEXT, for_customer TEXT, for_key TEXT, event_data TEXT
-)
-RETURNS VOID
-LANGUAGE plpgsql VOLATILE AS $$
-DECLARE
-    next_sequence BIGINT;
-BEGIN
-    IF for_customer IS NOT NULL THEN
-        UPDATE customers SET event_sequence = event_sequence + 1
-            WHERE program_id = for_program AND id = for_customer
-            RETURNING event_sequence INTO next_sequence;
-    END IF;
-    INSERT INTO events (id, program_id, type, customer_id, sequence, idempotency_key, data)
-        VALUES (event_id, for_program, event_type, for_customer, next_sequence, for_key, event_data);
-    INSERT INTO webhook_deliveries (program_id, endpoint_id, event_id)
-        SELECT for_program, e.id, event_id FROM webhook_endpoints e
-        WHERE e.program_id = for_program AND e.enabled
-          AND (e.event_types IS NULL OR event_type = ANY (e.event_types));
-END
-$$;

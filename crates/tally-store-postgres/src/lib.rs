@@ -20,6 +20,7 @@ mod exports;
 mod reads;
 mod release;
 mod rows;
+mod schema;
 pub mod scratch;
 mod statements;
 mod stats;
@@ -70,12 +71,7 @@ impl PgStore {
             .connect(url)
             .await
             .map_err(map_err)?;
-        // Concurrent nodes starting together is safe: sqlx serialises
-        // migrations with an advisory lock of its own.
-        sqlx::migrate!("./migrations").run(&pool).await.map_err(|e| match e {
-            sqlx::migrate::MigrateError::Execute(e) => map_err(e),
-            e => StoreError::Other(e.to_string()),
-        })?;
+        schema::apply(&pool).await?;
         Ok(Self { pool, releases: Arc::default() })
     }
 

@@ -1,6 +1,6 @@
 //! The whole writes of `tally_store::writes`, one round trip each: a call of
-//! the PL/pgSQL function that runs the same steps (migrations 0006 to 0009, 0011 and 0013),
-//! and the record saved in the round trip of the COMMIT.
+//! the PL/pgSQL function that runs the same steps (in `functions/`, installed by
+//! `schema`), and the record saved in the round trip of the COMMIT.
 
 use sqlx::postgres::PgRow;
 use sqlx::{FromRow, Row};
