@@ -7,7 +7,6 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tally_core::events::{AttemptOutcome, WebhookEndpoint};
 use tally_store::StoreResult;
-use tally_store::events::reads::{OutboxSource, Reads};
 use tally_store::events::rows::ENDPOINT_COLUMNS;
 use tally_store::events::{
     AttemptReport, LeasedDelivery, NewEvent, NewWebhookEndpoint, Outbox, OutboxTx, QueueStats, WebhookEndpointPatch,
@@ -176,15 +175,6 @@ impl OutboxTx for PgTx {
         .await
         .map_err(map_err)?;
         Ok(Some(done.rows_affected()))
-    }
-}
-
-impl OutboxSource for PgStore {
-    type Db = sqlx::Postgres;
-    type Stamp = Stamp;
-    type Types = Option<Vec<String>>;
-    fn outbox_reads(&self) -> Reads<'_, sqlx::Postgres, Stamp, Option<Vec<String>>> {
-        Reads::new(&self.pool, map_err)
     }
 }
 

@@ -252,19 +252,6 @@ impl Store for PgStore {
         row.try_into()
     }
 
-    async fn program(&self, id: &str) -> StoreResult<Option<Program>> {
-        let sql = format!("SELECT {PROGRAM_COLUMNS} FROM programs WHERE id = $1");
-        let row: Option<ProgramRow> =
-            sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await.map_err(map_err)?;
-        row.map(Program::try_from).transpose()
-    }
-
-    async fn programs(&self) -> StoreResult<Vec<Program>> {
-        let sql = format!("SELECT {PROGRAM_COLUMNS} FROM programs ORDER BY id");
-        let rows: Vec<ProgramRow> = sqlx::query_as(&sql).fetch_all(&self.pool).await.map_err(map_err)?;
-        convert_all(rows)
-    }
-
     async fn create_token(&self, program_id: &str, token_hash: &str) -> StoreResult<String> {
         let id = IdKind::Token.generate();
         sqlx::query("INSERT INTO api_tokens (id, program_id, token_hash) VALUES ($1, $2, $3)")

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::FromRow;
 pub(crate) use tally_store::rows::{
     COUPON_COLUMNS, CUSTOMER_COLUMNS, LEDGER_COLUMNS, PROGRAM_COLUMNS, REDEMPTION_COLUMNS, REWARD_COLUMNS,
-    TIER_CHANGE_COLUMNS, TRANSACTION_COLUMNS, convert_all,
+    TIER_CHANGE_COLUMNS, TRANSACTION_COLUMNS,
 };
 
 /// How this backend's rows hold a timestamp.
@@ -57,5 +57,18 @@ impl ClaimRow {
             created_at: self.created_at?,
             expires_at: self.expires_at?,
         })
+    }
+}
+
+/// Where the shared reads (`tally_store::reads`) run, with this backend's rows.
+impl tally_store::reads::ReadSource for crate::PgStore {
+    type Db = sqlx::Postgres;
+    type Stamp = Stamp;
+    type Types = Option<Vec<String>>;
+    fn read_pool(&self) -> &sqlx::Pool<sqlx::Postgres> {
+        &self.pool
+    }
+    fn read_error(e: sqlx::Error) -> tally_store::StoreError {
+        crate::map_err(e)
     }
 }

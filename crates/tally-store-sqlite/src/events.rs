@@ -9,7 +9,6 @@ use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 use tally_core::events::{AttemptOutcome, WebhookEndpoint};
 use tally_core::ids::IdKind;
-use tally_store::events::reads::{OutboxSource, Reads};
 use tally_store::events::rows::ENDPOINT_COLUMNS;
 use tally_store::events::{
     AttemptReport, LeasedDelivery, NewEvent, NewWebhookEndpoint, Outbox, OutboxTx, QueueStats, WebhookEndpointPatch,
@@ -198,15 +197,6 @@ impl OutboxTx for SqliteTx {
         )?;
         let Some(event_type) = event_type else { return Ok(None) };
         Ok(Some(self.execute(FAN_OUT, params![program_id, event_id, event_type])? as u64))
-    }
-}
-
-impl OutboxSource for SqliteStore {
-    type Db = sqlx::Sqlite;
-    type Stamp = i64;
-    type Types = Option<String>;
-    fn outbox_reads(&self) -> Reads<'_, sqlx::Sqlite, i64, Option<String>> {
-        Reads::new(&self.reader, map_err)
     }
 }
 

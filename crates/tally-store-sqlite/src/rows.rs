@@ -4,7 +4,7 @@
 
 pub(crate) use tally_store::rows::{
     COUPON_COLUMNS, CUSTOMER_COLUMNS, LEDGER_COLUMNS, PROGRAM_COLUMNS, REDEMPTION_COLUMNS, REWARD_COLUMNS,
-    TIER_CHANGE_COLUMNS, TRANSACTION_COLUMNS, convert_all,
+    TIER_CHANGE_COLUMNS, TRANSACTION_COLUMNS,
 };
 
 /// How this backend's rows hold a timestamp: milliseconds since the epoch.
@@ -190,5 +190,18 @@ fn bytes(row: &rusqlite::Row<'_>, column: &str) -> rusqlite::Result<Vec<u8>> {
             column.to_owned(),
             other.data_type(),
         )),
+    }
+}
+
+/// Where the shared reads (`tally_store::reads`) run, with this backend's rows.
+impl tally_store::reads::ReadSource for crate::SqliteStore {
+    type Db = sqlx::Sqlite;
+    type Stamp = i64;
+    type Types = Option<String>;
+    fn read_pool(&self) -> &sqlx::Pool<sqlx::Sqlite> {
+        &self.reader
+    }
+    fn read_error(e: sqlx::Error) -> tally_store::StoreError {
+        crate::map_err(e)
     }
 }

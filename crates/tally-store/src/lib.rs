@@ -12,6 +12,8 @@ pub mod conformance;
 mod error;
 pub mod events;
 pub mod exports;
+#[cfg(feature = "sqlx")]
+pub mod reads;
 pub mod rows;
 mod stats;
 mod types;
@@ -34,10 +36,19 @@ pub use writes::{
     SettleRefusal, Settled, TierReview, UseCoupon, Void, VoidRefusal, Voided,
 };
 
+/// The programs, outside transactions. Both backends get these from
+/// `reads` (one SQL text for both; see `reads::ReadSource`).
+#[async_trait]
+pub trait ProgramReads: Send + Sync {
+    async fn program(&self, id: &str) -> StoreResult<Option<Program>>;
+    /// Every program, by id.
+    async fn programs(&self) -> StoreResult<Vec<Program>>;
+}
+
 /// A storage backend. Reads outside a transaction go straight to the store;
 /// every write goes through [`Store::begin`].
 #[async_trait]
-pub trait Store: Outbox + OutboxReads + Exports + Send + Sync + 'static {
+pub trait Store: ProgramReads + Outbox + OutboxReads + Exports + Send + Sync + 'static {
     /// `"sqlite"` or `"postgres"`, for logs and `/readyz`.
     fn backend(&self) -> &'static str;
 
@@ -66,8 +77,6 @@ pub trait Store: Outbox + OutboxReads + Exports + Send + Sync + 'static {
 
     // --- programs and tokens (administration) ---
     async fn create_program(&self, name: &str, settings: &ProgramSettings) -> StoreResult<Program>;
-    async fn program(&self, id: &str) -> StoreResult<Option<Program>>;
-    async fn programs(&self) -> StoreResult<Vec<Program>>;
     /// Stores a token's hash (never the token) for a program.
     async fn create_token(&self, program_id: &str, token_hash: &str) -> StoreResult<String>;
     /// The program of a token, and the token's id (kept on what the token does by hand).

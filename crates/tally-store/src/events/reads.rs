@@ -1,9 +1,8 @@
 //! The outbox's reads ([`super::OutboxReads`]), written once for both
 //! backends, SQL included: the text keeps to what PostgreSQL and SQLite share
 //! (`$N`, which sqlx binds by number on SQLite too, and `CAST` rather than
-//! `::`). A backend names its pool and how its rows keep time (`S`, see
-//! [`Stamp`]) and an endpoint's event types (`L`, see [`TypeList`]) by
-//! implementing [`OutboxSource`]; the reads come with it.
+//! `::`). A backend that implements [`ReadSource`] (its pool and how its rows
+//! keep time and an endpoint's event types) has them.
 
 use std::marker::PhantomData;
 use std::sync::LazyLock;
@@ -15,6 +14,7 @@ use tally_core::events::{DeliveryAttempt, Event, WebhookEndpoint};
 
 use super::rows::{ATTEMPT_COLUMNS, AttemptRow, ENDPOINT_COLUMNS, EVENT_COLUMNS, EndpointRow, EventRow, TypeList};
 use super::{EventFilter, OutboxReads};
+use crate::reads::ReadSource;
 use crate::rows::{Stamp, fetch};
 use crate::{Page, StoreError, StoreResult};
 
@@ -67,10 +67,6 @@ where
     EndpointRow<S, L>: for<'r> FromRow<'r, DB::Row> + Send + Unpin,
     AttemptRow<S>: for<'r> FromRow<'r, DB::Row> + Send + Unpin,
 {
-    pub fn new(pool: &'p Pool<DB>, map_err: fn(sqlx::Error) -> StoreError) -> Self {
-        Reads { pool, map_err, rows: PhantomData }
-    }
-
     /// The program's events, newest first, filtered by type and customer.
     pub async fn events(&self, program_id: &str, filter: &EventFilter, page: &Page) -> StoreResult<Vec<Event>> {
         let filters = [filter.event_type.as_deref(), filter.customer_id.as_deref()];
@@ -102,21 +98,16 @@ where
     }
 }
 
-/// A backend whose outbox reads are [`Reads`] on its pool, with its rows:
-/// implementing it gives the backend [`OutboxReads`].
-pub trait OutboxSource: Send + Sync {
-    type Db: Database;
-    /// How the backend's rows keep time.
-    type Stamp: Stamp;
-    /// How the backend keeps an endpoint's event types.
-    type Types: TypeList;
-    fn outbox_reads(&self) -> Reads<'_, Self::Db, Self::Stamp, Self::Types>;
+impl<'p, DB: Database, S, L> Reads<'p, DB, S, L> {
+    fn of<T: ReadSource<Db = DB, Stamp = S, Types = L>>(store: &'p T) -> Self {
+        Reads { pool: store.read_pool(), map_err: T::read_error, rows: PhantomData }
+    }
 }
 
 #[async_trait]
 impl<T> OutboxReads for T
 where
-    T: OutboxSource,
+    T: ReadSource,
     for<'c> &'c mut <T::Db as Database>::Connection: Executor<'c, Database = T::Db>,
     for<'q> <T::Db as Database>::Arguments<'q>: IntoArguments<'q, T::Db>,
     for<'q> &'q str: Encode<'q, T::Db> + Type<T::Db>,
@@ -127,19 +118,19 @@ where
     AttemptRow<T::Stamp>: for<'r> FromRow<'r, <T::Db as Database>::Row> + Send + Unpin,
 {
     async fn events(&self, program_id: &str, filter: &EventFilter, page: &Page) -> StoreResult<Vec<Event>> {
-        self.outbox_reads().events(program_id, filter, page).await
+        Reads::of(self).events(program_id, filter, page).await
     }
 
     async fn event(&self, program_id: &str, id: &str) -> StoreResult<Option<Event>> {
-        self.outbox_reads().event(program_id, id).await
+        Reads::of(self).event(program_id, id).await
     }
 
     async fn webhook_endpoint(&self, program_id: &str, id: &str) -> StoreResult<Option<WebhookEndpoint>> {
-        self.outbox_reads().endpoint(program_id, id).await
+        Reads::of(self).endpoint(program_id, id).await
     }
 
     async fn webhook_endpoints(&self, program_id: &str, page: &Page) -> StoreResult<Vec<WebhookEndpoint>> {
-        self.outbox_reads().endpoints(program_id, page).await
+        Reads::of(self).endpoints(program_id, page).await
     }
 
     async fn delivery_attempts(
@@ -148,6 +139,6 @@ where
         endpoint: &str,
         page: &Page,
     ) -> StoreResult<Vec<DeliveryAttempt>> {
-        self.outbox_reads().attempts(program_id, endpoint, page).await
+        Reads::of(self).attempts(program_id, endpoint, page).await
     }
 }
