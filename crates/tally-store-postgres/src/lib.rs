@@ -38,7 +38,7 @@ use tally_core::model::{
     Balance, Coupon, Customer, IdempotencyRecord, LedgerEntry, PendingLot, PointLot, Program, ProgramSettings,
     Redemption, Reward, TierChange, Transaction,
 };
-use tally_store::{CustomerFilter, KeyLock, Page, PoolStats, Store, StoreError, StoreResult, StoreTx, Violation};
+use tally_store::{CustomerFilter, KeyLock, Page, PoolStats, Store, StoreError, StoreResult, StoreTx};
 
 pub(crate) use errors::map_err;
 use release::Releases;
@@ -432,13 +432,6 @@ impl Store for PgStore {
         let sql = "SELECT program_id, id, customer_id, transaction_id, remaining, releases_at FROM pending_lots \
              WHERE released_at IS NULL AND remaining > 0 AND releases_at <= now() ORDER BY releases_at, id LIMIT $1";
         fetch::due_releases::<_, Stamp>(&self.pool, sql, limit, map_err).await
-    }
-
-    async fn verify(&self, program_id: Option<&str>) -> StoreResult<Vec<Violation>> {
-        let mut violations =
-            tally_store::verify::run(&self.pool, &tally_store::verify::CHECKS, program_id, map_err).await?;
-        violations.extend(self.verify_counters(program_id).await?);
-        Ok(violations)
     }
 }
 

@@ -71,4 +71,5 @@ impl tally_store::reads::ReadSource for crate::PgStore {
     fn read_error(e: sqlx::Error) -> tally_store::StoreError {
         crate::map_err(e)
     }
+    const OWN_CHECKS: &'static [(&'static str, &'static str)] = &crate::stats::COUNTER_CHECKS;
 }

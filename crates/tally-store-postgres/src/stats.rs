@@ -1,7 +1,7 @@
 //! The program-wide reads of the operator's overview and queues, over the
 //! counters (folded and not yet folded) and the index of `migrations/0010_program_stats.sql`.
 
-use tally_store::{StoreResult, Violation};
+use tally_store::StoreResult;
 
 use crate::rows::REDEMPTION_COLUMNS;
 use crate::{PgStore, map_err};
@@ -44,41 +44,38 @@ impl PgStore {
             .map_err(map_err)?;
         Ok(u64::try_from(moved).unwrap_or(0))
     }
-
-    /// For `tally verify`: the overview's counters (folded and not yet folded)
-    /// against the rows they count.
-    pub(crate) async fn verify_counters(&self, program_id: Option<&str>) -> StoreResult<Vec<Violation>> {
-        let checks: [(&str, &str); 2] = [
-            (
-                "program counters differ from its customers",
-                "WITH counted AS (SELECT program_id, SUM(c) AS c, SUM(p) AS p FROM ( \
-                     SELECT program_id, customer_count AS c, points_outstanding AS p FROM program_counters \
-                     UNION ALL SELECT program_id, customers, points FROM program_counter_changes) x \
-                   GROUP BY program_id), \
-                 actual AS (SELECT program_id, count(*) AS n, COALESCE(SUM(balance), 0) AS p \
-                   FROM customers GROUP BY program_id) \
-                 SELECT a.program_id::text, a.program_id::text, 'customers ' || a.n || ', points ' || a.p || \
-                   '; counted ' || COALESCE(k.c, 0) || ', ' || COALESCE(k.p, 0) \
-                 FROM actual a LEFT JOIN counted k ON k.program_id = a.program_id \
-                 WHERE ($1::text IS NULL OR a.program_id = $1) AND (COALESCE(k.c, 0) <> a.n OR COALESCE(k.p, 0) <> a.p)",
-            ),
-            (
-                "daily counters differ from the day's purchases and redemptions",
-                "WITH counted AS (SELECT program_id, day, SUM(pu) AS pu, SUM(r) AS r FROM ( \
-                     SELECT program_id, day, purchases AS pu, redemptions AS r FROM program_daily_counters \
-                     UNION ALL SELECT program_id, day, purchases, redemptions FROM program_counter_changes) x \
-                   GROUP BY program_id, day), \
-                 actual AS (SELECT program_id, day, SUM(pu) AS pu, SUM(r) AS r FROM ( \
-                     SELECT program_id, (created_at AT TIME ZONE 'UTC')::date AS day, 1 AS pu, 0 AS r FROM transactions \
-                     UNION ALL SELECT program_id, (created_at AT TIME ZONE 'UTC')::date, 0, 1 FROM redemptions) y \
-                   GROUP BY program_id, day) \
-                 SELECT a.program_id::text, 'day ' || a.day, 'purchases ' || a.pu || ', redemptions ' || a.r || \
-                   '; counted ' || COALESCE(k.pu, 0) || ', ' || COALESCE(k.r, 0) \
-                 FROM actual a LEFT JOIN counted k ON k.program_id = a.program_id AND k.day = a.day \
-                 WHERE ($1::text IS NULL OR a.program_id = $1) \
-                   AND (COALESCE(k.pu, 0) <> a.pu OR COALESCE(k.r, 0) <> a.r)",
-            ),
-        ];
-        tally_store::verify::run(&self.pool, &checks, program_id, map_err).await
-    }
 }
+
+/// For `tally verify`: the overview's counters against the rows they count
+/// (the checks this backend adds to `tally_store::verify::CHECKS`).
+pub(crate) const COUNTER_CHECKS: [(&str, &str); 2] = [
+    (
+        "program counters differ from its customers",
+        "WITH counted AS (SELECT program_id, SUM(c) AS c, SUM(p) AS p FROM ( \
+                 SELECT program_id, customer_count AS c, points_outstanding AS p FROM program_counters \
+                 UNION ALL SELECT program_id, customers, points FROM program_counter_changes) x \
+               GROUP BY program_id), \
+             actual AS (SELECT program_id, count(*) AS n, COALESCE(SUM(balance), 0) AS p \
+               FROM customers GROUP BY program_id) \
+             SELECT a.program_id::text, a.program_id::text, 'customers ' || a.n || ', points ' || a.p || \
+               '; counted ' || COALESCE(k.c, 0) || ', ' || COALESCE(k.p, 0) \
+             FROM actual a LEFT JOIN counted k ON k.program_id = a.program_id \
+             WHERE ($1::text IS NULL OR a.program_id = $1) AND (COALESCE(k.c, 0) <> a.n OR COALESCE(k.p, 0) <> a.p)",
+    ),
+    (
+        "daily counters differ from the day's purchases and redemptions",
+        "WITH counted AS (SELECT program_id, day, SUM(pu) AS pu, SUM(r) AS r FROM ( \
+                 SELECT program_id, day, purchases AS pu, redemptions AS r FROM program_daily_counters \
+                 UNION ALL SELECT program_id, day, purchases, redemptions FROM program_counter_changes) x \
+               GROUP BY program_id, day), \
+             actual AS (SELECT program_id, day, SUM(pu) AS pu, SUM(r) AS r FROM ( \
+                 SELECT program_id, (created_at AT TIME ZONE 'UTC')::date AS day, 1 AS pu, 0 AS r FROM transactions \
+                 UNION ALL SELECT program_id, (created_at AT TIME ZONE 'UTC')::date, 0, 1 FROM redemptions) y \
+               GROUP BY program_id, day) \
+             SELECT a.program_id::text, 'day ' || a.day, 'purchases ' || a.pu || ', redemptions ' || a.r || \
+               '; counted ' || COALESCE(k.pu, 0) || ', ' || COALESCE(k.r, 0) \
+             FROM actual a LEFT JOIN counted k ON k.program_id = a.program_id AND k.day = a.day \
+             WHERE ($1::text IS NULL OR a.program_id = $1) \
+               AND (COALESCE(k.pu, 0) <> a.pu OR COALESCE(k.r, 0) <> a.r)",
+    ),
+];

@@ -60,9 +60,7 @@ use tally_core::model::{
     Balance, Coupon, Customer, IdempotencyRecord, LedgerEntry, PendingLot, PointLot, Program, ProgramSettings,
     Redemption, Reward, TierChange, Transaction,
 };
-use tally_store::{
-    Claim, CustomerFilter, KeyLock, Page, PoolStats, Store, StoreError, StoreResult, StoreTx, Violation,
-};
+use tally_store::{Claim, CustomerFilter, KeyLock, Page, PoolStats, Store, StoreError, StoreResult, StoreTx};
 
 use connections::*;
 pub(crate) use errors::{map_err, map_rusqlite_err};
@@ -403,13 +401,6 @@ impl Store for SqliteStore {
         );
         let deleted = self.write(|conn| conn.prepare_cached(&sql)?.execute([i64::from(batch)])).await?;
         Ok(deleted as u64)
-    }
-
-    async fn verify(&self, program_id: Option<&str>) -> StoreResult<Vec<Violation>> {
-        let mut violations =
-            tally_store::verify::run(&self.reader, &tally_store::verify::CHECKS, program_id, map_err).await?;
-        violations.extend(self.verify_counters(program_id).await?);
-        Ok(violations)
     }
 }
 

@@ -204,4 +204,5 @@ impl tally_store::reads::ReadSource for crate::SqliteStore {
     fn read_error(e: sqlx::Error) -> tally_store::StoreError {
         crate::map_err(e)
     }
+    const OWN_CHECKS: &'static [(&'static str, &'static str)] = &crate::stats::COUNTER_CHECKS;
 }

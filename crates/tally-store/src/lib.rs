@@ -36,6 +36,16 @@ pub use writes::{
     SettleRefusal, Settled, TierReview, UseCoupon, Void, VoidRefusal, Voided,
 };
 
+/// `tally verify`: every violated invariant, for every program or one.
+/// Both backends get it from `reads` ([`verify::CHECKS`] plus the checks of
+/// what a backend keeps of its own, `reads::ReadSource::OWN_CHECKS`).
+#[async_trait]
+pub trait Verify: Send + Sync {
+    /// Every invariant violation found (balance ≠ ledger sum, negative balance or
+    /// stock, a key that produced two resources). Empty means healthy.
+    async fn verify(&self, program_id: Option<&str>) -> StoreResult<Vec<Violation>>;
+}
+
 /// The programs, outside transactions. Both backends get these from
 /// `reads` (one SQL text for both; see `reads::ReadSource`).
 #[async_trait]
@@ -48,7 +58,7 @@ pub trait ProgramReads: Send + Sync {
 /// A storage backend. Reads outside a transaction go straight to the store;
 /// every write goes through [`Store::begin`].
 #[async_trait]
-pub trait Store: ProgramReads + Outbox + OutboxReads + Exports + Send + Sync + 'static {
+pub trait Store: ProgramReads + Verify + Outbox + OutboxReads + Exports + Send + Sync + 'static {
     /// `"sqlite"` or `"postgres"`, for logs and `/readyz`.
     fn backend(&self) -> &'static str;
 
@@ -129,9 +139,6 @@ pub trait Store: ProgramReads + Outbox + OutboxReads + Exports + Send + Sync + '
     async fn sweep_expired_keys(&self, batch: u32) -> StoreResult<u64>;
 
     // --- audit ---
-    /// Every invariant violation found (balance ≠ ledger sum, negative balance or
-    /// stock, a key that produced two resources). Empty means healthy.
-    async fn verify(&self, program_id: Option<&str>) -> StoreResult<Vec<Violation>>;
 }
 
 /// [`Store::claim`] in the order "take the key's lock, then read its record
