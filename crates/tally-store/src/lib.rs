@@ -91,13 +91,8 @@ pub trait Store: Outbox + Exports + Send + Sync + 'static {
     async fn fold_counters(&self, _batch: u32) -> StoreResult<u64> {
         Ok(0)
     }
-    /// The program's redemptions in `status`, newest first.
-    async fn redemptions_by_status(
-        &self,
-        program_id: &str,
-        status: RedemptionStatus,
-        page: &Page,
-    ) -> StoreResult<Vec<Redemption>>;
+    /// The program's redemptions in `page.status`, newest first.
+    async fn redemptions_in(&self, program_id: &str, page: &StatusPage) -> StoreResult<Vec<Redemption>>;
     /// Unexpired lots whose date has passed, oldest first, across all programs.
     async fn due_lots(&self, limit: u32) -> StoreResult<Vec<(String, PointLot)>>;
     /// Pending lots whose holding period has ended and that still hold points,

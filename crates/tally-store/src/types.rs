@@ -1,6 +1,8 @@
 //! Inputs to the store, already validated by the domain layer.
 
-use tally_core::model::{LedgerOperation, ProgramSettings, RewardKind, Tier, TierChangeReason, TierPeriod, VoidPolicy};
+use tally_core::model::{
+    LedgerOperation, ProgramSettings, RedemptionStatus, RewardKind, Tier, TierChangeReason, TierPeriod, VoidPolicy,
+};
 
 /// The lock of one idempotency key within one program.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -33,6 +35,13 @@ pub struct Page {
     pub limit: u32,
     /// Return only items older than the one with this id.
     pub starting_after: Option<String>,
+}
+
+/// A page of a program's redemptions in one status, newest first.
+#[derive(Debug, Clone)]
+pub struct StatusPage {
+    pub status: RedemptionStatus,
+    pub page: Page,
 }
 
 #[derive(Debug, Clone, Default)]
