@@ -521,17 +521,26 @@ async fn not_pending<T: StoreTx + ?Sized>(
     let Some(redemption) = tx.redemption(program_id, id).await? else {
         return Ok(Settled::Refused(SettleRefusal::RedemptionNotFound));
     };
-    if let Some(key) = key
-        && let Some(moved_by) = tx.redemption_moved_by(program_id, id).await?
-        && moved_by.key == key.key
-    {
-        return Ok(Settled::Replayed(KeyedResource { resource: redemption, fingerprint: moved_by.fingerprint }));
+    if let Some(fingerprint) = moved_by(key, tx.redemption_moved_by(program_id, id)).await? {
+        return Ok(Settled::Replayed(KeyedResource { resource: redemption, fingerprint }));
     }
     match redemption.status {
         RedemptionStatus::Fulfilled => Ok(Settled::Refused(SettleRefusal::AlreadyFulfilled)),
         RedemptionStatus::Cancelled => Ok(Settled::Refused(SettleRefusal::AlreadyCancelled)),
         RedemptionStatus::Pending => Err(StoreError::Other(format!("redemption {id} is pending but did not move"))),
     }
+}
+
+/// The fingerprint of the request of `key` when `key` is the one that moved a
+/// row (`moved_by` reads who did, and is awaited only when there is a key): a
+/// move retried after its stored response expired did happen, and is
+/// answered as a replay, not refused.
+async fn moved_by(
+    key: Option<&ResourceKey>,
+    moved_by: impl Future<Output = StoreResult<Option<ResourceKey>>>,
+) -> StoreResult<Option<String>> {
+    let Some(key) = key else { return Ok(None) };
+    Ok(moved_by.await?.filter(|by| by.key == key.key).map(|by| by.fingerprint))
 }
 
 /// A voucher's coupon used at the till.
@@ -569,11 +578,8 @@ pub async fn use_coupon<T: StoreTx + ?Sized>(
     let Some(coupon) = tx.coupon(program_id, code).await? else {
         return Ok(Settled::Refused(SettleRefusal::CouponNotFound));
     };
-    if let Some(key) = key
-        && let Some(moved_by) = tx.coupon_moved_by(program_id, code).await?
-        && moved_by.key == key.key
-    {
-        return Ok(Settled::Replayed(KeyedResource { resource: coupon, fingerprint: moved_by.fingerprint }));
+    if let Some(fingerprint) = moved_by(key, tx.coupon_moved_by(program_id, code)).await? {
+        return Ok(Settled::Replayed(KeyedResource { resource: coupon, fingerprint }));
     }
     match coupon.status {
         CouponStatus::Redeemed => Ok(Settled::Refused(SettleRefusal::CouponRedeemed)),
