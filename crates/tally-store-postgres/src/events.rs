@@ -9,8 +9,8 @@ use tally_core::events::{AttemptOutcome, WebhookEndpoint};
 use tally_store::StoreResult;
 use tally_store::events::rows::ENDPOINT_COLUMNS;
 use tally_store::events::{
-    AttemptReport, LeasedDelivery, NewEvent, NewWebhookEndpoint, Outbox, OutboxTx, QueueStats, WebhookEndpointPatch,
-    millis,
+    AttemptReport, LeasedDelivery, NewEvent, NewSecret, NewWebhookEndpoint, Outbox, OutboxTx, QueueStats,
+    WebhookEndpointPatch, millis,
 };
 use tally_store::rows::convert_all;
 
@@ -132,13 +132,7 @@ impl OutboxTx for PgTx {
         row.map(TryInto::try_into).transpose()
     }
 
-    async fn rotate_webhook_secret(
-        &mut self,
-        program_id: &str,
-        id: &str,
-        sealed_secret: &str,
-        overlap: Duration,
-    ) -> StoreResult<Option<WebhookEndpoint>> {
+    async fn rotate_secret(&mut self, program_id: &str, s: &NewSecret) -> StoreResult<Option<WebhookEndpoint>> {
         let sql = format!(
             "UPDATE webhook_endpoints SET previous_secret = secret, secret = $3, \
                previous_secret_until = now() + $4 * interval '1 millisecond', updated_at = now() \
@@ -146,9 +140,9 @@ impl OutboxTx for PgTx {
         );
         let row: Option<EndpointRow> = sqlx::query_as(&sql)
             .bind(program_id)
-            .bind(id)
-            .bind(sealed_secret)
-            .bind(millis(overlap))
+            .bind(&s.endpoint_id)
+            .bind(&s.sealed_secret)
+            .bind(millis(s.overlap))
             .fetch_optional(self.conn())
             .await
             .map_err(map_err)?;

@@ -4,13 +4,13 @@
 use async_trait::async_trait;
 use tally_core::ids::IdKind;
 use tally_core::model::{
-    Coupon, CouponStatus, Customer, IdempotencyRecord, LedgerEntry, Program, Redemption, RedemptionStatus, Reward,
-    TierChange, TierPeriod, Transaction,
+    Coupon, Customer, IdempotencyRecord, LedgerEntry, Program, Redemption, Reward, TierChange, TierPeriod, Transaction,
 };
 use tally_store::{
-    Adjust, Adjusted, KeyedResource, NewCoupon, NewCustomer, NewIdempotencyRecord, NewLedgerEntry, NewRedemption,
-    NewReward, NewTierChange, NewTransaction, ProgramPatch, Purchase, Purchased, Redeem, Redeemed, ResourceKey,
-    RewardPatch, Settle, Settled, StoreResult, StoreTx, TierState, TierUpdate, UseCoupon, Void, Voided,
+    Adjust, Adjusted, Contact, CouponMove, FoundByKey, Hold, NewCoupon, NewCustomer, NewIdempotencyRecord,
+    NewLedgerEntry, NewRedemption, NewReward, NewTierChange, NewTransaction, ProgramPatch, Purchase, Purchased, Redeem,
+    Redeemed, RedemptionMove, ResourceKey, RewardPatch, Settle, Settled, StoreResult, StoreTx, TierState, TierUpdate,
+    UseCoupon, Void, Voided,
 };
 
 use crate::rows::*;
@@ -33,10 +33,9 @@ impl StoreTx for PgTx {
         mut self: Box<Self>,
         program_id: &str,
         record: Option<&NewIdempotencyRecord>,
-        retention_hours: i32,
     ) -> StoreResult<()> {
         let Some(record) = record else { return self.commit_now().await };
-        if let Some(sql) = PgTx::save_and_commit_sql(program_id, record, retention_hours)? {
+        if let Some(sql) = PgTx::save_and_commit_sql(program_id, record)? {
             // The events (if any) go in the same simple query, before the record.
             let events = match self.events_sql().await {
                 Ok(events) => events,
@@ -47,7 +46,7 @@ impl StoreTx for PgTx {
             };
             return self.commit_sql(&format!("{events}{sql}")).await;
         }
-        if let Err(e) = self.save_idempotency_record(program_id, record, retention_hours).await {
+        if let Err(e) = self.save_idempotency_record(program_id, record).await {
             PgTx::rollback(*self).await;
             return Err(e);
         }
@@ -86,12 +85,7 @@ impl StoreTx for PgTx {
         self.record_of(program_id, key).await
     }
 
-    async fn save_idempotency_record(
-        &mut self,
-        program_id: &str,
-        record: &NewIdempotencyRecord,
-        retention_hours: i32,
-    ) -> StoreResult<()> {
+    async fn save_idempotency_record(&mut self, program_id: &str, record: &NewIdempotencyRecord) -> StoreResult<()> {
         // The record on its own; `commit_with_record` usually sends it with
         // the COMMIT instead (see `save_and_commit_sql`).
         let headers = record.headers_json()?;
@@ -114,7 +108,7 @@ impl StoreTx for PgTx {
         .bind(headers)
         .bind(&record.body)
         .bind(&record.resource_id)
-        .bind(retention_hours)
+        .bind(record.retention_hours)
         .execute(self.conn())
         .await
         .map_err(map_err)?;
@@ -162,20 +156,15 @@ impl StoreTx for PgTx {
         reads::customer(self.conn(), program_id, id).await
     }
 
-    async fn find_customer(
-        &mut self,
-        program_id: &str,
-        email: Option<&str>,
-        phone: Option<&str>,
-    ) -> StoreResult<Option<Customer>> {
+    async fn find_customer(&mut self, program_id: &str, contact: Contact<'_>) -> StoreResult<Option<Customer>> {
         let sql = format!(
             "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE program_id = $1 AND (email = $2 OR phone = $3) \
              ORDER BY (email = $2) DESC NULLS LAST LIMIT 1"
         );
         let row: Option<CustomerRow> = sqlx::query_as(&sql)
             .bind(program_id)
-            .bind(email)
-            .bind(phone)
+            .bind(contact.email)
+            .bind(contact.phone)
             .fetch_optional(self.conn())
             .await
             .map_err(map_err)?;
@@ -236,12 +225,7 @@ impl StoreTx for PgTx {
         self.debit_with(program_id, customer_id, points, false).await
     }
 
-    async fn debit_allowing_negative(
-        &mut self,
-        program_id: &str,
-        customer_id: &str,
-        points: i64,
-    ) -> StoreResult<Option<i64>> {
+    async fn overdraw(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<Option<i64>> {
         self.debit_with(program_id, customer_id, points, true).await
     }
 
@@ -256,11 +240,7 @@ impl StoreTx for PgTx {
         Ok(found.is_some())
     }
 
-    async fn ledger_entry_by_key(
-        &mut self,
-        program_id: &str,
-        key: &str,
-    ) -> StoreResult<Option<KeyedResource<LedgerEntry>>> {
+    async fn ledger_entry_by_key(&mut self, program_id: &str, key: &str) -> StoreResult<FoundByKey<LedgerEntry>> {
         let sql = format!("SELECT {LEDGER_COLUMNS} FROM ledger_entries WHERE program_id = $1 AND idempotency_key = $2");
         reads::found::<LedgerRow, _>(self.conn(), &sql, program_id, key).await
     }
@@ -324,18 +304,12 @@ impl StoreTx for PgTx {
         row.try_into()
     }
 
-    async fn hold(
-        &mut self,
-        program_id: &str,
-        customer_id: &str,
-        transaction_id: &str,
-        points: i64,
-    ) -> StoreResult<Option<i64>> {
+    async fn hold(&mut self, program_id: &str, h: &Hold<'_>) -> StoreResult<Option<i64>> {
         sqlx::query_scalar("SELECT tally_hold($1, $2, $3, $4, $5)")
             .bind(program_id)
-            .bind(customer_id)
-            .bind(transaction_id)
-            .bind(points)
+            .bind(h.customer_id)
+            .bind(h.transaction_id)
+            .bind(h.points)
             .bind(IdKind::PointLot.generate())
             .fetch_one(self.conn())
             .await
@@ -467,20 +441,12 @@ impl StoreTx for PgTx {
         row.map(Transaction::try_from).transpose()
     }
 
-    async fn transaction_by_external_id(
-        &mut self,
-        program_id: &str,
-        external_id: &str,
-    ) -> StoreResult<Option<Transaction>> {
+    async fn transaction_by_external_id(&mut self, program_id: &str, id: &str) -> StoreResult<Option<Transaction>> {
         let sql = format!("SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE program_id = $1 AND external_id = $2");
-        reads::found::<TransactionRow, _>(self.conn(), &sql, program_id, external_id).await
+        reads::found::<TransactionRow, _>(self.conn(), &sql, program_id, id).await
     }
 
-    async fn transaction_by_key(
-        &mut self,
-        program_id: &str,
-        key: &str,
-    ) -> StoreResult<Option<KeyedResource<Transaction>>> {
+    async fn transaction_by_key(&mut self, program_id: &str, key: &str) -> StoreResult<FoundByKey<Transaction>> {
         let sql =
             format!("SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE program_id = $1 AND idempotency_key = $2");
         reads::found::<TransactionRow, _>(self.conn(), &sql, program_id, key).await
@@ -557,11 +523,7 @@ impl StoreTx for PgTx {
         row.try_into()
     }
 
-    async fn redemption_by_key(
-        &mut self,
-        program_id: &str,
-        key: &str,
-    ) -> StoreResult<Option<KeyedResource<Redemption>>> {
+    async fn redemption_by_key(&mut self, program_id: &str, key: &str) -> StoreResult<FoundByKey<Redemption>> {
         let sql =
             format!("SELECT {REDEMPTION_COLUMNS} FROM redemptions WHERE program_id = $1 AND idempotency_key = $2");
         reads::found::<RedemptionRow, _>(self.conn(), &sql, program_id, key).await
@@ -571,12 +533,7 @@ impl StoreTx for PgTx {
         reads::transaction(self.conn(), program_id, id).await
     }
 
-    async fn void_amount(
-        &mut self,
-        program_id: &str,
-        id: &str,
-        amount_cents: Option<i64>,
-    ) -> StoreResult<Option<Transaction>> {
+    async fn void_amount(&mut self, program_id: &str, v: &Void) -> StoreResult<Option<Transaction>> {
         // READ COMMITTED re-evaluates the WHERE clause against the row a
         // concurrent void committed, so two voids can never both take the rest.
         let sql = format!(
@@ -590,8 +547,8 @@ impl StoreTx for PgTx {
         );
         let row: Option<TransactionRow> = sqlx::query_as(&sql)
             .bind(program_id)
-            .bind(id)
-            .bind(amount_cents)
+            .bind(&v.transaction_id)
+            .bind(v.amount_cents)
             .fetch_optional(self.conn())
             .await
             .map_err(map_err)?;
@@ -616,20 +573,14 @@ impl StoreTx for PgTx {
         reads::redemption(self.conn(), program_id, id).await
     }
 
-    async fn transition_redemption_keyed(
-        &mut self,
-        program_id: &str,
-        id: &str,
-        from: RedemptionStatus,
-        to: RedemptionStatus,
-        key: Option<&ResourceKey>,
-    ) -> StoreResult<Option<Redemption>> {
+    async fn move_redemption(&mut self, program_id: &str, m: RedemptionMove<'_>) -> StoreResult<Option<Redemption>> {
         let sql = format!(
             "UPDATE redemptions SET status = $4, moved_by_key = COALESCE($5, moved_by_key), \
                moved_by_fingerprint = COALESCE($6, moved_by_fingerprint) \
              WHERE program_id = $1 AND id = $2 AND status = $3 RETURNING {REDEMPTION_COLUMNS}"
         );
-        transition::<RedemptionRow, _>(self.conn(), &sql, program_id, id, (from.as_str(), to.as_str()), key).await
+        transition::<RedemptionRow, _>(self.conn(), &sql, program_id, m.id, (m.from.as_str(), m.to.as_str()), m.key)
+            .await
     }
 
     async fn redemption_moved_by(&mut self, program_id: &str, id: &str) -> StoreResult<Option<ResourceKey>> {
@@ -670,20 +621,13 @@ impl StoreTx for PgTx {
         reads::coupon(self.conn(), program_id, code).await
     }
 
-    async fn transition_coupon_keyed(
-        &mut self,
-        program_id: &str,
-        code: &str,
-        from: CouponStatus,
-        to: CouponStatus,
-        key: Option<&ResourceKey>,
-    ) -> StoreResult<Option<Coupon>> {
+    async fn move_coupon(&mut self, program_id: &str, m: CouponMove<'_>) -> StoreResult<Option<Coupon>> {
         let sql = format!(
             "UPDATE coupons SET status = $4, redeemed_at = CASE WHEN $4 = 'redeemed' THEN now() ELSE redeemed_at END, \
                moved_by_key = COALESCE($5, moved_by_key), moved_by_fingerprint = COALESCE($6, moved_by_fingerprint) \
              WHERE program_id = $1 AND code = $2 AND status = $3 RETURNING {COUPON_COLUMNS}"
         );
-        transition::<CouponRow, _>(self.conn(), &sql, program_id, code, (from.as_str(), to.as_str()), key).await
+        transition::<CouponRow, _>(self.conn(), &sql, program_id, m.id, (m.from.as_str(), m.to.as_str()), m.key).await
     }
 
     async fn coupon_moved_by(&mut self, program_id: &str, code: &str) -> StoreResult<Option<ResourceKey>> {

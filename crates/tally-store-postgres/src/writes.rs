@@ -243,11 +243,7 @@ impl PgTx {
     /// parameters, so the values are written as literals). `None` if a value
     /// cannot be a literal (a NUL, which the API never accepts): the caller
     /// sends the two separately.
-    pub(crate) fn save_and_commit_sql(
-        program_id: &str,
-        record: &NewIdempotencyRecord,
-        retention_hours: i32,
-    ) -> StoreResult<Option<String>> {
+    pub(crate) fn save_and_commit_sql(program_id: &str, record: &NewIdempotencyRecord) -> StoreResult<Option<String>> {
         let headers = record.headers_json()?;
         let optional = |value: Option<&String>| match value {
             Some(value) => literal(value),
@@ -265,7 +261,7 @@ impl PgTx {
                 literal(&headers)?,
                 hex(&record.body),
                 optional(record.resource_id.as_ref())?,
-                retention_hours,
+                record.retention_hours,
             ))
         })();
         Ok(sql)
@@ -317,14 +313,15 @@ mod tests {
             headers: vec![("location".into(), "/a'b".into())],
             body: b"{\"a\":1}".to_vec(),
             resource_id: None,
+            retention_hours: 24,
         };
-        let sql = PgTx::save_and_commit_sql("prg_1", &record, 24).unwrap().unwrap();
+        let sql = PgTx::save_and_commit_sql("prg_1", &record).unwrap().unwrap();
         assert_eq!(
             sql,
             "SELECT tally_save_record(E'prg_1', E'k''1', E'POST', E'/api/v1/redemptions', E'f', 201, \
              E'[[\"location\",\"/a''b\"]]'::jsonb, decode('7b2261223a317d', 'hex'), NULL, 24); COMMIT"
         );
         let nul = NewIdempotencyRecord { key: "k\0".into(), ..record };
-        assert_eq!(PgTx::save_and_commit_sql("prg_1", &nul, 24).unwrap(), None);
+        assert_eq!(PgTx::save_and_commit_sql("prg_1", &nul).unwrap(), None);
     }
 }

@@ -104,7 +104,7 @@ async fn a_node_that_dies_mid_request_leaves_no_lock_and_no_effect() {
 
     let mut tx = a.begin(Some(&key)).await.unwrap();
     tx.debit(&program.id, &customer.id, 60).await.unwrap().expect("covered");
-    tx.save_idempotency_record(&program.id, &record("k1"), 24).await.unwrap();
+    tx.save_idempotency_record(&program.id, &record("k1")).await.unwrap();
 
     // Node a "crashes": its session is cut off by the server.
     let killed: i64 = sqlx::query_scalar(
@@ -169,7 +169,7 @@ async fn fifty_concurrent_attempts_across_two_nodes_execute_exactly_once() {
             // Hold the key a little, as a real request would, so the others
             // meet it rather than arriving after the commit.
             tokio::time::sleep(Duration::from_millis(50)).await;
-            tx.save_idempotency_record(&program_id, &record(&key.key), 24).await.unwrap();
+            tx.save_idempotency_record(&program_id, &record(&key.key)).await.unwrap();
             tx.commit().await.unwrap();
             committed.fetch_add(1, Ordering::Relaxed);
         }));

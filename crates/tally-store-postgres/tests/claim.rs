@@ -27,7 +27,7 @@ async fn keys_with_quotes_and_backslashes_are_claimed_and_found_as_they_are() {
         assert!(tx.idempotency_record(&program.id, key).await.unwrap().is_none(), "{key:?}: a fresh key");
         // Held while the transaction runs, on the other node as on this one.
         assert!(matches!(b.begin(Some(&lock)).await, Err(StoreError::KeyInUse)), "{key:?}");
-        tx.save_idempotency_record(&program.id, &record(key), 24).await.unwrap();
+        tx.save_idempotency_record(&program.id, &record(key)).await.unwrap();
         tx.commit().await.unwrap();
 
         let mut again = b.begin(Some(&lock)).await.unwrap_or_else(|e| panic!("{key:?}: {e:?}"));

@@ -59,7 +59,7 @@ async fn redeem(store: &PgStore, program: &str, customer: &str, reward: &str, k:
         ..NewLedgerEntry::new(customer, -1, balance, LedgerOperation::Redeem)
     };
     tx.insert_ledger_entry(program, &entry).await.unwrap();
-    tx.save_idempotency_record(program, &record(k), 24).await.unwrap();
+    tx.save_idempotency_record(program, &record(k)).await.unwrap();
     tx.commit().await.unwrap();
 }
 
@@ -87,7 +87,7 @@ async fn purchase(store: &PgStore, program: &str, customer: &str, k: &str) {
         ..NewLedgerEntry::new(customer, 1, balance, LedgerOperation::Earn)
     };
     tx.insert_ledger_entry(program, &entry).await.unwrap();
-    tx.save_idempotency_record(program, &record(k), 24).await.unwrap();
+    tx.save_idempotency_record(program, &record(k)).await.unwrap();
     tx.commit().await.unwrap();
 }
 
@@ -104,7 +104,7 @@ async fn adjust(store: &PgStore, program: &str, customer: &str, k: &str) {
         ..NewLedgerEntry::new(customer, 1, balance, LedgerOperation::Adjustment)
     };
     tx.insert_ledger_entry(program, &entry).await.unwrap();
-    tx.save_idempotency_record(program, &record(k), 24).await.unwrap();
+    tx.save_idempotency_record(program, &record(k)).await.unwrap();
     tx.commit().await.unwrap();
 }
 

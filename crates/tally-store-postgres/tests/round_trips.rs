@@ -147,7 +147,7 @@ async fn keyed_points_moving_writes_are_three_round_trips_each() {
                 idempotency: Some(key(&name)),
             };
             assert!(matches!(tx.redeem(p, &wanted).await.expect("redeem"), Redeemed::Created(_)));
-            tx.commit_with_record(p, Some(&record(&name)), 24).await.expect("commit");
+            tx.commit_with_record(p, Some(&record(&name))).await.expect("commit");
         }
     })
     .await;
@@ -168,7 +168,7 @@ async fn keyed_points_moving_writes_are_three_round_trips_each() {
                 idempotency: Some(key(&name)),
             };
             assert!(matches!(tx.record_purchase(p, &wanted).await.expect("purchase"), Purchased::Created(_)));
-            tx.commit_with_record(p, Some(&record(&name)), 24).await.expect("commit");
+            tx.commit_with_record(p, Some(&record(&name))).await.expect("commit");
         }
     })
     .await;
@@ -190,7 +190,7 @@ async fn keyed_points_moving_writes_are_three_round_trips_each() {
                 idempotency: Some(key(&name)),
             };
             assert!(matches!(tx.adjust(p, &wanted).await.expect("adjust"), Adjusted::Created(_)));
-            tx.commit_with_record(p, Some(&record(&name)), 24).await.expect("commit");
+            tx.commit_with_record(p, Some(&record(&name))).await.expect("commit");
         }
     })
     .await;
@@ -210,7 +210,7 @@ async fn keyed_points_moving_writes_are_three_round_trips_each() {
             assert!(tx.idempotency_record(p, &name).await.expect("record").is_none(), "a fresh key");
             let wanted = Void { transaction_id, amount_cents: Some(500), idempotency: Some(key(&name)) };
             assert!(matches!(tx.void(p, &wanted).await.expect("void"), Voided::Changed(_)));
-            tx.commit_with_record(p, Some(&record(&name)), 24).await.expect("commit");
+            tx.commit_with_record(p, Some(&record(&name))).await.expect("commit");
         }
     })
     .await;
@@ -230,7 +230,7 @@ async fn keyed_points_moving_writes_are_three_round_trips_each() {
             assert!(tx.idempotency_record(p, &name).await.expect("record").is_none(), "a fresh key");
             let wanted = Settle { redemption_id, to: RedemptionStatus::Cancelled, idempotency: Some(key(&name)) };
             assert!(matches!(tx.settle(p, &wanted).await.expect("cancel"), Settled::Changed(_)));
-            tx.commit_with_record(p, Some(&record(&name)), 24).await.expect("commit");
+            tx.commit_with_record(p, Some(&record(&name))).await.expect("commit");
         }
     })
     .await;

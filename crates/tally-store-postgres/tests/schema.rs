@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use tally_store::{Store, StoreError};
+use tally_store::{NewIdempotencyRecord, Store, StoreError};
 
 #[tokio::test]
 async fn the_ledger_refuses_updates_deletes_and_truncation() {
@@ -54,7 +54,9 @@ async fn timestamps_and_expiry_come_from_the_database_clock() {
     assert!((db_now - program.created_at).abs() < chrono::TimeDelta::seconds(5));
 
     let mut tx = store.begin(None).await.unwrap();
-    tx.save_idempotency_record(&program.id, &record("k1"), 1).await.unwrap();
+    tx.save_idempotency_record(&program.id, &NewIdempotencyRecord { retention_hours: 1, ..record("k1") })
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let saved = store.idempotency_record(&program.id, "k1").await.unwrap().expect("saved");
     assert_eq!(saved.expires_at - saved.created_at, chrono::TimeDelta::hours(1));
@@ -73,12 +75,12 @@ async fn a_live_record_is_never_overwritten() {
     let program = program(&store).await;
 
     let mut tx = store.begin(None).await.unwrap();
-    tx.save_idempotency_record(&program.id, &record("k1"), 24).await.unwrap();
+    tx.save_idempotency_record(&program.id, &record("k1")).await.unwrap();
     tx.commit().await.unwrap();
 
     // Only reachable if a caller bypassed the key lock; it must fail, not replace.
     let mut tx = store.begin(None).await.unwrap();
-    let second = tx.save_idempotency_record(&program.id, &record("k1"), 24).await;
+    let second = tx.save_idempotency_record(&program.id, &record("k1")).await;
     assert!(matches!(second, Err(StoreError::RecordExists)), "{second:?}");
 }
 

@@ -11,8 +11,8 @@ use tally_core::events::{AttemptOutcome, WebhookEndpoint};
 use tally_core::ids::IdKind;
 use tally_store::events::rows::ENDPOINT_COLUMNS;
 use tally_store::events::{
-    AttemptReport, LeasedDelivery, NewEvent, NewWebhookEndpoint, Outbox, OutboxTx, QueueStats, WebhookEndpointPatch,
-    millis,
+    AttemptReport, LeasedDelivery, NewEvent, NewSecret, NewWebhookEndpoint, Outbox, OutboxTx, QueueStats,
+    WebhookEndpointPatch, millis,
 };
 use tally_store::rows::convert_all;
 use tally_store::{StoreError, StoreResult};
@@ -173,20 +173,14 @@ impl OutboxTx for SqliteTx {
         self.endpoint_returning(&sql, params![program_id, id])
     }
 
-    async fn rotate_webhook_secret(
-        &mut self,
-        program_id: &str,
-        id: &str,
-        sealed_secret: &str,
-        overlap: Duration,
-    ) -> StoreResult<Option<WebhookEndpoint>> {
+    async fn rotate_secret(&mut self, program_id: &str, s: &NewSecret) -> StoreResult<Option<WebhookEndpoint>> {
         let sql = format!(
             "UPDATE webhook_endpoints SET previous_secret = secret, secret = ?3, \
                previous_secret_until = {now} + ?4, updated_at = {now} \
              WHERE program_id = ?1 AND id = ?2 RETURNING {ENDPOINT_COLUMNS}",
             now = now_ms!()
         );
-        self.endpoint_returning(&sql, params![program_id, id, sealed_secret, millis(overlap)])
+        self.endpoint_returning(&sql, params![program_id, s.endpoint_id, s.sealed_secret, millis(s.overlap)])
     }
 
     async fn redeliver_event(&mut self, program_id: &str, event_id: &str) -> StoreResult<Option<u64>> {

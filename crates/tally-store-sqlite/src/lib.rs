@@ -319,12 +319,8 @@ impl Store for SqliteStore {
         fetch::program_stats::<_, Stamp>(&self.reader, &stats::program_stats(), program_id, map_err).await
     }
 
-    async fn redemptions_by_status(
-        &self,
-        program_id: &str,
-        status: tally_core::model::RedemptionStatus,
-        page: &Page,
-    ) -> StoreResult<Vec<Redemption>> {
+    async fn redemptions_in(&self, program_id: &str, query: &tally_store::StatusPage) -> StoreResult<Vec<Redemption>> {
+        let tally_store::StatusPage { status, page } = query;
         let status = Some(status.as_str());
         fetch::paged::<_, RedemptionRow, _>(&self.reader, &stats::by_status(), program_id, &[status], page, map_err)
             .await

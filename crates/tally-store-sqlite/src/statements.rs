@@ -5,14 +5,13 @@ use async_trait::async_trait;
 use rusqlite::params;
 use tally_core::ids::IdKind;
 use tally_core::model::{
-    Coupon, CouponStatus, Customer, IdempotencyRecord, LedgerEntry, Program, Redemption, RedemptionStatus, Reward,
-    TierChange, TierPeriod, Transaction,
+    Coupon, Customer, IdempotencyRecord, LedgerEntry, Program, Redemption, Reward, TierChange, TierPeriod, Transaction,
 };
 use tally_store::rows::tiers_json;
 use tally_store::{
-    KeyedResource, NewCoupon, NewCustomer, NewIdempotencyRecord, NewLedgerEntry, NewRedemption, NewReward,
-    NewTierChange, NewTransaction, ProgramPatch, ResourceKey, RewardPatch, StoreError, StoreResult, StoreTx, TierState,
-    TierUpdate,
+    Contact, CouponMove, FoundByKey, Hold, NewCoupon, NewCustomer, NewIdempotencyRecord, NewLedgerEntry, NewRedemption,
+    NewReward, NewTierChange, NewTransaction, ProgramPatch, RedemptionMove, ResourceKey, RewardPatch, StoreError,
+    StoreResult, StoreTx, TierState, TierUpdate, Void,
 };
 
 use crate::now_ms;
@@ -55,12 +54,7 @@ impl StoreTx for SqliteTx {
         row.map(IdempotencyRecord::try_from).transpose()
     }
 
-    async fn save_idempotency_record(
-        &mut self,
-        program_id: &str,
-        record: &NewIdempotencyRecord,
-        retention_hours: i32,
-    ) -> StoreResult<()> {
+    async fn save_idempotency_record(&mut self, program_id: &str, record: &NewIdempotencyRecord) -> StoreResult<()> {
         let headers = record.headers_json()?;
         let sql = format!(
             "INSERT INTO idempotency_records \
@@ -85,7 +79,7 @@ impl StoreTx for SqliteTx {
                 headers,
                 record.body,
                 record.resource_id,
-                i64::from(retention_hours),
+                i64::from(record.retention_hours),
             ],
         )?;
         NewIdempotencyRecord::saved(changed as u64)
@@ -135,17 +129,12 @@ impl StoreTx for SqliteTx {
         Ok(row.map(Customer::from))
     }
 
-    async fn find_customer(
-        &mut self,
-        program_id: &str,
-        email: Option<&str>,
-        phone: Option<&str>,
-    ) -> StoreResult<Option<Customer>> {
+    async fn find_customer(&mut self, program_id: &str, contact: Contact<'_>) -> StoreResult<Option<Customer>> {
         let sql = format!(
             "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE program_id = ?1 AND (email = ?2 OR phone = ?3) \
              ORDER BY (email = ?2) DESC LIMIT 1"
         );
-        let row = self.optional(&sql, params![program_id, email, phone], CustomerRow::from_rusqlite)?;
+        let row = self.optional(&sql, params![program_id, contact.email, contact.phone], CustomerRow::from_rusqlite)?;
         Ok(row.map(Customer::from))
     }
 
@@ -231,17 +220,11 @@ impl StoreTx for SqliteTx {
         row.try_into()
     }
 
-    async fn hold(
-        &mut self,
-        program_id: &str,
-        customer_id: &str,
-        transaction_id: &str,
-        points: i64,
-    ) -> StoreResult<Option<i64>> {
+    async fn hold(&mut self, program_id: &str, h: &Hold<'_>) -> StoreResult<Option<i64>> {
         let balance: Option<i64> = self.optional(
             "UPDATE customers SET pending_earned = pending_earned + ?3 \
              WHERE program_id = ?1 AND id = ?2 AND pending_earned <= 9223372036854775807 - ?3 RETURNING balance",
-            params![program_id, customer_id, points],
+            params![program_id, h.customer_id, h.points],
             first,
         )?;
         if balance.is_some() {
@@ -252,7 +235,10 @@ impl StoreTx for SqliteTx {
                  FROM programs WHERE id = ?2",
                 now = now_ms!()
             );
-            self.execute(&sql, params![IdKind::PointLot.generate(), program_id, customer_id, transaction_id, points])?;
+            self.execute(
+                &sql,
+                params![IdKind::PointLot.generate(), program_id, h.customer_id, h.transaction_id, h.points],
+            )?;
         }
         Ok(balance)
     }
@@ -381,21 +367,13 @@ impl StoreTx for SqliteTx {
         row.map(Transaction::try_from).transpose()
     }
 
-    async fn transaction_by_external_id(
-        &mut self,
-        program_id: &str,
-        external_id: &str,
-    ) -> StoreResult<Option<Transaction>> {
+    async fn transaction_by_external_id(&mut self, program_id: &str, id: &str) -> StoreResult<Option<Transaction>> {
         let sql = format!("SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE program_id = ?1 AND external_id = ?2");
-        let row = self.optional(&sql, params![program_id, external_id], TransactionRow::from_rusqlite)?;
+        let row = self.optional(&sql, params![program_id, id], TransactionRow::from_rusqlite)?;
         row.map(Transaction::try_from).transpose()
     }
 
-    async fn transaction_by_key(
-        &mut self,
-        program_id: &str,
-        key: &str,
-    ) -> StoreResult<Option<KeyedResource<Transaction>>> {
+    async fn transaction_by_key(&mut self, program_id: &str, key: &str) -> StoreResult<FoundByKey<Transaction>> {
         let sql =
             format!("SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE program_id = ?1 AND idempotency_key = ?2");
         let row = self.optional(&sql, params![program_id, key], TransactionRow::from_rusqlite)?;
@@ -471,23 +449,14 @@ impl StoreTx for SqliteTx {
         row.try_into()
     }
 
-    async fn redemption_by_key(
-        &mut self,
-        program_id: &str,
-        key: &str,
-    ) -> StoreResult<Option<KeyedResource<Redemption>>> {
+    async fn redemption_by_key(&mut self, program_id: &str, key: &str) -> StoreResult<FoundByKey<Redemption>> {
         let sql =
             format!("SELECT {REDEMPTION_COLUMNS} FROM redemptions WHERE program_id = ?1 AND idempotency_key = ?2");
         let row = self.optional(&sql, params![program_id, key], RedemptionRow::from_rusqlite)?;
         row.map(RedemptionRow::keyed).transpose()
     }
 
-    async fn debit_allowing_negative(
-        &mut self,
-        program_id: &str,
-        customer_id: &str,
-        points: i64,
-    ) -> StoreResult<Option<i64>> {
+    async fn overdraw(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<Option<i64>> {
         self.debit_where(
             "UPDATE customers SET balance = balance - ?3, lifetime_spent = lifetime_spent + ?3 \
              WHERE program_id = ?1 AND id = ?2 \
@@ -532,11 +501,7 @@ impl StoreTx for SqliteTx {
         Ok(found.is_some())
     }
 
-    async fn ledger_entry_by_key(
-        &mut self,
-        program_id: &str,
-        key: &str,
-    ) -> StoreResult<Option<KeyedResource<LedgerEntry>>> {
+    async fn ledger_entry_by_key(&mut self, program_id: &str, key: &str) -> StoreResult<FoundByKey<LedgerEntry>> {
         let sql = format!("SELECT {LEDGER_COLUMNS} FROM ledger_entries WHERE program_id = ?1 AND idempotency_key = ?2");
         let row = self.optional(&sql, params![program_id, key], LedgerRow::from_rusqlite)?;
         row.map(LedgerRow::keyed).transpose()
@@ -548,12 +513,7 @@ impl StoreTx for SqliteTx {
         row.map(Transaction::try_from).transpose()
     }
 
-    async fn void_amount(
-        &mut self,
-        program_id: &str,
-        id: &str,
-        amount_cents: Option<i64>,
-    ) -> StoreResult<Option<Transaction>> {
+    async fn void_amount(&mut self, program_id: &str, v: &Void) -> StoreResult<Option<Transaction>> {
         let sql = format!(
             "UPDATE transactions SET \
                voided_amount_cents = voided_amount_cents + COALESCE(?3, spend_amount_cents - voided_amount_cents), \
@@ -563,7 +523,8 @@ impl StoreTx for SqliteTx {
                AND voided_amount_cents + COALESCE(?3, spend_amount_cents - voided_amount_cents) <= spend_amount_cents \
              RETURNING {TRANSACTION_COLUMNS}"
         );
-        let row = self.optional(&sql, params![program_id, id, amount_cents], TransactionRow::from_rusqlite)?;
+        let row =
+            self.optional(&sql, params![program_id, v.transaction_id, v.amount_cents], TransactionRow::from_rusqlite)?;
         row.map(Transaction::try_from).transpose()
     }
 
@@ -581,21 +542,14 @@ impl StoreTx for SqliteTx {
         row.map(Redemption::try_from).transpose()
     }
 
-    async fn transition_redemption_keyed(
-        &mut self,
-        program_id: &str,
-        id: &str,
-        from: RedemptionStatus,
-        to: RedemptionStatus,
-        key: Option<&ResourceKey>,
-    ) -> StoreResult<Option<Redemption>> {
+    async fn move_redemption(&mut self, program_id: &str, m: RedemptionMove<'_>) -> StoreResult<Option<Redemption>> {
         let sql = format!(
             "UPDATE redemptions SET status = ?4, moved_by_key = COALESCE(?5, moved_by_key), \
                moved_by_fingerprint = COALESCE(?6, moved_by_fingerprint) \
              WHERE program_id = ?1 AND id = ?2 AND status = ?3 RETURNING {REDEMPTION_COLUMNS}"
         );
-        let (key, fingerprint) = (key.map(|k| &k.key), key.map(|k| &k.fingerprint));
-        let params = params![program_id, id, from.as_str(), to.as_str(), key, fingerprint];
+        let (key, fingerprint) = (m.key.map(|k| &k.key), m.key.map(|k| &k.fingerprint));
+        let params = params![program_id, m.id, m.from.as_str(), m.to.as_str(), key, fingerprint];
         let row = self.optional(&sql, params, RedemptionRow::from_rusqlite)?;
         row.map(Redemption::try_from).transpose()
     }
@@ -636,14 +590,7 @@ impl StoreTx for SqliteTx {
         row.map(Coupon::try_from).transpose()
     }
 
-    async fn transition_coupon_keyed(
-        &mut self,
-        program_id: &str,
-        code: &str,
-        from: CouponStatus,
-        to: CouponStatus,
-        key: Option<&ResourceKey>,
-    ) -> StoreResult<Option<Coupon>> {
+    async fn move_coupon(&mut self, program_id: &str, m: CouponMove<'_>) -> StoreResult<Option<Coupon>> {
         let sql = format!(
             "UPDATE coupons SET status = ?4, \
                redeemed_at = CASE WHEN ?4 = 'redeemed' THEN {} ELSE redeemed_at END, \
@@ -651,8 +598,8 @@ impl StoreTx for SqliteTx {
              WHERE program_id = ?1 AND code = ?2 AND status = ?3 RETURNING {COUPON_COLUMNS}",
             now_ms!()
         );
-        let (key, fingerprint) = (key.map(|k| &k.key), key.map(|k| &k.fingerprint));
-        let params = params![program_id, code, from.as_str(), to.as_str(), key, fingerprint];
+        let (key, fingerprint) = (m.key.map(|k| &k.key), m.key.map(|k| &k.fingerprint));
+        let params = params![program_id, m.id, m.from.as_str(), m.to.as_str(), key, fingerprint];
         let row = self.optional(&sql, params, CouponRow::from_rusqlite)?;
         row.map(Coupon::try_from).transpose()
     }

@@ -219,8 +219,9 @@ async fn a_cancelled_commit_keeps_its_key_in_flight_until_the_fsync_ends() {
         headers: vec![],
         body: b"{}".to_vec(),
         resource_id: None,
+        retention_hours: 24,
     };
-    tx.save_idempotency_record(&program_id, &record, 24).await.unwrap();
+    tx.save_idempotency_record(&program_id, &record).await.unwrap();
 
     // Hold the fsync leader's seat, so the commit's durability wait cannot end.
     let leader = store.durable.leader.lock().await;

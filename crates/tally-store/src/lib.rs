@@ -22,8 +22,8 @@ pub mod writes;
 
 use async_trait::async_trait;
 use tally_core::model::{
-    Balance, Coupon, CouponStatus, Customer, IdempotencyRecord, LedgerEntry, PendingLot, PointLot, Program,
-    ProgramSettings, Redemption, RedemptionStatus, Reward, TierChange, TierPeriod, Transaction,
+    Balance, Coupon, Customer, IdempotencyRecord, LedgerEntry, PendingLot, PointLot, Program, ProgramSettings,
+    Redemption, Reward, TierChange, TierPeriod, Transaction,
 };
 
 pub use error::{StoreError, StoreResult};
@@ -111,13 +111,8 @@ pub trait Store: ProgramReads + Verify + Outbox + OutboxReads + Exports + Send +
     async fn fold_counters(&self, _batch: u32) -> StoreResult<u64> {
         Ok(0)
     }
-    /// The program's redemptions in `status`, newest first.
-    async fn redemptions_by_status(
-        &self,
-        program_id: &str,
-        status: RedemptionStatus,
-        page: &Page,
-    ) -> StoreResult<Vec<Redemption>>;
+    /// The program's redemptions in `page.status`, newest first.
+    async fn redemptions_in(&self, program_id: &str, page: &StatusPage) -> StoreResult<Vec<Redemption>>;
     /// Unexpired lots whose date has passed, oldest first, across all programs.
     async fn due_lots(&self, limit: u32) -> StoreResult<Vec<(String, PointLot)>>;
     /// Pending lots whose holding period has ended and that still hold points,
@@ -186,10 +181,9 @@ pub trait StoreTx: OutboxTx + Send {
         mut self: Box<Self>,
         program_id: &str,
         record: Option<&NewIdempotencyRecord>,
-        retention_hours: i32,
     ) -> StoreResult<()> {
         if let Some(record) = record
-            && let Err(e) = self.save_idempotency_record(program_id, record, retention_hours).await
+            && let Err(e) = self.save_idempotency_record(program_id, record).await
         {
             self.rollback().await?;
             return Err(e);
@@ -234,14 +228,9 @@ pub trait StoreTx: OutboxTx + Send {
     // --- idempotency ---
     async fn idempotency_record(&mut self, program_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>>;
     /// Saves the response of a key whose effect this transaction wrote; expires
-    /// `retention_hours` from now by the database clock. Replaces an expired
+    /// `record.retention_hours` from now by the database clock. Replaces an expired
     /// record of the same key that the sweeper has not removed yet.
-    async fn save_idempotency_record(
-        &mut self,
-        program_id: &str,
-        record: &NewIdempotencyRecord,
-        retention_hours: i32,
-    ) -> StoreResult<()>;
+    async fn save_idempotency_record(&mut self, program_id: &str, record: &NewIdempotencyRecord) -> StoreResult<()>;
 
     // --- programs ---
     /// The program as this transaction sees it (not a cached copy): what a
@@ -259,12 +248,7 @@ pub trait StoreTx: OutboxTx + Send {
     // --- customers ---
     async fn customer(&mut self, program_id: &str, id: &str) -> StoreResult<Option<Customer>>;
     /// Finds a customer by e-mail, else by phone.
-    async fn find_customer(
-        &mut self,
-        program_id: &str,
-        email: Option<&str>,
-        phone: Option<&str>,
-    ) -> StoreResult<Option<Customer>>;
+    async fn find_customer(&mut self, program_id: &str, contact: Contact<'_>) -> StoreResult<Option<Customer>>;
     /// Inserts unless a customer with the same e-mail or phone exists (then `None`).
     async fn insert_customer(&mut self, program_id: &str, customer: &NewCustomer) -> StoreResult<Option<Customer>>;
     /// Sets the name, and the e-mail / phone where they were empty.
@@ -277,21 +261,12 @@ pub trait StoreTx: OutboxTx + Send {
     /// Takes points only if the balance covers them, spending lots oldest first; `None` when it does not.
     async fn debit(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<Option<i64>>;
     /// Takes points even below zero (a void under `allow_negative`); `None` only on overflow.
-    async fn debit_allowing_negative(
-        &mut self,
-        program_id: &str,
-        customer_id: &str,
-        points: i64,
-    ) -> StoreResult<Option<i64>>;
+    async fn overdraw(&mut self, program_id: &str, customer_id: &str, points: i64) -> StoreResult<Option<i64>>;
     /// Locks the customer's row for the rest of the transaction. Every change
     /// to a customer's points and lots locks this row first, so lot updates
     /// never race and never deadlock.
     async fn lock_customer(&mut self, program_id: &str, customer_id: &str) -> StoreResult<bool>;
-    async fn ledger_entry_by_key(
-        &mut self,
-        program_id: &str,
-        key: &str,
-    ) -> StoreResult<Option<KeyedResource<LedgerEntry>>>;
+    async fn ledger_entry_by_key(&mut self, program_id: &str, key: &str) -> StoreResult<FoundByKey<LedgerEntry>>;
 
     // --- lots (for expiry) ---
     // Credits start a lot (expiring per the program's rule) and debits spend
@@ -304,17 +279,11 @@ pub trait StoreTx: OutboxTx + Send {
     async fn insert_ledger_entry(&mut self, program_id: &str, entry: &NewLedgerEntry) -> StoreResult<LedgerEntry>;
 
     // --- pending points (a holding period) ---
-    /// Adds `points` to the customer's pending points, held for the purchase
+    /// Adds `hold.points` to the customer's pending points, held for the purchase
     /// until the program's `points_pending_days` have passed (a pending lot);
     /// returns the available balance (unchanged), or `None` when the pending
     /// total would overflow.
-    async fn hold(
-        &mut self,
-        program_id: &str,
-        customer_id: &str,
-        transaction_id: &str,
-        points: i64,
-    ) -> StoreResult<Option<i64>>;
+    async fn hold(&mut self, program_id: &str, hold: &Hold<'_>) -> StoreResult<Option<i64>>;
     /// Takes up to `points` back from the purchase's pending lot (a void in
     /// the holding period); returns how many it took (0 once released). Lock
     /// the customer first.
@@ -338,26 +307,15 @@ pub trait StoreTx: OutboxTx + Send {
     /// Inserts unless the program already has a purchase with this `external_id`
     /// (then `None`: the caller answers with the first one).
     async fn insert_transaction(&mut self, program_id: &str, txn: &NewTransaction) -> StoreResult<Option<Transaction>>;
-    async fn transaction_by_external_id(
-        &mut self,
-        program_id: &str,
-        external_id: &str,
-    ) -> StoreResult<Option<Transaction>>;
-    async fn transaction_by_key(
-        &mut self,
-        program_id: &str,
-        key: &str,
-    ) -> StoreResult<Option<KeyedResource<Transaction>>>;
+    /// The program's purchase whose `external_id` is `id`.
+    async fn transaction_by_external_id(&mut self, program_id: &str, id: &str) -> StoreResult<Option<Transaction>>;
+    async fn transaction_by_key(&mut self, program_id: &str, key: &str) -> StoreResult<FoundByKey<Transaction>>;
     async fn transaction(&mut self, program_id: &str, id: &str) -> StoreResult<Option<Transaction>>;
-    /// Voids `amount_cents` more of a purchase (`None`: all that is left), only if
+    /// Voids `void.amount_cents` more of a purchase (`None`: all that is left), only if
     /// it is not fully voided and that much is left. Returns the purchase after
-    /// the void (`voided_points` not yet updated), or `None` when refused.
-    async fn void_amount(
-        &mut self,
-        program_id: &str,
-        id: &str,
-        amount_cents: Option<i64>,
-    ) -> StoreResult<Option<Transaction>>;
+    /// the void (`voided_points` not yet updated), or `None` when refused. The
+    /// void's key is not kept here (its ledger entry keeps it).
+    async fn void_amount(&mut self, program_id: &str, void: &Void) -> StoreResult<Option<Transaction>>;
     async fn set_voided_points(&mut self, program_id: &str, id: &str, voided_points: i64) -> StoreResult<Transaction>;
 
     // --- rewards ---
@@ -369,34 +327,13 @@ pub trait StoreTx: OutboxTx + Send {
 
     // --- redemptions ---
     async fn insert_redemption(&mut self, program_id: &str, redemption: &NewRedemption) -> StoreResult<Redemption>;
-    async fn redemption_by_key(
-        &mut self,
-        program_id: &str,
-        key: &str,
-    ) -> StoreResult<Option<KeyedResource<Redemption>>>;
+    async fn redemption_by_key(&mut self, program_id: &str, key: &str) -> StoreResult<FoundByKey<Redemption>>;
     async fn redemption(&mut self, program_id: &str, id: &str) -> StoreResult<Option<Redemption>>;
-    /// Moves a redemption from `from` to `to` in one conditional update; `None`
-    /// when it is not in `from` (the caller reads why).
-    async fn transition_redemption(
-        &mut self,
-        program_id: &str,
-        id: &str,
-        from: RedemptionStatus,
-        to: RedemptionStatus,
-    ) -> StoreResult<Option<Redemption>> {
-        self.transition_redemption_keyed(program_id, id, from, to, None).await
-    }
-    /// `transition_redemption` that also keeps the key of the request that
-    /// made the move, so a retry after its stored response expired finds that
-    /// it happened (see [`StoreTx::redemption_moved_by`]).
-    async fn transition_redemption_keyed(
-        &mut self,
-        program_id: &str,
-        id: &str,
-        from: RedemptionStatus,
-        to: RedemptionStatus,
-        key: Option<&ResourceKey>,
-    ) -> StoreResult<Option<Redemption>>;
+    /// Moves a redemption from `m.from` to `m.to` in one conditional update; `None`
+    /// when it is not in `m.from` (the caller reads why). Also keeps `m.key`, the key
+    /// of the request that made the move, so a retry after its stored response
+    /// expired finds that it happened (see [`StoreTx::redemption_moved_by`]).
+    async fn move_redemption(&mut self, program_id: &str, m: RedemptionMove<'_>) -> StoreResult<Option<Redemption>>;
     /// The key (and request fingerprint) that moved the redemption out of `pending`, if a keyed request did.
     async fn redemption_moved_by(&mut self, program_id: &str, id: &str) -> StoreResult<Option<ResourceKey>>;
     /// Puts units back into a finite stock (a cancelled redemption).
@@ -405,25 +342,10 @@ pub trait StoreTx: OutboxTx + Send {
     // --- coupons ---
     async fn insert_coupon(&mut self, program_id: &str, coupon: &NewCoupon) -> StoreResult<Coupon>;
     async fn coupon(&mut self, program_id: &str, code: &str) -> StoreResult<Option<Coupon>>;
-    /// Moves a coupon from `from` to `to` in one conditional update; `None` when it is not in `from`.
-    async fn transition_coupon(
-        &mut self,
-        program_id: &str,
-        code: &str,
-        from: CouponStatus,
-        to: CouponStatus,
-    ) -> StoreResult<Option<Coupon>> {
-        self.transition_coupon_keyed(program_id, code, from, to, None).await
-    }
-    /// `transition_coupon` that also keeps the key of the request that made the move.
-    async fn transition_coupon_keyed(
-        &mut self,
-        program_id: &str,
-        code: &str,
-        from: CouponStatus,
-        to: CouponStatus,
-        key: Option<&ResourceKey>,
-    ) -> StoreResult<Option<Coupon>>;
+    /// Moves a coupon (`m.id` is its code) from `m.from` to `m.to` in one conditional
+    /// update; `None` when it is not in `m.from`. Also keeps `m.key`, the key of the
+    /// request that made the move.
+    async fn move_coupon(&mut self, program_id: &str, m: CouponMove<'_>) -> StoreResult<Option<Coupon>>;
     /// The key (and request fingerprint) that moved the coupon out of `active`, if a keyed request did.
     async fn coupon_moved_by(&mut self, program_id: &str, code: &str) -> StoreResult<Option<ResourceKey>>;
 }

@@ -1,6 +1,9 @@
 //! Inputs to the store, already validated by the domain layer.
 
-use tally_core::model::{LedgerOperation, ProgramSettings, RewardKind, Tier, TierChangeReason, TierPeriod, VoidPolicy};
+use tally_core::model::{
+    CouponStatus, LedgerOperation, ProgramSettings, RedemptionStatus, RewardKind, Tier, TierChangeReason, TierPeriod,
+    VoidPolicy,
+};
 
 /// The lock of one idempotency key within one program.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -35,6 +38,13 @@ pub struct Page {
     pub starting_after: Option<String>,
 }
 
+/// A page of a program's redemptions in one status, newest first.
+#[derive(Debug, Clone)]
+pub struct StatusPage {
+    pub status: RedemptionStatus,
+    pub page: Page,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct CustomerFilter {
     pub email: Option<String>,
@@ -46,6 +56,21 @@ pub struct NewCustomer {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub name: Option<String>,
+}
+
+impl NewCustomer {
+    /// The e-mail and phone the new customer would clash on.
+    pub fn contact(&self) -> Contact<'_> {
+        Contact { email: self.email.as_deref(), phone: self.phone.as_deref() }
+    }
+}
+
+/// How a customer is reached: each of the two, when given, names at most one
+/// customer of a program.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Contact<'a> {
+    pub email: Option<&'a str>,
+    pub phone: Option<&'a str>,
 }
 
 #[derive(Debug, Clone)]
@@ -75,6 +100,34 @@ pub struct KeyedResource<T> {
     pub resource: T,
     pub fingerprint: String,
 }
+
+/// What a lookup by idempotency key finds: the resource the key made, if it made one.
+pub type FoundByKey<T> = Option<KeyedResource<T>>;
+
+/// A status change of one redemption or coupon, made by one conditional
+/// update only if it is in `from` now.
+#[derive(Debug, Clone, Copy)]
+pub struct Move<'a, S> {
+    /// The redemption's id, or the coupon's code.
+    pub id: &'a str,
+    pub from: S,
+    pub to: S,
+    /// The key of the request that makes the move, kept on the row so that a
+    /// retry after its stored response expired finds that the move happened.
+    pub key: Option<&'a ResourceKey>,
+}
+
+impl<'a, S> Move<'a, S> {
+    /// A move that keeps no key.
+    pub fn new(id: &'a str, from: S, to: S) -> Self {
+        Self { id, from, to, key: None }
+    }
+}
+
+/// A move of a redemption's status.
+pub type RedemptionMove<'a> = Move<'a, RedemptionStatus>;
+/// A move of a coupon's status.
+pub type CouponMove<'a> = Move<'a, CouponStatus>;
 
 #[derive(Debug, Clone)]
 pub struct NewReward {
@@ -193,6 +246,9 @@ pub struct NewIdempotencyRecord {
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     pub resource_id: Option<String>,
+    /// How long the record is kept: it expires this many hours after it is
+    /// saved, by the database clock.
+    pub retention_hours: i32,
 }
 
 impl NewIdempotencyRecord {
@@ -221,6 +277,15 @@ pub struct NewTierChange {
     pub reason: TierChangeReason,
     pub qualifying_points: i64,
     pub transaction_id: Option<String>,
+}
+
+/// Points held for a purchase until its holding period ends (a pending lot).
+#[derive(Debug, Clone, Copy)]
+pub struct Hold<'a> {
+    pub customer_id: &'a str,
+    /// The purchase that earned the points.
+    pub transaction_id: &'a str,
+    pub points: i64,
 }
 
 /// What an evaluation keeps of a customer's tier.

@@ -24,8 +24,8 @@ use tally_core::model::{
 use tally_core::points::{earned_for_spend, total_cost, void_points};
 
 use crate::{
-    KeyedResource, NewCoupon, NewLedgerEntry, NewRedemption, NewTierChange, NewTransaction, ResourceKey, StoreTx,
-    TierUpdate,
+    Hold, KeyedResource, Move, NewCoupon, NewLedgerEntry, NewRedemption, NewTierChange, NewTransaction, ResourceKey,
+    StoreTx, TierUpdate,
 };
 use crate::{StoreError, StoreResult};
 
@@ -241,7 +241,7 @@ pub async fn record_purchase<T: StoreTx + ?Sized>(
     // job credits them when it ends); the entry records them as pending.
     let held = program.settings.points_pending_days > 0 && points > 0;
     let credited = match held {
-        true => tx.hold(program_id, &txn.customer_id, &txn.id, points).await?,
+        true => tx.hold(program_id, &Hold { customer_id: &txn.customer_id, transaction_id: &txn.id, points }).await?,
         false => tx.credit(program_id, &txn.customer_id, points).await?,
     };
     let Some(balance_after) = credited else {
@@ -393,7 +393,7 @@ pub async fn void<T: StoreTx + ?Sized>(tx: &mut T, program_id: &str, v: &Void) -
             return Ok(Voided::Refused(void_refusal(found)));
         }
     }
-    let Some(after) = tx.void_amount(program_id, &v.transaction_id, v.amount_cents).await? else {
+    let Some(after) = tx.void_amount(program_id, v).await? else {
         return Ok(Voided::Refused(void_refusal(tx.transaction(program_id, &v.transaction_id).await?)));
     };
     let take = void_points(after.points, after.spend_amount_cents, after.voided_points, after.voided_amount_cents);
@@ -415,10 +415,9 @@ pub async fn void<T: StoreTx + ?Sized>(tx: &mut T, program_id: &str, v: &Void) -
                 .debit(program_id, &after.customer_id, debt)
                 .await?
                 .ok_or(VoidRefusal::InsufficientPoints { points: debt }),
-            VoidPolicy::AllowNegative => tx
-                .debit_allowing_negative(program_id, &after.customer_id, debt)
-                .await?
-                .ok_or(VoidRefusal::BalanceOverflow),
+            VoidPolicy::AllowNegative => {
+                tx.overdraw(program_id, &after.customer_id, debt).await?.ok_or(VoidRefusal::BalanceOverflow)
+            }
         };
         let balance_after = match balance_after {
             Ok(balance) => balance,
@@ -485,8 +484,8 @@ pub enum SettleRefusal {
 /// customer.
 pub async fn settle<T: StoreTx + ?Sized>(tx: &mut T, program_id: &str, s: &Settle) -> StoreResult<Settled<Redemption>> {
     let (id, key) = (s.redemption_id.as_str(), s.idempotency.as_ref());
-    let Some(redemption) = tx.transition_redemption_keyed(program_id, id, RedemptionStatus::Pending, s.to, key).await?
-    else {
+    let out_of_pending = Move { id, from: RedemptionStatus::Pending, to: s.to, key };
+    let Some(redemption) = tx.move_redemption(program_id, out_of_pending).await? else {
         return not_pending(tx, program_id, id, key).await;
     };
     if s.to == RedemptionStatus::Fulfilled {
@@ -494,7 +493,7 @@ pub async fn settle<T: StoreTx + ?Sized>(tx: &mut T, program_id: &str, s: &Settl
     }
     tx.return_stock(program_id, &redemption.reward_id, redemption.quantity).await?;
     if let Some(code) = &redemption.coupon_code
-        && tx.transition_coupon(program_id, code, CouponStatus::Active, CouponStatus::Void).await?.is_none()
+        && tx.move_coupon(program_id, Move::new(code, CouponStatus::Active, CouponStatus::Void)).await?.is_none()
     {
         // Redeeming a coupon fulfils its redemption, so a pending one's coupon is active.
         return Ok(Settled::Refused(SettleRefusal::CouponRedeemed));
@@ -522,17 +521,26 @@ async fn not_pending<T: StoreTx + ?Sized>(
     let Some(redemption) = tx.redemption(program_id, id).await? else {
         return Ok(Settled::Refused(SettleRefusal::RedemptionNotFound));
     };
-    if let Some(key) = key
-        && let Some(moved_by) = tx.redemption_moved_by(program_id, id).await?
-        && moved_by.key == key.key
-    {
-        return Ok(Settled::Replayed(KeyedResource { resource: redemption, fingerprint: moved_by.fingerprint }));
+    if let Some(fingerprint) = moved_by(key, tx.redemption_moved_by(program_id, id)).await? {
+        return Ok(Settled::Replayed(KeyedResource { resource: redemption, fingerprint }));
     }
     match redemption.status {
         RedemptionStatus::Fulfilled => Ok(Settled::Refused(SettleRefusal::AlreadyFulfilled)),
         RedemptionStatus::Cancelled => Ok(Settled::Refused(SettleRefusal::AlreadyCancelled)),
         RedemptionStatus::Pending => Err(StoreError::Other(format!("redemption {id} is pending but did not move"))),
     }
+}
+
+/// The fingerprint of the request of `key` when `key` is the one that moved a
+/// row (`moved_by` reads who did, and is awaited only when there is a key): a
+/// move retried after its stored response expired did happen, and is
+/// answered as a replay, not refused.
+async fn moved_by(
+    key: Option<&ResourceKey>,
+    moved_by: impl Future<Output = StoreResult<Option<ResourceKey>>>,
+) -> StoreResult<Option<String>> {
+    let Some(key) = key else { return Ok(None) };
+    Ok(moved_by.await?.filter(|by| by.key == key.key).map(|by| by.fingerprint))
 }
 
 /// A voucher's coupon used at the till.
@@ -561,21 +569,17 @@ pub async fn use_coupon<T: StoreTx + ?Sized>(
     let Some(found) = tx.coupon(program_id, code).await? else {
         return Ok(Settled::Refused(SettleRefusal::CouponNotFound));
     };
-    tx.transition_redemption(program_id, &found.redemption_id, RedemptionStatus::Pending, RedemptionStatus::Fulfilled)
-        .await?;
-    if let Some(coupon) =
-        tx.transition_coupon_keyed(program_id, code, CouponStatus::Active, CouponStatus::Redeemed, key).await?
-    {
+    let fulfil = Move::new(found.redemption_id.as_str(), RedemptionStatus::Pending, RedemptionStatus::Fulfilled);
+    tx.move_redemption(program_id, fulfil).await?;
+    let redeem = Move { id: code, from: CouponStatus::Active, to: CouponStatus::Redeemed, key };
+    if let Some(coupon) = tx.move_coupon(program_id, redeem).await? {
         return Ok(Settled::Changed(coupon));
     }
     let Some(coupon) = tx.coupon(program_id, code).await? else {
         return Ok(Settled::Refused(SettleRefusal::CouponNotFound));
     };
-    if let Some(key) = key
-        && let Some(moved_by) = tx.coupon_moved_by(program_id, code).await?
-        && moved_by.key == key.key
-    {
-        return Ok(Settled::Replayed(KeyedResource { resource: coupon, fingerprint: moved_by.fingerprint }));
+    if let Some(fingerprint) = moved_by(key, tx.coupon_moved_by(program_id, code)).await? {
+        return Ok(Settled::Replayed(KeyedResource { resource: coupon, fingerprint }));
     }
     match coupon.status {
         CouponStatus::Redeemed => Ok(Settled::Refused(SettleRefusal::CouponRedeemed)),

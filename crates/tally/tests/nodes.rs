@@ -347,8 +347,9 @@ async fn metrics_count_exactly_what_the_requests_did() {
         headers: vec![("content-type".into(), "application/json".into())],
         body: b"{}".to_vec(),
         resource_id: None,
+        retention_hours: 24,
     };
-    held.save_idempotency_record(&program, &record, 24).await.unwrap();
+    held.save_idempotency_record(&program, &record).await.unwrap();
     held.commit().await.unwrap();
     let waited = waiter.await.unwrap().unwrap();
     assert_eq!(waited.headers()["x-idempotency-lookup"], "waited");

@@ -332,14 +332,13 @@ impl Execution {
                     .collect(),
                 body: reply.body.to_vec(),
                 resource_id: reply.resource_id.clone(),
+                retention_hours: self.retention_hours,
             }),
             _ => None,
         };
         let tx = self.tx.take().expect("the transaction is open until the execution concludes");
         // On failure the transaction has ended already: the key is free.
-        tx.commit_with_record(&self.program_id, record.as_ref(), self.retention_hours)
-            .await
-            .map_err(|e| self.store_error(e))?;
+        tx.commit_with_record(&self.program_id, record.as_ref()).await.map_err(|e| self.store_error(e))?;
         if record.is_some() {
             telemetry::record_stored();
         }

@@ -28,7 +28,7 @@ pub fn validate(email: Option<&str>, phone: Option<&str>, name: Option<&str>) ->
 /// insert does nothing and it finds the winner's row.
 pub async fn upsert(tx: &mut dyn StoreTx, program_id: &str, new: &NewCustomer) -> ApiResult<Outcome<Customer>> {
     for _ in 0..2 {
-        if let Some(found) = tx.find_customer(program_id, new.email.as_deref(), new.phone.as_deref()).await? {
+        if let Some(found) = tx.find_customer(program_id, new.contact()).await? {
             let updated = tx.update_customer(program_id, &found.id, new).await.map_err(|e| match e {
                 tally_store::StoreError::Conflict(_) => ApiError::new(
                     axum::http::StatusCode::CONFLICT,

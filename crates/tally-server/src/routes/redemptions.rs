@@ -4,6 +4,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use tally_core::ids::IdKind;
 use tally_core::model::{Program, Redemption};
+use tally_store::StatusPage;
 use utoipa::ToSchema;
 
 use super::{ListParams, Paginated, check_id};
@@ -206,6 +207,7 @@ pub async fn list(
     RedemptionStatusQuery(status): RedemptionStatusQuery,
     Pagination(page): Pagination,
 ) -> ApiResult<Json<Paginated<Redemption>>> {
-    let rows = state.store.redemptions_by_status(&program.id, status, &page).await?;
-    Ok(Json(Paginated::from_rows(rows, page.limit)))
+    let query = StatusPage { status, page };
+    let rows = state.store.redemptions_in(&program.id, &query).await?;
+    Ok(Json(Paginated::from_rows(rows, query.page.limit)))
 }

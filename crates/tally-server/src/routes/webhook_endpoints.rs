@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use tally_core::events::{DeliveryAttempt, EventType, WebhookEndpoint};
 use tally_core::ids::IdKind;
 use tally_core::model::Program;
-use tally_store::events::{NewWebhookEndpoint, WebhookEndpointPatch};
+use tally_store::events::{NewSecret, NewWebhookEndpoint, WebhookEndpointPatch};
 use tally_store::{StoreResult, StoreTx};
 use utoipa::ToSchema;
 
@@ -295,7 +295,8 @@ pub async fn rotate_secret(
         Box::pin(async move {
             let secret = secrets::generate();
             let sealed = secrets::seal(&secret, webhooks.secret_key.as_ref());
-            let rotated = tx.rotate_webhook_secret(program_id, id, &sealed, ROTATION_OVERLAP).await?;
+            let new = NewSecret { endpoint_id: id.to_owned(), sealed_secret: sealed, overlap: ROTATION_OVERLAP };
+            let rotated = tx.rotate_secret(program_id, &new).await?;
             Ok(rotated.map(|endpoint| WebhookEndpointWithSecret { endpoint, secret: secret.to_string() }))
         })
     })

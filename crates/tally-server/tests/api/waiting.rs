@@ -74,8 +74,9 @@ async fn a_waiting_retry_replays_what_the_first_request_stored(backend: Backend)
         ],
         body: stored.to_vec(),
         resource_id: Some("rdm_from_the_first_request".into()),
+        retention_hours: 24,
     };
-    first.save_idempotency_record(&app.program_id, &record, 24).await.unwrap();
+    first.save_idempotency_record(&app.program_id, &record).await.unwrap();
     first.commit().await.unwrap();
 
     let response = waiter.await.unwrap().unwrap();

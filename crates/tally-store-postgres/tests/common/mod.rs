@@ -61,6 +61,7 @@ pub fn record(key: &str) -> NewIdempotencyRecord {
         headers: vec![("content-type".into(), "application/json".into()), ("location".into(), "/r/1".into())],
         body: br#"{"id":"rdm_1"}"#.to_vec(),
         resource_id: None,
+        retention_hours: 24,
     }
 }
 

@@ -6,7 +6,7 @@ use tally_core::model::{LedgerOperation, ProgramSettings, RewardKind, Tier, Tier
 
 use super::Harness;
 use super::support::*;
-use crate::{NewCustomer, RewardPatch, Store, StoreError};
+use crate::{Contact, NewCustomer, RewardPatch, Store, StoreError};
 
 // ---------------------------------------------------------------------------
 // 1. programs and tokens
@@ -97,12 +97,13 @@ pub async fn customers<S: Harness>(store: Arc<S>) {
     let first = tx.insert_customer(a, &ada).await.expect("insert_customer").expect("a new customer is inserted");
     assert_eq!((&first.email, &first.phone, &first.name), (&ada.email, &ada.phone, &ada.name));
 
-    let by_email = tx.find_customer(a, ada.email.as_deref(), None).await.expect("find_customer");
+    let by_email = tx.find_customer(a, Contact { phone: None, ..ada.contact() }).await.expect("find_customer");
     assert_eq!(by_email.map(|c| c.id), Some(first.id.clone()), "found by e-mail");
-    let by_phone = tx.find_customer(a, None, ada.phone.as_deref()).await.expect("find_customer");
+    let by_phone = tx.find_customer(a, Contact { email: None, ..ada.contact() }).await.expect("find_customer");
     assert_eq!(by_phone.map(|c| c.id), Some(first.id.clone()), "found by phone");
-    assert!(tx.find_customer(a, None, None).await.expect("find_customer").is_none(), "nothing to look for");
-    let nobody = tx.find_customer(a, Some("nobody@example.com"), Some("+10000000000")).await.expect("find_customer");
+    assert!(tx.find_customer(a, Contact::default()).await.expect("find_customer").is_none(), "nothing to look for");
+    let strangers = Contact { email: Some("nobody@example.com"), phone: Some("+10000000000") };
+    let nobody = tx.find_customer(a, strangers).await.expect("find_customer");
     assert!(nobody.is_none(), "unknown contact details find nobody");
 
     // The natural keys dedupe: either one colliding is enough.
@@ -124,9 +125,11 @@ pub async fn customers<S: Harness>(store: Arc<S>) {
         name: Some("Bob".into()),
     };
     let bob = tx.insert_customer(a, &bob).await.expect("insert_customer").expect("bob is new");
-    let found = tx.find_customer(a, Some("bob@example.com"), ada.phone.as_deref()).await.expect("find_customer");
+    let bobs_email_adas_phone = Contact { email: Some("bob@example.com"), ..ada.contact() };
+    let found = tx.find_customer(a, bobs_email_adas_phone).await.expect("find_customer");
     assert_eq!(found.map(|c| c.id), Some(bob.id.clone()), "find_customer looks by e-mail first");
-    let found = tx.find_customer(a, Some("nobody@example.com"), ada.phone.as_deref()).await.expect("find_customer");
+    let unknown_email_adas_phone = Contact { email: Some("nobody@example.com"), ..ada.contact() };
+    let found = tx.find_customer(a, unknown_email_adas_phone).await.expect("find_customer");
     assert_eq!(found.map(|c| c.id), Some(first.id.clone()), "find_customer falls back to the phone");
 
     // update_customer sets the name and fills only what was empty.
@@ -146,7 +149,7 @@ pub async fn customers<S: Harness>(store: Arc<S>) {
 
     // Reads are scoped by program, inside a transaction too.
     assert!(tx.customer(b, &first.id).await.expect("customer").is_none(), "another program's customer is invisible");
-    let across = tx.find_customer(b, ada.email.as_deref(), ada.phone.as_deref()).await.expect("find_customer");
+    let across = tx.find_customer(b, ada.contact()).await.expect("find_customer");
     assert!(across.is_none(), "find_customer must not look into another program");
 
     // The same contact details in another program are another customer.

@@ -19,7 +19,6 @@ pub async fn idempotency_records<S: Harness>(store: Arc<S>) {
     let program = new_program(&*store).await;
     let other = new_program(&*store).await;
     let p = program.id.as_str();
-    let retention = program.settings.idempotency_retention_hours;
     let key = unique("key");
 
     // Every byte value, invalid UTF-8 and CRLF: the body is replayed byte for byte.
@@ -28,9 +27,9 @@ pub async fn idempotency_records<S: Harness>(store: Arc<S>) {
 
     let mut tx = store.begin(None).await.expect("begin");
     assert!(tx.idempotency_record(p, &key).await.expect("idempotency_record").is_none());
-    tx.save_idempotency_record(p, &first, retention).await.expect("save_idempotency_record");
+    tx.save_idempotency_record(p, &first).await.expect("save_idempotency_record");
     let in_tx = tx.idempotency_record(p, &key).await.expect("idempotency_record").expect("visible in its transaction");
-    assert_record(&in_tx, &first, retention);
+    assert_record(&in_tx, &first);
     // The record must commit with its effect, never before it.
     let outside = store.idempotency_record(p, &key).await.expect("idempotency_record");
     assert!(outside.is_none(), "an uncommitted record must be invisible to other readers");
@@ -51,7 +50,7 @@ pub async fn idempotency_records<S: Harness>(store: Arc<S>) {
     // A live record is never overwritten: that would replay a different response.
     let second = record(&key, 200, b"second".to_vec(), None);
     let mut tx = store.begin(None).await.expect("begin");
-    match tx.save_idempotency_record(p, &second, retention).await {
+    match tx.save_idempotency_record(p, &second).await {
         Err(StoreError::RecordExists) => {}
         other => panic!("saving over a live record must be RecordExists, got {other:?}"),
     }
@@ -61,10 +60,10 @@ pub async fn idempotency_records<S: Harness>(store: Arc<S>) {
 
     // The same key string in another program is another key.
     let mut tx = store.begin(None).await.expect("begin");
-    tx.save_idempotency_record(&other.id, &second, retention).await.expect("same key, other program");
+    tx.save_idempotency_record(&other.id, &second).await.expect("same key, other program");
     tx.commit().await.expect("commit");
     let theirs = store.idempotency_record(&other.id, &key).await.expect("idempotency_record").expect("saved");
-    assert_record(&theirs, &second, retention);
+    assert_record(&theirs, &second);
     let ours = store.idempotency_record(p, &key).await.expect("idempotency_record");
     assert_eq!(ours.as_ref(), Some(&stored), "the other program's record does not touch ours");
 
@@ -85,10 +84,11 @@ pub async fn idempotency_records<S: Harness>(store: Arc<S>) {
 
     // ...and the key can be used afresh: the new response replaces the expired one.
     let replacement = record(&key, 200, b"{\"replaced\":true}".to_vec(), Some("txn_01J0000000000000000000000"));
-    tx.save_idempotency_record(p, &replacement, 1).await.expect("saving over an expired record replaces it");
+    let replacement = NewIdempotencyRecord { retention_hours: 1, ..replacement };
+    tx.save_idempotency_record(p, &replacement).await.expect("saving over an expired record replaces it");
     tx.commit().await.expect("commit");
     let replaced = store.idempotency_record(p, &key).await.expect("idempotency_record").expect("replacement");
-    assert_record(&replaced, &replacement, 1);
+    assert_record(&replaced, &replacement);
 
     // Start the batch count from an empty sweep: exactly the two records above are expired.
     store.expire_idempotency_records().await;
@@ -98,7 +98,7 @@ pub async fn idempotency_records<S: Harness>(store: Arc<S>) {
     let keys: Vec<String> = (0..5).map(|_| unique("key")).collect();
     let mut tx = store.begin(None).await.expect("begin");
     for k in &keys {
-        tx.save_idempotency_record(p, &record(k, 201, b"{}".to_vec(), None), retention).await.expect("save");
+        tx.save_idempotency_record(p, &record(k, 201, b"{}".to_vec(), None)).await.expect("save");
     }
     tx.commit().await.expect("commit");
     assert_eq!(store.sweep_expired_keys(2).await.expect("sweep"), 0, "live records are never swept");
@@ -109,10 +109,10 @@ pub async fn idempotency_records<S: Harness>(store: Arc<S>) {
 
     // A swept key is simply unused.
     let mut tx = store.begin(None).await.expect("begin");
-    tx.save_idempotency_record(p, &first, retention).await.expect("a swept key can be saved again");
+    tx.save_idempotency_record(p, &first).await.expect("a swept key can be saved again");
     tx.commit().await.expect("commit");
     let again = store.idempotency_record(p, &key).await.expect("idempotency_record").expect("saved again");
-    assert_record(&again, &first, retention);
+    assert_record(&again, &first);
 }
 
 /// Runs `times` sweeps of `batch` one after another and returns their counts.
@@ -124,7 +124,8 @@ pub(super) async fn sweep_repeatedly<S: Store>(store: &S, times: usize, batch: u
     counts
 }
 
-pub(super) fn assert_record(stored: &IdempotencyRecord, saved: &NewIdempotencyRecord, retention_hours: i32) {
+pub(super) fn assert_record(stored: &IdempotencyRecord, saved: &NewIdempotencyRecord) {
+    let retention_hours = saved.retention_hours;
     assert_eq!(stored.key, saved.key);
     assert_eq!((stored.method.as_str(), stored.path.as_str()), (saved.method.as_str(), saved.path.as_str()));
     assert_eq!(stored.fingerprint, saved.fingerprint);
@@ -283,7 +284,7 @@ pub(super) async fn attempt_keyed_debit<S: Store>(
     let balance = tx.debit(p, customer_id, cost).await?.expect("the balance covers every attempt");
     let entry = tx.insert_ledger_entry(p, &entry(customer_id, -cost, balance, LedgerOperation::Redeem)).await?;
     let response = record(&lock.key, 201, format!("{{\"balance\":{balance}}}").into_bytes(), Some(&entry.id));
-    tx.save_idempotency_record(p, &response, retention_hours).await?;
+    tx.save_idempotency_record(p, &NewIdempotencyRecord { retention_hours, ..response }).await?;
     tx.commit().await?;
     Ok(Attempt::Executed)
 }

@@ -240,8 +240,8 @@ pub async fn negative_balances<S: Harness>(store: Arc<S>) {
 
     let mut tx = store.begin(None).await.expect("begin");
     assert_eq!(tx.debit(p, c, 80).await.expect("debit"), None, "a conditional debit refuses to go below zero");
-    let balance = tx.debit_allowing_negative(p, c, 80).await.expect("debit_allowing_negative");
-    assert_eq!(balance, Some(-30), "debit_allowing_negative takes the balance below zero");
+    let balance = tx.overdraw(p, c, 80).await.expect("overdraw");
+    assert_eq!(balance, Some(-30), "overdraw takes the balance below zero");
     tx.insert_ledger_entry(p, &entry(c, -80, -30, LedgerOperation::Void)).await.expect("ledger entry");
     assert_eq!(tx.debit(p, c, 1).await.expect("debit"), None, "a conditional debit refuses below zero");
     tx.commit().await.expect("commit");
@@ -251,17 +251,14 @@ pub async fn negative_balances<S: Harness>(store: Arc<S>) {
     assert_eq!(store.verify(Some(p)).await.expect("verify"), vec![], "allow_negative permits a negative balance");
 
     let mut tx = store.begin(None).await.expect("begin");
-    assert_eq!(tx.debit_allowing_negative(p, c, 10).await.expect("debit_allowing_negative"), Some(-40));
+    assert_eq!(tx.overdraw(p, c, 10).await.expect("overdraw"), Some(-40));
     tx.insert_ledger_entry(p, &entry(c, -10, -40, LedgerOperation::Void)).await.expect("ledger entry");
-    assert!(
-        tx.debit_allowing_negative(&strict.id, c, 10).await.expect("debit_allowing_negative").is_none(),
-        "debit_allowing_negative is scoped by program"
-    );
+    assert!(tx.overdraw(&strict.id, c, 10).await.expect("overdraw").is_none(), "overdraw is scoped by program");
     tx.commit().await.expect("commit");
 
     // Overflow is refused, never wrapped.
     let mut tx = store.begin(None).await.expect("begin");
-    match tx.debit_allowing_negative(p, c, i64::MAX).await {
+    match tx.overdraw(p, c, i64::MAX).await {
         Ok(None) => tx.commit().await.expect("commit"),
         Err(StoreError::OutOfRange) => drop(tx),
         other => panic!("a debit below i64::MIN must be refused, got {other:?}"),
@@ -288,7 +285,7 @@ pub async fn negative_balances<S: Harness>(store: Arc<S>) {
     let theirs = new_customer(&*store, s).await;
     fund(&*store, s, &theirs.id, 10).await;
     let mut tx = store.begin(None).await.expect("begin");
-    assert_eq!(tx.debit_allowing_negative(s, &theirs.id, 25).await.expect("debit_allowing_negative"), Some(-15));
+    assert_eq!(tx.overdraw(s, &theirs.id, 25).await.expect("overdraw"), Some(-15));
     tx.insert_ledger_entry(s, &entry(&theirs.id, -25, -15, LedgerOperation::Void)).await.expect("ledger entry");
     tx.commit().await.expect("commit");
     let found = store.verify(Some(s)).await.expect("verify");

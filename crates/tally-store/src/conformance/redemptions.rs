@@ -7,7 +7,7 @@ use tokio::sync::Barrier;
 
 use super::Harness;
 use super::support::*;
-use crate::{KeyLock, NewCoupon, NewLedgerEntry, NewRedemption, Store, StoreError, StoreResult, StoreTx};
+use crate::{KeyLock, Move, NewCoupon, NewLedgerEntry, NewRedemption, Store, StoreError, StoreResult, StoreTx};
 
 // ---------------------------------------------------------------------------
 // 8. stock race
@@ -85,18 +85,21 @@ pub async fn redemption_lifecycle<S: Harness>(store: Arc<S>) {
 
     // Pending → fulfilled, once.
     let mut tx = store.begin(None).await.expect("begin");
-    let across = tx.transition_redemption(o, &first.id, RedemptionStatus::Pending, RedemptionStatus::Fulfilled).await;
-    assert!(across.expect("transition_redemption").is_none(), "scoped by program");
+    let across =
+        tx.move_redemption(o, Move::new(&first.id, RedemptionStatus::Pending, RedemptionStatus::Fulfilled)).await;
+    assert!(across.expect("move_redemption").is_none(), "scoped by program");
     let done = tx
-        .transition_redemption(p, &first.id, RedemptionStatus::Pending, RedemptionStatus::Fulfilled)
+        .move_redemption(p, Move::new(&first.id, RedemptionStatus::Pending, RedemptionStatus::Fulfilled))
         .await
-        .expect("transition_redemption")
+        .expect("move_redemption")
         .expect("a pending redemption is fulfilled");
     assert_eq!(done, Redemption { status: RedemptionStatus::Fulfilled, ..first.clone() }, "only the status changes");
-    let again = tx.transition_redemption(p, &first.id, RedemptionStatus::Pending, RedemptionStatus::Fulfilled).await;
-    assert!(again.expect("transition_redemption").is_none(), "a redemption is fulfilled once");
-    let cancel = tx.transition_redemption(p, &first.id, RedemptionStatus::Pending, RedemptionStatus::Cancelled).await;
-    assert!(cancel.expect("transition_redemption").is_none(), "a fulfilled redemption is not pending any more");
+    let again =
+        tx.move_redemption(p, Move::new(&first.id, RedemptionStatus::Pending, RedemptionStatus::Fulfilled)).await;
+    assert!(again.expect("move_redemption").is_none(), "a redemption is fulfilled once");
+    let cancel =
+        tx.move_redemption(p, Move::new(&first.id, RedemptionStatus::Pending, RedemptionStatus::Cancelled)).await;
+    assert!(cancel.expect("move_redemption").is_none(), "a fulfilled redemption is not pending any more");
     assert_eq!(tx.redemption(p, &first.id).await.expect("redemption").as_ref(), Some(&done));
     assert!(tx.redemption(o, &first.id).await.expect("redemption").is_none(), "scoped by program");
     tx.commit().await.expect("commit");
@@ -106,8 +109,8 @@ pub async fn redemption_lifecycle<S: Harness>(store: Arc<S>) {
     // A transition in a transaction that is dropped never happened.
     let mut tx = store.begin(None).await.expect("begin");
     let cancelled =
-        tx.transition_redemption(p, &second.id, RedemptionStatus::Pending, RedemptionStatus::Cancelled).await;
-    assert!(cancelled.expect("transition_redemption").is_some());
+        tx.move_redemption(p, Move::new(&second.id, RedemptionStatus::Pending, RedemptionStatus::Cancelled)).await;
+    assert!(cancelled.expect("move_redemption").is_some());
     tx.return_stock(p, &finite.id, 2).await.expect("return_stock");
     drop(tx);
     assert_eq!(
@@ -119,25 +122,26 @@ pub async fn redemption_lifecycle<S: Harness>(store: Arc<S>) {
     // Pending → cancelled: the units go back to finite stock and the points to the customer.
     let mut tx = store.begin(None).await.expect("begin");
     let cancelled = tx
-        .transition_redemption(p, &second.id, RedemptionStatus::Pending, RedemptionStatus::Cancelled)
+        .move_redemption(p, Move::new(&second.id, RedemptionStatus::Pending, RedemptionStatus::Cancelled))
         .await
-        .expect("transition_redemption")
+        .expect("move_redemption")
         .expect("a pending redemption is cancelled");
     assert_eq!(cancelled.status, RedemptionStatus::Cancelled);
     tx.return_stock(p, &finite.id, second.quantity).await.expect("return_stock");
     tx.return_stock(o, &finite.id, 100).await.expect("return_stock through another program is a no-op");
     refund(&mut *tx, p, &second).await;
-    let fulfil = tx.transition_redemption(p, &second.id, RedemptionStatus::Pending, RedemptionStatus::Fulfilled).await;
-    assert!(fulfil.expect("transition_redemption").is_none(), "a cancelled redemption cannot be fulfilled");
+    let fulfil =
+        tx.move_redemption(p, Move::new(&second.id, RedemptionStatus::Pending, RedemptionStatus::Fulfilled)).await;
+    assert!(fulfil.expect("move_redemption").is_none(), "a cancelled redemption cannot be fulfilled");
     assert_eq!(tx.reward(p, &finite.id).await.expect("reward").and_then(|r| r.stock), Some(3), "seen in the tx");
     tx.commit().await.expect("commit");
     assert_eq!(stock_of(&*store, p, &finite.id).await, Some(3), "the cancelled units are back, and only they");
 
     // Returning to unlimited stock leaves it unlimited.
     let mut tx = store.begin(None).await.expect("begin");
-    tx.transition_redemption(p, &third.id, RedemptionStatus::Pending, RedemptionStatus::Cancelled)
+    tx.move_redemption(p, Move::new(&third.id, RedemptionStatus::Pending, RedemptionStatus::Cancelled))
         .await
-        .expect("transition_redemption")
+        .expect("move_redemption")
         .expect("cancelled");
     tx.return_stock(p, &unlimited.id, third.quantity).await.expect("return_stock");
     refund(&mut *tx, p, &third).await;
@@ -150,9 +154,9 @@ pub async fn redemption_lifecycle<S: Harness>(store: Arc<S>) {
     // verify checks each redemption's entries: a cancel whose points were not returned shows.
     let fourth = redeem_reward(&*store, p, c, &finite, 1, None).await;
     let mut tx = store.begin(None).await.expect("begin");
-    tx.transition_redemption(p, &fourth.id, RedemptionStatus::Pending, RedemptionStatus::Cancelled)
+    tx.move_redemption(p, Move::new(&fourth.id, RedemptionStatus::Pending, RedemptionStatus::Cancelled))
         .await
-        .expect("transition_redemption")
+        .expect("move_redemption")
         .expect("cancelled");
     tx.return_stock(p, &finite.id, 1).await.expect("return_stock");
     tx.commit().await.expect("commit");
@@ -250,12 +254,12 @@ pub async fn coupons<S: Harness>(store: Arc<S>) {
 
     // Active → redeemed, once.
     let mut tx = store.begin(None).await.expect("begin");
-    let across = tx.transition_coupon(o, &code, CouponStatus::Active, CouponStatus::Redeemed).await;
-    assert!(across.expect("transition_coupon").is_none(), "another program cannot redeem our coupon");
+    let across = tx.move_coupon(o, Move::new(&code, CouponStatus::Active, CouponStatus::Redeemed)).await;
+    assert!(across.expect("move_coupon").is_none(), "another program cannot redeem our coupon");
     let redeemed = tx
-        .transition_coupon(p, &code, CouponStatus::Active, CouponStatus::Redeemed)
+        .move_coupon(p, Move::new(&code, CouponStatus::Active, CouponStatus::Redeemed))
         .await
-        .expect("transition_coupon")
+        .expect("move_coupon")
         .expect("an active coupon is redeemed");
     let redeemed_at = redeemed.redeemed_at.expect("a redeemed coupon records when");
     assert!(redeemed_at >= coupon.created_at, "redeemed after it was made");
@@ -264,10 +268,10 @@ pub async fn coupons<S: Harness>(store: Arc<S>) {
         Coupon { status: CouponStatus::Redeemed, redeemed_at: Some(redeemed_at), ..coupon.clone() },
         "only the status and redeemed_at change"
     );
-    let again = tx.transition_coupon(p, &code, CouponStatus::Active, CouponStatus::Redeemed).await;
-    assert!(again.expect("transition_coupon").is_none(), "a coupon is single-use");
-    let void = tx.transition_coupon(p, &code, CouponStatus::Active, CouponStatus::Void).await;
-    assert!(void.expect("transition_coupon").is_none(), "a redeemed coupon is not active any more");
+    let again = tx.move_coupon(p, Move::new(&code, CouponStatus::Active, CouponStatus::Redeemed)).await;
+    assert!(again.expect("move_coupon").is_none(), "a coupon is single-use");
+    let void = tx.move_coupon(p, Move::new(&code, CouponStatus::Active, CouponStatus::Void)).await;
+    assert!(void.expect("move_coupon").is_none(), "a redeemed coupon is not active any more");
     assert_eq!(tx.coupon(p, &code).await.expect("coupon").as_ref(), Some(&redeemed));
     tx.commit().await.expect("commit");
     assert_eq!(store.coupon(p, &code).await.expect("coupon").as_ref(), Some(&redeemed));
@@ -280,13 +284,13 @@ pub async fn coupons<S: Harness>(store: Arc<S>) {
     tx.commit().await.expect("commit");
     let mut tx = store.begin(None).await.expect("begin");
     let voided = tx
-        .transition_coupon(p, &code2, CouponStatus::Active, CouponStatus::Void)
+        .move_coupon(p, Move::new(&code2, CouponStatus::Active, CouponStatus::Void))
         .await
-        .expect("transition_coupon")
+        .expect("move_coupon")
         .expect("an active coupon can be voided");
     assert_eq!(voided, Coupon { status: CouponStatus::Void, ..coupon2.clone() }, "voiding sets no redeemed_at");
-    let late = tx.transition_coupon(p, &code2, CouponStatus::Active, CouponStatus::Redeemed).await;
-    assert!(late.expect("transition_coupon").is_none(), "a void coupon cannot be redeemed");
+    let late = tx.move_coupon(p, Move::new(&code2, CouponStatus::Active, CouponStatus::Redeemed)).await;
+    assert!(late.expect("move_coupon").is_none(), "a void coupon cannot be redeemed");
     tx.commit().await.expect("commit");
     assert_eq!(store.coupon(p, &code2).await.expect("coupon").as_ref(), Some(&voided));
 
@@ -361,7 +365,7 @@ pub async fn coupon_race<S: Harness>(store: Arc<S>) {
 
 pub(super) async fn redeem_coupon<S: Store>(store: &S, program_id: &str, code: &str) -> StoreResult<bool> {
     let mut tx = store.begin(None).await?;
-    let won = tx.transition_coupon(program_id, code, CouponStatus::Active, CouponStatus::Redeemed).await?;
+    let won = tx.move_coupon(program_id, Move::new(code, CouponStatus::Active, CouponStatus::Redeemed)).await?;
     tx.commit().await?;
     Ok(won.is_some())
 }

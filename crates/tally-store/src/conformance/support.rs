@@ -8,7 +8,7 @@ use tally_core::model::{Customer, LedgerEntry, LedgerOperation, Program, Program
 
 use crate::{
     KeyLock, NewCustomer, NewIdempotencyRecord, NewLedgerEntry, NewReward, NewTransaction, Page, RedeemRefusal,
-    Redeemed, ResourceKey, Store, StoreError, StoreResult, StoreTx,
+    Redeemed, ResourceKey, Store, StoreError, StoreResult, StoreTx, Void,
 };
 
 /// Claims `lock`, waiting up to 5 s for a dropped holder's rollback to release it.
@@ -23,6 +23,11 @@ pub(super) async fn begin_when_released<S: Store>(store: &S, lock: &KeyLock) -> 
             Err(e) => panic!("a dropped transaction must release its key: {e:?}"),
         }
     }
+}
+
+/// A void of `amount_cents` more of a purchase (`None`: all that is left).
+pub(super) fn void(transaction_id: &str, amount_cents: Option<i64>, key: Option<ResourceKey>) -> Void {
+    Void { transaction_id: transaction_id.to_owned(), amount_cents, idempotency: key }
 }
 
 pub(super) fn keyed(key: &str, fingerprint: &str) -> ResourceKey {
@@ -82,7 +87,7 @@ pub(super) async fn redeem_one<S: Store>(
         other => panic!("every redemption is paid for, and each key is new: {other:?}"),
     };
     let response = record(&lock.key, 201, b"{}".to_vec(), Some(&redemption.id));
-    tx.commit_with_record(p, Some(&response), retention_hours).await?;
+    tx.commit_with_record(p, Some(&NewIdempotencyRecord { retention_hours, ..response })).await?;
     Ok(Redeem::Redeemed)
 }
 
@@ -168,6 +173,7 @@ pub(super) fn reward(name: &str, cost_points: i64, stock: Option<i64>) -> NewRew
     NewReward { name: name.to_owned(), cost_points, kind, stock, active: true }
 }
 
+/// A response to store under `key`, kept for a day (the default retention).
 pub(super) fn record(key: &str, status: u16, body: Vec<u8>, resource_id: Option<&str>) -> NewIdempotencyRecord {
     NewIdempotencyRecord {
         key: key.to_owned(),
@@ -182,6 +188,7 @@ pub(super) fn record(key: &str, status: u16, body: Vec<u8>, resource_id: Option<
         ],
         body,
         resource_id: resource_id.map(str::to_owned),
+        retention_hours: 24,
     }
 }
 
@@ -249,6 +256,6 @@ pub(super) async fn purchase<S: Store>(
         panic!("a new purchase of a known customer is recorded");
     };
     let response = key.map(|key| record(key, 201, b"{}".to_vec(), Some(&txn.id)));
-    tx.commit_with_record(program_id, response.as_ref(), 24).await.expect("commit");
+    tx.commit_with_record(program_id, response.as_ref()).await.expect("commit");
     txn.id
 }

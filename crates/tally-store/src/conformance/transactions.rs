@@ -278,6 +278,8 @@ pub async fn voids<S: Harness>(store: Arc<S>) {
     let rest = new_purchase(&mut *tx, p, c, 1000).await;
     let free = new_purchase(&mut *tx, p, c, 0).await;
     let untouched = new_purchase(&mut *tx, p, c, 1000).await;
+    // A void of `amount_cents` more of a purchase (`None`: all that is left); the primitive keeps no key.
+    let of = |purchase: &Transaction, amount_cents: Option<i64>| void(&purchase.id, amount_cents, None);
     assert_eq!(
         (whole.status, whole.voided_amount_cents, whole.voided_points),
         (TransactionStatus::Completed, 0, 0),
@@ -285,7 +287,7 @@ pub async fn voids<S: Harness>(store: Arc<S>) {
     );
 
     // A full void takes all of the spend; the points are the caller's to set.
-    let voided = tx.void_amount(p, &whole.id, None).await.expect("void_amount").expect("a completed purchase voids");
+    let voided = tx.void_amount(p, &of(&whole, None)).await.expect("void_amount").expect("a completed purchase voids");
     assert_eq!(
         (voided.status, voided.voided_amount_cents, voided.voided_points),
         (TransactionStatus::Voided, 1000, 0),
@@ -296,9 +298,9 @@ pub async fn voids<S: Harness>(store: Arc<S>) {
         (&whole.id, &whole.customer_id, whole.spend_amount_cents, whole.points),
         "void_amount returns the purchase it voided"
     );
-    assert!(tx.void_amount(p, &whole.id, None).await.expect("void_amount").is_none(), "a voided purchase is done");
-    assert!(tx.void_amount(p, &whole.id, Some(1)).await.expect("void_amount").is_none(), "nothing is left to void");
-    assert!(tx.void_amount(p, &whole.id, Some(0)).await.expect("void_amount").is_none(), "even zero is refused");
+    assert!(tx.void_amount(p, &of(&whole, None)).await.expect("void_amount").is_none(), "a voided purchase is done");
+    assert!(tx.void_amount(p, &of(&whole, Some(1))).await.expect("void_amount").is_none(), "nothing is left to void");
+    assert!(tx.void_amount(p, &of(&whole, Some(0))).await.expect("void_amount").is_none(), "even zero is refused");
     let whole = tx.set_voided_points(p, &whole.id, whole.points).await.expect("set_voided_points");
     assert_eq!(
         (whole.status, whole.voided_amount_cents, whole.voided_points),
@@ -308,11 +310,11 @@ pub async fn voids<S: Harness>(store: Arc<S>) {
     assert_eq!(tx.transaction(p, &whole.id).await.expect("transaction").as_ref(), Some(&whole));
 
     // Partial voids accumulate; the purchase stays partially voided until all of it is.
-    let after = tx.void_amount(p, &part.id, Some(300)).await.expect("void_amount").expect("300 of 1000 is left");
+    let after = tx.void_amount(p, &of(&part, Some(300))).await.expect("void_amount").expect("300 of 1000 is left");
     assert_eq!((after.status, after.voided_amount_cents), (TransactionStatus::PartiallyVoided, 300));
-    let after = tx.void_amount(p, &part.id, Some(200)).await.expect("void_amount").expect("200 of 700 is left");
+    let after = tx.void_amount(p, &of(&part, Some(200))).await.expect("void_amount").expect("200 of 700 is left");
     assert_eq!((after.status, after.voided_amount_cents), (TransactionStatus::PartiallyVoided, 500), "voids add up");
-    let beyond = tx.void_amount(p, &part.id, Some(501)).await.expect("void_amount");
+    let beyond = tx.void_amount(p, &of(&part, Some(501))).await.expect("void_amount");
     assert!(beyond.is_none(), "501 of the 500 left is refused: {beyond:?}");
     let read = tx.transaction(p, &part.id).await.expect("transaction").expect("the purchase exists");
     assert_eq!(read, after, "a refused void changes nothing");
@@ -321,18 +323,18 @@ pub async fn voids<S: Harness>(store: Arc<S>) {
         (after.status, after.voided_amount_cents, after.voided_points),
         (TransactionStatus::PartiallyVoided, 500, 5)
     );
-    let part = tx.void_amount(p, &part.id, Some(500)).await.expect("void_amount").expect("exactly what is left");
+    let part = tx.void_amount(p, &of(&part, Some(500))).await.expect("void_amount").expect("exactly what is left");
     assert_eq!(
         (part.status, part.voided_amount_cents, part.voided_points),
         (TransactionStatus::Voided, 1000, 5),
         "voiding exactly what is left completes the void and keeps the points set so far"
     );
-    assert!(tx.void_amount(p, &part.id, None).await.expect("void_amount").is_none(), "fully voided by parts");
+    assert!(tx.void_amount(p, &of(&part, None)).await.expect("void_amount").is_none(), "fully voided by parts");
 
     // A full void after a partial one takes only what is left.
-    let after = tx.void_amount(p, &rest.id, Some(250)).await.expect("void_amount").expect("250 of 1000");
+    let after = tx.void_amount(p, &of(&rest, Some(250))).await.expect("void_amount").expect("250 of 1000");
     assert_eq!((after.status, after.voided_amount_cents), (TransactionStatus::PartiallyVoided, 250));
-    let rest = tx.void_amount(p, &rest.id, None).await.expect("void_amount").expect("the rest");
+    let rest = tx.void_amount(p, &of(&rest, None)).await.expect("void_amount").expect("the rest");
     assert_eq!(
         (rest.status, rest.voided_amount_cents),
         (TransactionStatus::Voided, 1000),
@@ -340,14 +342,14 @@ pub async fn voids<S: Harness>(store: Arc<S>) {
     );
 
     // A purchase that spent nothing still voids, in full, once.
-    let free = tx.void_amount(p, &free.id, None).await.expect("void_amount").expect("a zero-spend purchase voids");
+    let free = tx.void_amount(p, &of(&free, None)).await.expect("void_amount").expect("a zero-spend purchase voids");
     assert_eq!((free.status, free.voided_amount_cents), (TransactionStatus::Voided, 0));
-    assert!(tx.void_amount(p, &free.id, None).await.expect("void_amount").is_none(), "and only once");
+    assert!(tx.void_amount(p, &of(&free, None)).await.expect("void_amount").is_none(), "and only once");
 
     // An amount beyond the whole spend is refused and leaves the purchase completed.
-    assert!(tx.void_amount(p, &untouched.id, Some(1001)).await.expect("void_amount").is_none(), "beyond the spend");
+    assert!(tx.void_amount(p, &of(&untouched, Some(1001))).await.expect("void_amount").is_none(), "beyond the spend");
     // Scoped by program.
-    assert!(tx.void_amount(o, &untouched.id, None).await.expect("void_amount").is_none(), "scoped by program");
+    assert!(tx.void_amount(o, &of(&untouched, None)).await.expect("void_amount").is_none(), "scoped by program");
     assert!(tx.transaction(o, &untouched.id).await.expect("transaction").is_none(), "scoped by program");
     assert_eq!(tx.transaction(p, &untouched.id).await.expect("transaction").as_ref(), Some(&untouched));
     tx.commit().await.expect("commit");
@@ -365,7 +367,7 @@ pub async fn voids<S: Harness>(store: Arc<S>) {
     drop(tx);
     // A void in a transaction that is dropped never happened.
     let mut tx = store.begin(None).await.expect("begin");
-    tx.void_amount(p, &untouched.id, None).await.expect("void_amount").expect("voids");
+    tx.void_amount(p, &of(&untouched, None)).await.expect("void_amount").expect("voids");
     tx.set_voided_points(p, &untouched.id, untouched.points).await.expect("set_voided_points");
     drop(tx);
     let read = store.transaction(p, &untouched.id).await.expect("transaction");

@@ -328,10 +328,6 @@ async fn run_void<S: Store>(store: &S, program_id: &str, wanted: &Void) -> Voide
     outcome
 }
 
-fn void(transaction_id: &str, amount_cents: Option<i64>, key: Option<ResourceKey>) -> Void {
-    Void { transaction_id: transaction_id.to_owned(), amount_cents, idempotency: key }
-}
-
 /// A purchase of `points` points for `cents`, recorded through the whole write.
 async fn bought<S: Store>(store: &S, program_id: &str, customer_id: &str, cents: i64, points: i64) -> Transaction {
     let wanted = Purchase { points: Some(points), ..purchase(customer_id, cents, None, None) };

@@ -59,6 +59,15 @@ pub struct WebhookEndpointPatch {
     pub enabled: Option<bool>,
 }
 
+/// A new signing secret for an endpoint, sealed for storage (see the server's `webhooks::secrets`).
+#[derive(Debug, Clone)]
+pub struct NewSecret {
+    pub endpoint_id: String,
+    pub sealed_secret: String,
+    /// How long the old secret keeps signing beside the new one.
+    pub overlap: Duration,
+}
+
 /// A delivery this node holds the lease of, with what sending it needs.
 #[derive(Debug, Clone)]
 pub struct LeasedDelivery {
@@ -174,15 +183,9 @@ pub trait OutboxTx: Send {
     ) -> StoreResult<Option<WebhookEndpoint>>;
     /// Deletes the endpoint with its deliveries and attempts; the endpoint as it was, or `None`.
     async fn delete_webhook_endpoint(&mut self, program_id: &str, id: &str) -> StoreResult<Option<WebhookEndpoint>>;
-    /// Makes `sealed_secret` the signing secret; the old one keeps signing
-    /// beside it for `overlap`.
-    async fn rotate_webhook_secret(
-        &mut self,
-        program_id: &str,
-        id: &str,
-        sealed_secret: &str,
-        overlap: Duration,
-    ) -> StoreResult<Option<WebhookEndpoint>>;
+    /// Makes `secret.sealed_secret` the endpoint's signing secret; the old one keeps
+    /// signing beside it for `secret.overlap`.
+    async fn rotate_secret(&mut self, program_id: &str, secret: &NewSecret) -> StoreResult<Option<WebhookEndpoint>>;
     /// A new due delivery of the event to every enabled endpoint subscribed to
     /// its type; how many, or `None` when there is no such event.
     async fn redeliver_event(&mut self, program_id: &str, event_id: &str) -> StoreResult<Option<u64>>;
