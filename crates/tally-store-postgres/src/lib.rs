@@ -17,6 +17,7 @@
 mod errors;
 mod events;
 mod exports;
+mod holds_and_tiers;
 mod reads;
 mod release;
 mod rows;

@@ -37,6 +37,7 @@ mod durability;
 mod errors;
 mod events;
 mod exports;
+mod holds_and_tiers;
 mod opening;
 mod rows;
 mod statements;

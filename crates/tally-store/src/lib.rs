@@ -12,6 +12,7 @@ pub mod conformance;
 mod error;
 pub mod events;
 pub mod exports;
+mod holds_and_tiers;
 #[cfg(feature = "sqlx")]
 pub mod reads;
 pub mod rows;
@@ -23,12 +24,13 @@ pub mod writes;
 use async_trait::async_trait;
 use tally_core::model::{
     Balance, Coupon, Customer, IdempotencyRecord, LedgerEntry, PendingLot, PointLot, Program, ProgramSettings,
-    Redemption, Reward, TierChange, TierPeriod, Transaction,
+    Redemption, Reward, TierChange, Transaction,
 };
 
 pub use error::{StoreError, StoreResult};
 pub use events::{Outbox, OutboxReads, OutboxTx};
 pub use exports::Exports;
+pub use holds_and_tiers::HoldsAndTiersTx;
 pub use stats::{COUNT_LIMIT, ProgramStats};
 pub use types::*;
 pub use writes::{
@@ -166,7 +168,7 @@ pub enum Claim {
 /// One write transaction. Dropping it without [`StoreTx::commit`] rolls it
 /// back, but only [`StoreTx::rollback`] waits for that to happen.
 #[async_trait]
-pub trait StoreTx: OutboxTx + Send {
+pub trait StoreTx: OutboxTx + HoldsAndTiersTx + Send {
     /// Commits. An error whose commit may nevertheless have reached the disk
     /// is [`StoreError::OutcomeUnknown`]; any other error committed nothing.
     async fn commit(self: Box<Self>) -> StoreResult<()>;
@@ -277,31 +279,6 @@ pub trait StoreTx: OutboxTx + Send {
     /// (by another node) or is not due. Lock the customer first.
     async fn expire_lot(&mut self, program_id: &str, lot_id: &str) -> StoreResult<Option<(i64, i64)>>;
     async fn insert_ledger_entry(&mut self, program_id: &str, entry: &NewLedgerEntry) -> StoreResult<LedgerEntry>;
-
-    // --- pending points (a holding period) ---
-    /// Adds `hold.points` to the customer's pending points, held for the purchase
-    /// until the program's `points_pending_days` have passed (a pending lot);
-    /// returns the available balance (unchanged), or `None` when the pending
-    /// total would overflow.
-    async fn hold(&mut self, program_id: &str, hold: &Hold<'_>) -> StoreResult<Option<i64>>;
-    /// Takes up to `points` back from the purchase's pending lot (a void in
-    /// the holding period); returns how many it took (0 once released). Lock
-    /// the customer first.
-    async fn take_held(&mut self, program_id: &str, transaction_id: &str, points: i64) -> StoreResult<i64>;
-    /// Ends a due pending lot: its remaining points leave the pending total.
-    /// Returns its purchase and those points for the caller to credit, or
-    /// `None` if it was released already, is not due or holds nothing. Lock
-    /// the customer first.
-    async fn release_lot(&mut self, program_id: &str, lot_id: &str) -> StoreResult<Option<(String, i64)>>;
-
-    // --- tiers ---
-    /// The customer's tier as kept; `None`: no such customer.
-    async fn tier_state(&mut self, program_id: &str, customer_id: &str) -> StoreResult<Option<TierState>>;
-    /// The customer's qualifying points in `period`, by the database clock.
-    async fn qualifying_points(&mut self, program_id: &str, customer_id: &str, period: TierPeriod) -> StoreResult<i64>;
-    /// Keeps the tier and the count just evaluated.
-    async fn set_tier(&mut self, program_id: &str, customer_id: &str, update: &TierUpdate<'_>) -> StoreResult<()>;
-    async fn insert_tier_change(&mut self, program_id: &str, change: &NewTierChange) -> StoreResult<TierChange>;
 
     // --- purchases ---
     /// Inserts unless the program already has a purchase with this `external_id`

@@ -9,8 +9,10 @@
 //! rather than a `LIKE` whose escape character differs. What one backend
 //! keeps of its own (the program counters) it checks itself.
 
+#[cfg(feature = "sqlx")]
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 
+#[cfg(feature = "sqlx")]
 use crate::{StoreError, StoreResult, Violation};
 
 /// Narrows a check to the program named by the parameter, or none.
@@ -147,6 +149,7 @@ pub const CHECKS: [(&str, &str); 12] = [
     ("idempotency key produced two purchases", made_by_key!("transactions", "txn_")),
 ];
 
+#[cfg(feature = "sqlx")]
 /// Runs `checks` (each a problem and its query, as [`CHECKS`]) on `exec`:
 /// the rows that break them, for every program or only `program_id`.
 pub async fn run<'c, DB, E>(
