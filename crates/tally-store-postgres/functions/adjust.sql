@@ -29,8 +29,7 @@ BEGIN
         END IF;
     END IF;
     IF answer = 'created' THEN
-        PERFORM 1 FROM customers c WHERE c.program_id = for_program AND c.id = for_customer FOR UPDATE;
-        IF NOT FOUND THEN
+        IF NOT tally_lock_customer(for_program, for_customer) THEN
             answer := 'customer_not_found';
         ELSIF for_points > 0 THEN
             balance := tally_credit(for_program, for_customer, for_points, new_lot_id);

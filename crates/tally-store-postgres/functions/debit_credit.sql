@@ -74,3 +74,15 @@ BEGIN
     RETURN new_balance;
 END
 $$;
+
+-- Locks the customer's row: the first step of every change of their points,
+-- so concurrent writes to one customer queue in one order. False when there
+-- is no such customer.
+CREATE FUNCTION tally_lock_customer(for_program TEXT, for_customer TEXT)
+RETURNS BOOLEAN
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    PERFORM 1 FROM customers c WHERE c.program_id = for_program AND c.id = for_customer FOR UPDATE;
+    RETURN FOUND;
+END
+$$;

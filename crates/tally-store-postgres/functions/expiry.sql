@@ -10,8 +10,7 @@ DECLARE
     taken BIGINT;
     balance_after BIGINT;
 BEGIN
-    PERFORM 1 FROM customers c WHERE c.program_id = for_program AND c.id = for_customer FOR UPDATE;
-    IF NOT FOUND THEN
+    IF NOT tally_lock_customer(for_program, for_customer) THEN
         RETURN;
     END IF;
     UPDATE point_lots p SET remaining = 0, expired_at = now()

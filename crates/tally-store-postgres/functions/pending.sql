@@ -41,7 +41,7 @@ BEGIN
     IF owner IS NULL THEN
         RETURN 0;
     END IF;
-    PERFORM 1 FROM customers c WHERE c.program_id = for_program AND c.id = owner FOR UPDATE;
+    PERFORM tally_lock_customer(for_program, owner);
     UPDATE pending_lots p SET remaining = p.remaining - LEAST(held.remaining, for_points)
         FROM (SELECT l.id, l.remaining FROM pending_lots l
               WHERE l.program_id = for_program AND l.transaction_id = for_transaction
@@ -95,8 +95,7 @@ DECLARE
     released RECORD;
     balance_after BIGINT;
 BEGIN
-    PERFORM 1 FROM customers c WHERE c.program_id = for_program AND c.id = for_customer FOR UPDATE;
-    IF NOT FOUND THEN
+    IF NOT tally_lock_customer(for_program, for_customer) THEN
         RETURN;
     END IF;
     SELECT * INTO released FROM tally_release_lot(for_program, for_lot);

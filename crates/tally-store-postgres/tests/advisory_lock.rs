@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use common::*;
-use tally_store::{Store, StoreError, Verify};
+use tally_store::{SharedReads, Store, StoreError};
 use tally_store_postgres::PgStore;
 
 #[tokio::test]

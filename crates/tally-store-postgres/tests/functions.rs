@@ -16,6 +16,7 @@ const FUNCTIONS: &[&str] = &[
     "tally_expire_lot",
     "tally_fold_counters",
     "tally_hold",
+    "tally_lock_customer",
     "tally_record_purchase",
     "tally_redeem",
     "tally_release",

@@ -16,8 +16,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use common::*;
 use tally_core::model::RedemptionStatus;
 use tally_store::{
-    Adjust, Adjusted, NewReward, Purchase, Purchased, Redeem, Redeemed, ResourceKey, Settle, Settled, Store, Verify,
-    Void, Voided,
+    Adjust, Adjusted, NewReward, Purchase, Purchased, Redeem, Redeemed, ResourceKey, Settle, Settled, SharedReads,
+    Store, Void, Voided,
 };
 use tally_store_postgres::PgStore;
 use tally_store_postgres::scratch::scratch_database_url;

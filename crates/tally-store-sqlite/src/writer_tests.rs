@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use tally_core::model::{LedgerOperation, ProgramSettings};
-use tally_store::{KeyLock, NewCustomer, NewIdempotencyRecord, NewLedgerEntry, Page, Store, Verify};
+use tally_store::{KeyLock, NewCustomer, NewIdempotencyRecord, NewLedgerEntry, Page, SharedReads, Store};
 use tokio::sync::oneshot;
 
 use crate::SqliteStore;

@@ -22,13 +22,14 @@ pub mod verify;
 pub mod writes;
 
 use async_trait::async_trait;
+use tally_core::events::{DeliveryAttempt, Event, WebhookEndpoint};
 use tally_core::model::{
     Balance, Coupon, Customer, IdempotencyRecord, LedgerEntry, PendingLot, PointLot, Program, ProgramSettings,
     Redemption, Reward, TierChange, Transaction,
 };
 
 pub use error::{StoreError, StoreResult};
-pub use events::{Outbox, OutboxReads, OutboxTx};
+pub use events::{EventFilter, Outbox, OutboxTx};
 pub use exports::Exports;
 pub use holds_and_tiers::HoldsAndTiersTx;
 pub use stats::{COUNT_LIMIT, ProgramStats};
@@ -38,29 +39,40 @@ pub use writes::{
     SettleRefusal, Settled, TierReview, UseCoupon, Void, VoidRefusal, Voided,
 };
 
-/// `tally verify`: every violated invariant, for every program or one.
-/// Both backends get it from `reads` ([`verify::CHECKS`] plus the checks of
-/// what a backend keeps of its own, `reads::ReadSource::OWN_CHECKS`).
+/// The reads both backends share, outside transactions: written once, SQL
+/// included, in `reads` and `events::reads`; a backend has them by saying
+/// where it reads (`reads::ReadSource`).
 #[async_trait]
-pub trait Verify: Send + Sync {
-    /// Every invariant violation found (balance ≠ ledger sum, negative balance or
-    /// stock, a key that produced two resources). Empty means healthy.
-    async fn verify(&self, program_id: Option<&str>) -> StoreResult<Vec<Violation>>;
-}
-
-/// The programs, outside transactions. Both backends get these from
-/// `reads` (one SQL text for both; see `reads::ReadSource`).
-#[async_trait]
-pub trait ProgramReads: Send + Sync {
+pub trait SharedReads: Send + Sync {
+    // --- programs ---
     async fn program(&self, id: &str) -> StoreResult<Option<Program>>;
     /// Every program, by id.
     async fn programs(&self) -> StoreResult<Vec<Program>>;
+    // --- `tally verify` ([`verify::CHECKS`], then the backend's own) ---
+    /// Every invariant violation found (balance ≠ ledger sum, negative balance or
+    /// stock, a key that produced two resources). Empty means healthy.
+    async fn verify(&self, program_id: Option<&str>) -> StoreResult<Vec<Violation>>;
+    // --- the outbox ---
+    /// The program's events, newest first.
+    async fn events(&self, program_id: &str, filter: &EventFilter, page: &Page) -> StoreResult<Vec<Event>>;
+    async fn event(&self, program_id: &str, id: &str) -> StoreResult<Option<Event>>;
+    async fn webhook_endpoint(&self, program_id: &str, id: &str) -> StoreResult<Option<WebhookEndpoint>>;
+    /// The program's endpoints, newest first.
+    async fn webhook_endpoints(&self, program_id: &str, page: &Page) -> StoreResult<Vec<WebhookEndpoint>>;
+    /// The attempts made to an endpoint, newest first (`Page::starting_after`
+    /// is an attempt's `id`, as text).
+    async fn delivery_attempts(
+        &self,
+        program_id: &str,
+        endpoint: &str,
+        page: &Page,
+    ) -> StoreResult<Vec<DeliveryAttempt>>;
 }
 
 /// A storage backend. Reads outside a transaction go straight to the store;
 /// every write goes through [`Store::begin`].
 #[async_trait]
-pub trait Store: ProgramReads + Verify + Outbox + OutboxReads + Exports + Send + Sync + 'static {
+pub trait Store: SharedReads + Outbox + Exports + Send + Sync + 'static {
     /// `"sqlite"` or `"postgres"`, for logs and `/readyz`.
     fn backend(&self) -> &'static str;
 

@@ -39,6 +39,22 @@ macro_rules! made_by_key {
     };
 }
 
+/// The customers whose pending points are not the `total` that `$per_customer`
+/// (a query of `customer_id, total`) finds for them.
+macro_rules! pending_against {
+    ($holds:literal, $per_customer:literal) => {
+        concat!(
+            "SELECT c.program_id, c.id, 'pending ' || c.pending_earned || ' but ",
+            $holds,
+            " ' || COALESCE(x.total, 0) FROM customers c LEFT JOIN (",
+            $per_customer,
+            ") x ON x.customer_id = c.id WHERE ",
+            in_program!("c"),
+            " AND c.pending_earned <> COALESCE(x.total, 0)"
+        )
+    };
+}
+
 /// The purchases whose ledger entries' `$sum` is not what they still earn.
 macro_rules! purchase_entries {
     ($sum:literal, $holds:literal) => {
@@ -107,24 +123,18 @@ pub const CHECKS: [(&str, &str); 12] = [
     ),
     (
         "pending points differ from the sum of their ledger",
-        concat!(
-            "SELECT c.program_id, c.id, 'pending ' || c.pending_earned || ' but ledger sums to ' || \
-               COALESCE(l.pending, 0) \
-             FROM customers c LEFT JOIN (SELECT customer_id, SUM(pending_points) AS pending FROM ledger_entries \
-               WHERE pending_points <> 0 GROUP BY customer_id) l ON l.customer_id = c.id WHERE ",
-            in_program!("c"),
-            " AND c.pending_earned <> COALESCE(l.pending, 0)"
+        pending_against!(
+            "ledger sums to",
+            "SELECT customer_id, SUM(pending_points) AS total FROM ledger_entries WHERE pending_points <> 0 \
+             GROUP BY customer_id"
         ),
     ),
     (
         "pending lots differ from the pending points",
-        concat!(
-            "SELECT c.program_id, c.id, 'pending ' || c.pending_earned || ' but pending lots hold ' || \
-               COALESCE(h.held, 0) \
-             FROM customers c LEFT JOIN (SELECT customer_id, SUM(remaining) AS held FROM pending_lots \
-               WHERE released_at IS NULL GROUP BY customer_id) h ON h.customer_id = c.id WHERE ",
-            in_program!("c"),
-            " AND c.pending_earned <> COALESCE(h.held, 0)"
+        pending_against!(
+            "pending lots hold",
+            "SELECT customer_id, SUM(remaining) AS total FROM pending_lots WHERE released_at IS NULL \
+             GROUP BY customer_id"
         ),
     ),
     (

@@ -12,13 +12,13 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use tally_core::events::{AttemptOutcome, DeliveryAttempt, Event, WebhookEndpoint};
+use tally_core::events::{AttemptOutcome, Event, WebhookEndpoint};
 
 #[cfg(feature = "sqlx")]
 pub mod reads;
 pub mod rows;
 
-use crate::{Page, StoreResult};
+use crate::StoreResult;
 
 /// An event about to be written with its effect.
 #[derive(Debug, Clone)]
@@ -125,26 +125,6 @@ pub struct QueueStats {
     pub depth: u64,
     /// Age of the oldest of them, in seconds (0 when none).
     pub oldest_age_seconds: f64,
-}
-
-/// The outbox's reads, outside write transactions. Both backends get them
-/// from [`reads::Reads`] (one SQL text for both; see `reads::OutboxSource`).
-#[async_trait]
-pub trait OutboxReads: Send + Sync {
-    /// The program's events, newest first.
-    async fn events(&self, program_id: &str, filter: &EventFilter, page: &Page) -> StoreResult<Vec<Event>>;
-    async fn event(&self, program_id: &str, id: &str) -> StoreResult<Option<Event>>;
-    async fn webhook_endpoint(&self, program_id: &str, id: &str) -> StoreResult<Option<WebhookEndpoint>>;
-    /// The program's endpoints, newest first.
-    async fn webhook_endpoints(&self, program_id: &str, page: &Page) -> StoreResult<Vec<WebhookEndpoint>>;
-    /// The attempts made to an endpoint, newest first (`Page::starting_after`
-    /// is an attempt's `id`, as text).
-    async fn delivery_attempts(
-        &self,
-        program_id: &str,
-        endpoint: &str,
-        page: &Page,
-    ) -> StoreResult<Vec<DeliveryAttempt>>;
 }
 
 /// The dispatcher's queue, outside write transactions.

@@ -1,4 +1,4 @@
-//! The outbox's reads ([`super::OutboxReads`]), written once for both
+//! The outbox's reads (in [`crate::SharedReads`]), written once for both
 //! backends, SQL included: the text keeps to what PostgreSQL and SQLite share
 //! (`$N`, which sqlx binds by number on SQLite too, and `CAST` rather than
 //! `::`). A backend that implements [`ReadSource`] (its pool and how its rows
@@ -7,13 +7,11 @@
 use std::marker::PhantomData;
 use std::sync::LazyLock;
 
-use async_trait::async_trait;
-
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Pool, Type};
 use tally_core::events::{DeliveryAttempt, Event, WebhookEndpoint};
 
+use super::EventFilter;
 use super::rows::{ATTEMPT_COLUMNS, AttemptRow, ENDPOINT_COLUMNS, EVENT_COLUMNS, EndpointRow, EventRow, TypeList};
-use super::{EventFilter, OutboxReads};
 use crate::reads::ReadSource;
 use crate::rows::{Stamp, fetch};
 use crate::{Page, StoreError, StoreResult};
@@ -99,46 +97,7 @@ where
 }
 
 impl<'p, DB: Database, S, L> Reads<'p, DB, S, L> {
-    fn of<T: ReadSource<Db = DB, Stamp = S, Types = L>>(store: &'p T) -> Self {
+    pub(crate) fn of<T: ReadSource<Db = DB, Stamp = S, Types = L>>(store: &'p T) -> Self {
         Reads { pool: store.read_pool(), map_err: T::read_error, rows: PhantomData }
-    }
-}
-
-#[async_trait]
-impl<T> OutboxReads for T
-where
-    T: ReadSource,
-    for<'c> &'c mut <T::Db as Database>::Connection: Executor<'c, Database = T::Db>,
-    for<'q> <T::Db as Database>::Arguments<'q>: IntoArguments<'q, T::Db>,
-    for<'q> &'q str: Encode<'q, T::Db> + Type<T::Db>,
-    for<'q> Option<&'q str>: Encode<'q, T::Db> + Type<T::Db>,
-    i64: for<'q> Encode<'q, T::Db> + Type<T::Db>,
-    EventRow<T::Stamp>: for<'r> FromRow<'r, <T::Db as Database>::Row> + Send + Unpin,
-    EndpointRow<T::Stamp, T::Types>: for<'r> FromRow<'r, <T::Db as Database>::Row> + Send + Unpin,
-    AttemptRow<T::Stamp>: for<'r> FromRow<'r, <T::Db as Database>::Row> + Send + Unpin,
-{
-    async fn events(&self, program_id: &str, filter: &EventFilter, page: &Page) -> StoreResult<Vec<Event>> {
-        Reads::of(self).events(program_id, filter, page).await
-    }
-
-    async fn event(&self, program_id: &str, id: &str) -> StoreResult<Option<Event>> {
-        Reads::of(self).event(program_id, id).await
-    }
-
-    async fn webhook_endpoint(&self, program_id: &str, id: &str) -> StoreResult<Option<WebhookEndpoint>> {
-        Reads::of(self).endpoint(program_id, id).await
-    }
-
-    async fn webhook_endpoints(&self, program_id: &str, page: &Page) -> StoreResult<Vec<WebhookEndpoint>> {
-        Reads::of(self).endpoints(program_id, page).await
-    }
-
-    async fn delivery_attempts(
-        &self,
-        program_id: &str,
-        endpoint: &str,
-        page: &Page,
-    ) -> StoreResult<Vec<DeliveryAttempt>> {
-        Reads::of(self).attempts(program_id, endpoint, page).await
     }
 }
