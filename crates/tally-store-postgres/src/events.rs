@@ -6,13 +6,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tally_core::events::{AttemptOutcome, WebhookEndpoint};
-use tally_store::StoreResult;
 use tally_store::events::rows::ENDPOINT_COLUMNS;
 use tally_store::events::{
     AttemptReport, LeasedDelivery, NewEvent, NewSecret, NewWebhookEndpoint, Outbox, OutboxTx, QueueStats,
     WebhookEndpointPatch, millis,
 };
 use tally_store::rows::convert_all;
+use tally_store::{Found, StoreResult};
 
 use crate::tx::PgTx;
 use crate::{PgStore, literal, map_err};
@@ -69,34 +69,25 @@ impl OutboxTx for PgTx {
         Ok(())
     }
 
-    async fn insert_webhook_endpoint(
-        &mut self,
-        program_id: &str,
-        endpoint: &NewWebhookEndpoint,
-    ) -> StoreResult<WebhookEndpoint> {
+    async fn insert_endpoint(&mut self, program_id: &str, new: &NewWebhookEndpoint) -> StoreResult<WebhookEndpoint> {
         let sql = format!(
             "INSERT INTO webhook_endpoints (id, program_id, url, event_types, description, secret) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING {ENDPOINT_COLUMNS}"
         );
         let row: EndpointRow = sqlx::query_as(&sql)
-            .bind(&endpoint.id)
+            .bind(&new.id)
             .bind(program_id)
-            .bind(&endpoint.url)
-            .bind(endpoint.event_types.as_deref())
-            .bind(endpoint.description.as_deref())
-            .bind(&endpoint.sealed_secret)
+            .bind(&new.url)
+            .bind(new.event_types.as_deref())
+            .bind(new.description.as_deref())
+            .bind(&new.sealed_secret)
             .fetch_one(self.conn())
             .await
             .map_err(map_err)?;
         row.try_into()
     }
 
-    async fn patch_webhook_endpoint(
-        &mut self,
-        program_id: &str,
-        id: &str,
-        patch: &WebhookEndpointPatch,
-    ) -> StoreResult<Option<WebhookEndpoint>> {
+    async fn patch_endpoint(&mut self, program_id: &str, patch: &WebhookEndpointPatch) -> Found<WebhookEndpoint> {
         // Each field is set only when the patch carries it ($n IS NULL keeps
         // the old value; the `…_set` flags tell "set to null" from "leave").
         let sql = format!(
@@ -111,7 +102,7 @@ impl OutboxTx for PgTx {
         );
         let row: Option<EndpointRow> = sqlx::query_as(&sql)
             .bind(program_id)
-            .bind(id)
+            .bind(&patch.endpoint_id)
             .bind(patch.url.as_deref())
             .bind(patch.event_types.is_some())
             .bind(patch.event_types.clone().flatten())
@@ -124,7 +115,7 @@ impl OutboxTx for PgTx {
         row.map(TryInto::try_into).transpose()
     }
 
-    async fn delete_webhook_endpoint(&mut self, program_id: &str, id: &str) -> StoreResult<Option<WebhookEndpoint>> {
+    async fn delete_endpoint(&mut self, program_id: &str, id: &str) -> Found<WebhookEndpoint> {
         let sql =
             format!("DELETE FROM webhook_endpoints WHERE program_id = $1 AND id = $2 RETURNING {ENDPOINT_COLUMNS}");
         let row: Option<EndpointRow> =

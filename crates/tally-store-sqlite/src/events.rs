@@ -15,7 +15,7 @@ use tally_store::events::{
     WebhookEndpointPatch, millis,
 };
 use tally_store::rows::convert_all;
-use tally_store::{StoreError, StoreResult};
+use tally_store::{Found, StoreError, StoreResult};
 
 use crate::rows::FromRusqlite;
 use crate::tx::{SqliteTx, first};
@@ -119,29 +119,19 @@ impl OutboxTx for SqliteTx {
         Ok(())
     }
 
-    async fn insert_webhook_endpoint(
-        &mut self,
-        program_id: &str,
-        endpoint: &NewWebhookEndpoint,
-    ) -> StoreResult<WebhookEndpoint> {
+    async fn insert_endpoint(&mut self, program_id: &str, new: &NewWebhookEndpoint) -> StoreResult<WebhookEndpoint> {
         let sql = format!(
             "INSERT INTO webhook_endpoints (id, program_id, url, event_types, description, secret, created_at, \
              updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, {now}, {now}) RETURNING {ENDPOINT_COLUMNS}",
             now = now_ms!()
         );
-        let types = type_list(endpoint.event_types.as_ref())?;
-        let params =
-            params![endpoint.id, program_id, endpoint.url, types, endpoint.description, endpoint.sealed_secret];
+        let types = type_list(new.event_types.as_ref())?;
+        let params = params![new.id, program_id, new.url, types, new.description, new.sealed_secret];
         self.endpoint_returning(&sql, params)?
             .ok_or_else(|| StoreError::Other("an insert returned no endpoint".to_owned()))
     }
 
-    async fn patch_webhook_endpoint(
-        &mut self,
-        program_id: &str,
-        id: &str,
-        patch: &WebhookEndpointPatch,
-    ) -> StoreResult<Option<WebhookEndpoint>> {
+    async fn patch_endpoint(&mut self, program_id: &str, patch: &WebhookEndpointPatch) -> Found<WebhookEndpoint> {
         let sql = format!(
             "UPDATE webhook_endpoints SET \
                url = COALESCE(?3, url), \
@@ -156,7 +146,7 @@ impl OutboxTx for SqliteTx {
         let types = type_list(patch.event_types.clone().flatten().as_ref())?;
         let params = params![
             program_id,
-            id,
+            patch.endpoint_id,
             patch.url,
             patch.event_types.is_some(),
             types,
@@ -167,7 +157,7 @@ impl OutboxTx for SqliteTx {
         self.endpoint_returning(&sql, params)
     }
 
-    async fn delete_webhook_endpoint(&mut self, program_id: &str, id: &str) -> StoreResult<Option<WebhookEndpoint>> {
+    async fn delete_endpoint(&mut self, program_id: &str, id: &str) -> Found<WebhookEndpoint> {
         let sql =
             format!("DELETE FROM webhook_endpoints WHERE program_id = ?1 AND id = ?2 RETURNING {ENDPOINT_COLUMNS}");
         self.endpoint_returning(&sql, params![program_id, id])

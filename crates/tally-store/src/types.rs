@@ -104,6 +104,10 @@ pub struct KeyedResource<T> {
 /// What a lookup by idempotency key finds: the resource the key made, if it made one.
 pub type FoundByKey<T> = Option<KeyedResource<T>>;
 
+/// What a read or a conditional change of one row answers: the row, or `None`
+/// when there is no such row (or it did not match).
+pub type Found<T> = crate::StoreResult<Option<T>>;
+
 /// A status change of one redemption or coupon, made by one conditional
 /// update only if it is in `from` now.
 #[derive(Debug, Clone, Copy)]

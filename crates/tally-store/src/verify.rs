@@ -39,34 +39,33 @@ macro_rules! made_by_key {
     };
 }
 
-/// The customers whose pending points are not the `total` that `$per_customer`
-/// (a query of `customer_id, total`) finds for them.
-macro_rules! pending_against {
-    ($holds:literal, $per_customer:literal) => {
+/// The rows of `$table` (as `$row`) whose stored total, `$stored`, is not the
+/// `total` that `$parts` (a query of `id, total`, one row per `$row.id`) adds
+/// up for them; the detail shows `$shown` beside the parts' total.
+macro_rules! stored_total_differs {
+    ($table:literal, $row:literal, $shown:literal, $stored:literal, $holds:literal, $parts:literal) => {
         concat!(
-            "SELECT c.program_id, c.id, 'pending ' || c.pending_earned || ' but ",
+            "SELECT ",
+            $row,
+            ".program_id, ",
+            $row,
+            ".id, ",
+            $shown,
+            " || ' but ",
             $holds,
-            " ' || COALESCE(x.total, 0) FROM customers c LEFT JOIN (",
-            $per_customer,
-            ") x ON x.customer_id = c.id WHERE ",
-            in_program!("c"),
-            " AND c.pending_earned <> COALESCE(x.total, 0)"
-        )
-    };
-}
-
-/// The purchases whose ledger entries' `$sum` is not what they still earn.
-macro_rules! purchase_entries {
-    ($sum:literal, $holds:literal) => {
-        concat!(
-            "SELECT t.program_id, t.id, 'earns ' || (t.points - t.voided_points) || ' but ",
-            $holds,
-            " ' || COALESCE(l.total, 0) FROM transactions t LEFT JOIN (SELECT transaction_id, ",
-            $sum,
-            " AS total FROM ledger_entries WHERE transaction_id IS NOT NULL GROUP BY transaction_id) l \
-             ON l.transaction_id = t.id WHERE ",
-            in_program!("t"),
-            " AND t.points - t.voided_points <> COALESCE(l.total, 0)"
+            " ' || COALESCE(parts.total, 0) FROM ",
+            $table,
+            " ",
+            $row,
+            " LEFT JOIN (",
+            $parts,
+            ") parts ON parts.id = ",
+            $row,
+            ".id WHERE ",
+            in_program!($row),
+            " AND ",
+            $stored,
+            " <> COALESCE(parts.total, 0)"
         )
     };
 }
@@ -75,12 +74,13 @@ macro_rules! purchase_entries {
 pub const CHECKS: [(&str, &str); 12] = [
     (
         "balance differs from the sum of its ledger",
-        concat!(
-            "SELECT c.program_id, c.id, 'balance ' || c.balance || ' but ledger sums to ' || \
-               COALESCE((SELECT SUM(l.points) FROM ledger_entries l WHERE l.customer_id = c.id), 0) \
-             FROM customers c WHERE ",
-            in_program!("c"),
-            " AND c.balance <> COALESCE((SELECT SUM(l.points) FROM ledger_entries l WHERE l.customer_id = c.id), 0)"
+        stored_total_differs!(
+            "customers",
+            "c",
+            "'balance ' || c.balance",
+            "c.balance",
+            "ledger sums to",
+            "SELECT customer_id AS id, SUM(points) AS total FROM ledger_entries GROUP BY customer_id"
         ),
     ),
     (
@@ -95,13 +95,13 @@ pub const CHECKS: [(&str, &str); 12] = [
     (
         // A negative balance (allowed by `allow_negative`) has no lots.
         "unspent lots differ from the balance",
-        concat!(
-            "SELECT c.program_id, c.id, 'balance ' || c.balance || ' but unspent lots hold ' || \
-               COALESCE((SELECT SUM(l.remaining) FROM point_lots l WHERE l.customer_id = c.id), 0) \
-             FROM customers c WHERE ",
-            in_program!("c"),
-            " AND CASE WHEN c.balance > 0 THEN c.balance ELSE 0 END <> \
-               COALESCE((SELECT SUM(l.remaining) FROM point_lots l WHERE l.customer_id = c.id), 0)"
+        stored_total_differs!(
+            "customers",
+            "c",
+            "'balance ' || c.balance",
+            "CASE WHEN c.balance > 0 THEN c.balance ELSE 0 END",
+            "unspent lots hold",
+            "SELECT customer_id AS id, SUM(remaining) AS total FROM point_lots GROUP BY customer_id"
         ),
     ),
     (
@@ -123,17 +123,25 @@ pub const CHECKS: [(&str, &str); 12] = [
     ),
     (
         "pending points differ from the sum of their ledger",
-        pending_against!(
+        stored_total_differs!(
+            "customers",
+            "c",
+            "'pending ' || c.pending_earned",
+            "c.pending_earned",
             "ledger sums to",
-            "SELECT customer_id, SUM(pending_points) AS total FROM ledger_entries WHERE pending_points <> 0 \
+            "SELECT customer_id AS id, SUM(pending_points) AS total FROM ledger_entries WHERE pending_points <> 0 \
              GROUP BY customer_id"
         ),
     ),
     (
         "pending lots differ from the pending points",
-        pending_against!(
+        stored_total_differs!(
+            "customers",
+            "c",
+            "'pending ' || c.pending_earned",
+            "c.pending_earned",
             "pending lots hold",
-            "SELECT customer_id, SUM(remaining) AS total FROM pending_lots WHERE released_at IS NULL \
+            "SELECT customer_id AS id, SUM(remaining) AS total FROM pending_lots WHERE released_at IS NULL \
              GROUP BY customer_id"
         ),
     ),
@@ -141,9 +149,28 @@ pub const CHECKS: [(&str, &str); 12] = [
         // Earned, then held, released or voided: a purchase's entries
         // (available and pending together) add up to what it still earns.
         "purchase points differ from its ledger entries",
-        purchase_entries!("SUM(points + pending_points)", "ledger holds"),
+        stored_total_differs!(
+            "transactions",
+            "t",
+            "'earns ' || (t.points - t.voided_points)",
+            "t.points - t.voided_points",
+            "ledger holds",
+            "SELECT transaction_id AS id, SUM(points + pending_points) AS total FROM ledger_entries \
+             WHERE transaction_id IS NOT NULL GROUP BY transaction_id"
+        ),
     ),
-    ("purchase qualifying points differ from what it earns", purchase_entries!("SUM(qualifying_points)", "qualifies")),
+    (
+        "purchase qualifying points differ from what it earns",
+        stored_total_differs!(
+            "transactions",
+            "t",
+            "'earns ' || (t.points - t.voided_points)",
+            "t.points - t.voided_points",
+            "qualifies",
+            "SELECT transaction_id AS id, SUM(qualifying_points) AS total FROM ledger_entries \
+             WHERE transaction_id IS NOT NULL GROUP BY transaction_id"
+        ),
+    ),
     (
         "tier differs from the customer's last tier change",
         concat!(

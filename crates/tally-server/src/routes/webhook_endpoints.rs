@@ -182,7 +182,7 @@ pub async fn create(
                 description,
                 sealed_secret: secrets::seal(&secret, state.webhooks.secret_key.as_ref()),
             };
-            let outcome = exec.tx().insert_webhook_endpoint(&program.id, &new).await.map_err(ApiError::from);
+            let outcome = exec.tx().insert_endpoint(&program.id, &new).await.map_err(ApiError::from);
             let made = outcome
                 .map(|endpoint| Outcome::Created(WebhookEndpointWithSecret { endpoint, secret: secret.to_string() }));
             exec.conclude(made).await
@@ -244,13 +244,14 @@ pub async fn patch(
         None => None,
     };
     let patch = WebhookEndpointPatch {
+        endpoint_id: id.clone(),
         url,
         event_types: body.event_types.map(check_types).transpose()?,
         description: body.description.map(check_description).transpose()?,
         enabled: body.enabled,
     };
-    change_endpoint(&state, &program, &id, meta, move |tx, program_id, id| {
-        Box::pin(async move { tx.patch_webhook_endpoint(program_id, id, &patch).await })
+    change_endpoint(&state, &program, &id, meta, move |tx, program_id, _| {
+        Box::pin(async move { tx.patch_endpoint(program_id, &patch).await })
     })
     .await
 }
@@ -269,7 +270,7 @@ pub async fn delete(
     Path(id): Path<String>,
     Write { body: EmptyIn {}, meta }: Write<EmptyIn>,
 ) -> ApiResult<Response> {
-    change_endpoint(&state, &program, &id, meta, |tx, program_id, id| tx.delete_webhook_endpoint(program_id, id)).await
+    change_endpoint(&state, &program, &id, meta, |tx, program_id, id| tx.delete_endpoint(program_id, id)).await
 }
 
 /// Rotate a webhook endpoint's secret

@@ -18,7 +18,7 @@ use tally_core::events::{AttemptOutcome, Event, WebhookEndpoint};
 pub mod reads;
 pub mod rows;
 
-use crate::StoreResult;
+use crate::{Found, StoreResult};
 
 /// An event about to be written with its effect.
 #[derive(Debug, Clone)]
@@ -52,6 +52,7 @@ pub struct NewWebhookEndpoint {
 /// The fields a PATCH sets; `None` leaves one as it is.
 #[derive(Debug, Clone, Default)]
 pub struct WebhookEndpointPatch {
+    pub endpoint_id: String,
     pub url: Option<String>,
     /// `Some(None)`: every type.
     pub event_types: Option<Option<Vec<String>>>,
@@ -150,22 +151,14 @@ pub trait OutboxTx: Send {
     /// vanish with the effect. A backend may hold them until its commit, so
     /// they go with the COMMIT in one round trip.
     async fn emit(&mut self, program_id: &str, event: NewEvent) -> StoreResult<()>;
-    async fn insert_webhook_endpoint(
-        &mut self,
-        program_id: &str,
-        endpoint: &NewWebhookEndpoint,
-    ) -> StoreResult<WebhookEndpoint>;
-    async fn patch_webhook_endpoint(
-        &mut self,
-        program_id: &str,
-        id: &str,
-        patch: &WebhookEndpointPatch,
-    ) -> StoreResult<Option<WebhookEndpoint>>;
+    async fn insert_endpoint(&mut self, program_id: &str, new: &NewWebhookEndpoint) -> StoreResult<WebhookEndpoint>;
+    /// Sets what the patch carries on the endpoint it names; `None`: no such endpoint.
+    async fn patch_endpoint(&mut self, program_id: &str, patch: &WebhookEndpointPatch) -> Found<WebhookEndpoint>;
     /// Deletes the endpoint with its deliveries and attempts; the endpoint as it was, or `None`.
-    async fn delete_webhook_endpoint(&mut self, program_id: &str, id: &str) -> StoreResult<Option<WebhookEndpoint>>;
+    async fn delete_endpoint(&mut self, program_id: &str, id: &str) -> Found<WebhookEndpoint>;
     /// Makes `secret.sealed_secret` the endpoint's signing secret; the old one keeps
     /// signing beside it for `secret.overlap`.
-    async fn rotate_secret(&mut self, program_id: &str, secret: &NewSecret) -> StoreResult<Option<WebhookEndpoint>>;
+    async fn rotate_secret(&mut self, program_id: &str, secret: &NewSecret) -> Found<WebhookEndpoint>;
     /// A new due delivery of the event to every enabled endpoint subscribed to
     /// its type; how many, or `None` when there is no such event.
     async fn redeliver_event(&mut self, program_id: &str, event_id: &str) -> StoreResult<Option<u64>>;
