@@ -49,8 +49,8 @@ pub trait SharedReads: Send + Sync {
     /// Every program, by id.
     async fn programs(&self) -> StoreResult<Vec<Program>>;
     // --- `tally verify` ([`verify::CHECKS`], then the backend's own) ---
-    /// Every invariant violation found (balance ≠ ledger sum, negative balance or
-    /// stock, a key that produced two resources). Empty means healthy.
+    /// Every violated invariant, for every program or only `program_id`;
+    /// empty means healthy.
     async fn verify(&self, program_id: Option<&str>) -> StoreResult<Vec<Violation>>;
     // --- the outbox ---
     /// The program's events, newest first.
@@ -146,8 +146,6 @@ pub trait Store: SharedReads + Outbox + Exports + Send + Sync + 'static {
     async fn key_in_flight(&self, lock: &KeyLock) -> StoreResult<bool>;
     /// Deletes up to `batch` expired records; returns how many went.
     async fn sweep_expired_keys(&self, batch: u32) -> StoreResult<u64>;
-
-    // --- audit ---
 }
 
 /// [`Store::claim`] in the order "take the key's lock, then read its record

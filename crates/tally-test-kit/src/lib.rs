@@ -1,6 +1,8 @@
 //! What Tally's test suites share, in one dev-only crate.
 //!
 //! - [`Backend`] and [`backend_tests!`]: one test per backend for each case;
+//! - [`app::spawn_app`]: a node inside the test process over a fresh database,
+//!   with a program and its token;
 //! - [`free_port`] and [`wait_until_ready`]: for servers started as processes;
 //! - [`ProcessGuard`]: a child process killed when the test ends, pass or panic;
 //! - [`ServeProcess`]: a `tally serve` process with its logs in a file;
@@ -15,6 +17,7 @@
 //! such a build (the chaos harness, a binary that never ships, uses its
 //! readiness wait).
 
+pub mod app;
 mod process;
 pub mod receiver;
 pub mod seed;

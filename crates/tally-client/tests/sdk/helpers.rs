@@ -3,9 +3,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tally_client::{Client, NewCustomer, NewReward, NewTransaction, RetryPolicy};
-use tally_core::model::ProgramSettings;
-use tally_server::Application;
-use tally_server::auth::issue_token;
 use tally_store::Store;
 use tally_test_kit::{TestDatabase, TestStore};
 
@@ -34,19 +31,9 @@ pub struct Server {
 }
 
 pub async fn spawn_server(backend: Backend) -> Server {
-    let database = TestDatabase::new(backend).await;
-    let raw = database.open(8).await;
-    let TestDatabase { dir, .. } = database;
-    let store = raw.shared();
-    let app = Application::with_store(store.clone(), "127.0.0.1:0".parse().unwrap(), Duration::from_secs(3600))
-        .await
-        .unwrap();
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let caches = app.caches();
-    tokio::spawn(app.run_until_stopped());
-    let program = store.create_program("sdk-test", &ProgramSettings::default()).await.unwrap();
-    let token = issue_token(store.as_ref(), &program.id).await.unwrap();
-    Server { address, token, store, raw, dir, caches }
+    let app = tally_test_kit::app::spawn_app(backend, tally_server::NodeSettings::default(), "sdk-test").await;
+    let TestDatabase { dir, .. } = app.database;
+    Server { address: app.address, token: app.token, store: app.store, raw: app.raw, dir, caches: app.caches }
 }
 
 /// The default policy, scaled down so retries take milliseconds.

@@ -4,10 +4,10 @@ use std::time::Duration;
 use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 use tally_core::model::ProgramSettings;
+use tally_server::NodeSettings;
 use tally_server::app::Caches;
 use tally_server::auth::issue_token;
 use tally_server::operations::jobs::Job;
-use tally_server::{Application, NodeSettings};
 use tally_store::Store;
 use tally_test_kit::{TestDatabase, TestStore};
 
@@ -45,41 +45,24 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// `spawn_app` with a node's settings of the test's choosing (webhooks, say).
 pub async fn spawn_app_with(backend: Backend, node: NodeSettings) -> TestApp {
-    let database = TestDatabase::new(backend).await;
-    let raw = database.open(8).await;
-    let database_url = (backend == Backend::Postgres).then(|| database.url.clone());
-    let store = raw.shared();
-    let (address, caches) = serve_with_caches(store.clone(), node).await;
-    let program =
-        store.create_program(&format!("test-{}", uuid::Uuid::new_v4()), &ProgramSettings::default()).await.unwrap();
-    let token = issue_token(store.as_ref(), &program.id).await.unwrap();
+    let app = tally_test_kit::app::spawn_app(backend, node, &format!("test-{}", uuid::Uuid::new_v4())).await;
     TestApp {
-        address,
+        address: app.address,
         client: Client::builder().timeout(Duration::from_secs(60)).build().unwrap(),
-        token,
-        program_id: program.id,
-        store,
+        token: app.token,
+        program_id: app.program_id,
+        store: app.store,
         backend,
-        raw,
-        database_url,
-        _database: Some(Arc::new(database)),
-        caches,
+        raw: app.raw,
+        database_url: (backend == Backend::Postgres).then(|| app.database.url.clone()),
+        _database: Some(Arc::new(app.database)),
+        caches: app.caches,
     }
 }
 
 /// Starts a server over `store` on a free port and returns its base URL.
 pub async fn serve(store: Arc<dyn Store>) -> String {
-    serve_with_caches(store, NodeSettings::default()).await.0
-}
-
-/// `serve`, also handing back the server's caches.
-async fn serve_with_caches(store: Arc<dyn Store>, node: NodeSettings) -> (String, Caches) {
-    let listen = "127.0.0.1:0".parse().unwrap();
-    let app = Application::with_node_settings(store, listen, Duration::from_secs(3600), node).await.unwrap();
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let caches = app.caches();
-    tokio::spawn(app.run_until_stopped());
-    (address, caches)
+    tally_test_kit::app::serve(store, NodeSettings::default()).await.0
 }
 
 impl TestApp {
